@@ -1,0 +1,36 @@
+//! `oncall-domain` is the vocabulary of an oncall-gym investigation: the
+//! [`Incident`] that starts it, the [`Observation`]s an agent records, the
+//! [`Hypothesis`] it holds and revises, and the injected [`Clock`] and
+//! [`IdGenerator`] that make every run reproducible. It depends on no other
+//! workspace crate, and must never know about tools, the engine, scenarios,
+//! ground truth or the audit log: those crates are built on top of it, and
+//! other systems use it on its own, so its API changes rarely.
+//!
+//! Every type here is an immutable value. Fields are private behind getters,
+//! there are no setters, and `with_*` methods return a changed copy that has
+//! been validated again. Deserialisation goes through the same validation
+//! (`#[serde(try_from = ...)]`), so invalid data cannot come in through JSON.
+//! Every rule that a value breaks is reported as a [`ValidationError`] naming
+//! the field and the reason.
+
+mod confidence;
+mod determinism;
+mod error;
+mod hypothesis;
+mod ids;
+mod incident;
+mod observation;
+
+pub use crate::confidence::Confidence;
+pub use crate::determinism::{
+    Clock, FixedClock, IdGenerator, ManualClock, RandomIdGenerator, SeededIdGenerator,
+    SequentialIdGenerator, SystemClock,
+};
+pub use crate::error::ValidationError;
+pub use crate::hypothesis::{Hypothesis, HypothesisStatus};
+pub use crate::ids::{CallId, EventId, HypothesisId, IncidentId, ObservationId, RunId};
+pub use crate::incident::{Incident, IncidentBuilder, Severity};
+pub use crate::observation::{Observation, ToolCallRef};
+
+/// A UTC instant. Every timestamp in oncall-gym is one of these.
+pub type Timestamp = chrono::DateTime<chrono::Utc>;
