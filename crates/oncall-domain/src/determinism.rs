@@ -170,6 +170,54 @@ impl IdGenerator for SeededIdGenerator {
     }
 }
 
+/// Measures how long a tool ran. Tools take their timer from their context
+/// rather than reading `Instant` themselves, so a deterministic run can
+/// record a fixed figure and keep its audit log byte-identical.
+pub trait ExecutionTimer: Send + Sync + fmt::Debug {
+    /// A reading in microseconds from an arbitrary, fixed origin. Elapsed time
+    /// is the difference of two readings.
+    fn read_micros(&self) -> u64;
+}
+
+/// Real elapsed time, from a monotonic clock. For the product's wall-time
+/// reports; never for a run whose log must be reproducible.
+#[derive(Debug, Clone, Copy)]
+pub struct MonotonicTimer {
+    origin: std::time::Instant,
+}
+
+impl MonotonicTimer {
+    /// A timer whose origin is now.
+    pub fn new() -> MonotonicTimer {
+        MonotonicTimer {
+            origin: std::time::Instant::now(),
+        }
+    }
+}
+
+impl Default for MonotonicTimer {
+    fn default() -> MonotonicTimer {
+        MonotonicTimer::new()
+    }
+}
+
+impl ExecutionTimer for MonotonicTimer {
+    fn read_micros(&self) -> u64 {
+        u64::try_from(self.origin.elapsed().as_micros()).unwrap_or(u64::MAX)
+    }
+}
+
+/// A timer that never moves, so every execution time reads 0 µs. For
+/// deterministic runs.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct FrozenTimer;
+
+impl ExecutionTimer for FrozenTimer {
+    fn read_micros(&self) -> u64 {
+        0
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use chrono::TimeZone;
@@ -221,6 +269,14 @@ mod tests {
         let mut unique = first.clone();
         unique.dedup();
         assert_eq!(unique.len(), first.len());
+    }
+
+    #[test]
+    fn frozen_timer_reads_zero_and_monotonic_timer_never_goes_back() {
+        assert_eq!(FrozenTimer.read_micros(), 0);
+        let timer = MonotonicTimer::new();
+        let first = timer.read_micros();
+        assert!(timer.read_micros() >= first);
     }
 
     #[test]

@@ -58,4 +58,18 @@ pub enum ValidationError {
         "`status` cannot be actionable without a `proposed_mitigation`: propose a mitigation first"
     )]
     ActionableWithoutMitigation,
+    /// A list that must have at least one item was empty.
+    #[error("`{field}` must list at least one item")]
+    EmptyList {
+        /// The field's name.
+        field: &'static str,
+    },
+    /// Fields that contradict each other.
+    #[error("`{field}` is inconsistent: {reason}")]
+    Inconsistent {
+        /// The field that was wrong.
+        field: &'static str,
+        /// Which rule it broke.
+        reason: &'static str,
+    },
 }

@@ -10,27 +10,39 @@
 //! there are no setters, and `with_*` methods return a changed copy that has
 //! been validated again. Deserialisation goes through the same validation
 //! (`#[serde(try_from = ...)]`), so invalid data cannot come in through JSON.
+//! It also holds the values that cross crate boundaries in a run: the
+//! agent's [`Decision`], a tool's [`ToolResult`], and a run's [`RunLimits`],
+//! [`RunStatus`], [`Resolution`] and [`TerminationReason`]. They live here
+//! because both the engine and the audit log speak them, and the audit log
+//! may depend on nothing but this crate.
+//!
 //! Every rule that a value breaks is reported as a [`ValidationError`] naming
 //! the field and the reason.
 
 mod confidence;
+mod decision;
 mod determinism;
 mod error;
 mod hypothesis;
 mod ids;
 mod incident;
 mod observation;
+mod run;
+mod tool_result;
 
 pub use crate::confidence::Confidence;
+pub use crate::decision::{Decision, raw_number};
 pub use crate::determinism::{
-    Clock, FixedClock, IdGenerator, ManualClock, RandomIdGenerator, SeededIdGenerator,
-    SequentialIdGenerator, SystemClock,
+    Clock, ExecutionTimer, FixedClock, FrozenTimer, IdGenerator, ManualClock, MonotonicTimer,
+    RandomIdGenerator, SeededIdGenerator, SequentialIdGenerator, SystemClock,
 };
 pub use crate::error::ValidationError;
 pub use crate::hypothesis::{Hypothesis, HypothesisStatus};
 pub use crate::ids::{CallId, EventId, HypothesisId, IncidentId, ObservationId, RunId};
 pub use crate::incident::{Incident, IncidentBuilder, Severity};
 pub use crate::observation::{Observation, ToolCallRef};
+pub use crate::run::{Resolution, RunLimits, RunStatus, TerminationReason};
+pub use crate::tool_result::{ToolError, ToolResult, Truncation};
 
 /// A UTC instant. Every timestamp in oncall-gym is one of these.
 pub type Timestamp = chrono::DateTime<chrono::Utc>;
