@@ -131,22 +131,44 @@ impl IdGenerator for SequentialIdGenerator {
     }
 }
 
-/// Version-4-shaped UUIDs drawn from a seeded SplitMix64 stream: they look
-/// random, but the same seed always gives the same sequence.
+/// Version-4-shaped UUIDs drawn from a seeded [`SeededRandom`] stream: they
+/// look random, but the same seed always gives the same sequence.
 #[derive(Debug)]
 pub struct SeededIdGenerator {
-    state: AtomicU64,
+    random: SeededRandom,
 }
 
 impl SeededIdGenerator {
     /// A generator whose sequence is fixed by `seed`.
     pub fn new(seed: u64) -> SeededIdGenerator {
         SeededIdGenerator {
-            state: AtomicU64::new(seed),
+            random: SeededRandom::new(seed),
         }
     }
 
     fn next_u64(&self) -> u64 {
+        self.random.next_u64()
+    }
+}
+
+/// A small, fast, seeded pseudo-random stream (SplitMix64). The same seed
+/// gives the same numbers on every platform. Not for cryptography. Shared
+/// through `&self` (the state is atomic), so one stream can serve a whole run.
+#[derive(Debug)]
+pub struct SeededRandom {
+    state: AtomicU64,
+}
+
+impl SeededRandom {
+    /// A stream fixed by `seed`.
+    pub fn new(seed: u64) -> SeededRandom {
+        SeededRandom {
+            state: AtomicU64::new(seed),
+        }
+    }
+
+    /// The next 64 random bits.
+    pub fn next_u64(&self) -> u64 {
         const GOLDEN_GAMMA: u64 = 0x9E37_79B9_7F4A_7C15;
         let state = self
             .state
@@ -156,6 +178,26 @@ impl SeededIdGenerator {
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
         z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
         z ^ (z >> 31)
+    }
+
+    /// A number in `0..bound`, or 0 when `bound` is 0. Uses rejection, so
+    /// every value is equally likely.
+    pub fn next_below(&self, bound: u64) -> u64 {
+        if bound == 0 {
+            return 0;
+        }
+        let zone = u64::MAX - (u64::MAX % bound);
+        loop {
+            let value = self.next_u64();
+            if value < zone {
+                return value % bound;
+            }
+        }
+    }
+
+    /// A number in `0.0..1.0`.
+    pub fn next_f64(&self) -> f64 {
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
     }
 }
 
@@ -269,6 +311,21 @@ mod tests {
         let mut unique = first.clone();
         unique.dedup();
         assert_eq!(unique.len(), first.len());
+    }
+
+    #[test]
+    fn seeded_random_repeats_and_stays_in_bounds() {
+        let first = SeededRandom::new(7);
+        let second = SeededRandom::new(7);
+        for _ in 0..100 {
+            assert_eq!(first.next_u64(), second.next_u64());
+            assert!(first.next_below(6) < 6);
+            let unit = first.next_f64();
+            assert!((0.0..1.0).contains(&unit));
+            second.next_below(6);
+            second.next_f64();
+        }
+        assert_eq!(SeededRandom::new(1).next_below(0), 0);
     }
 
     #[test]

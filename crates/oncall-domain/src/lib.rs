@@ -34,7 +34,7 @@ pub use crate::confidence::Confidence;
 pub use crate::decision::{Decision, raw_number};
 pub use crate::determinism::{
     Clock, ExecutionTimer, FixedClock, FrozenTimer, IdGenerator, ManualClock, MonotonicTimer,
-    RandomIdGenerator, SeededIdGenerator, SequentialIdGenerator, SystemClock,
+    RandomIdGenerator, SeededIdGenerator, SeededRandom, SequentialIdGenerator, SystemClock,
 };
 pub use crate::error::ValidationError;
 pub use crate::hypothesis::{Hypothesis, HypothesisStatus};

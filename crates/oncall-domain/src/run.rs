@@ -131,6 +131,11 @@ pub enum TerminationReason {
         /// The agent's error, as text.
         message: String,
     },
+    /// Whoever drove the run from outside stopped before it ended.
+    Abandoned {
+        /// Why, as the driver said.
+        message: String,
+    },
 }
 
 impl TerminationReason {
@@ -141,6 +146,7 @@ impl TerminationReason {
             TerminationReason::Escalated => "escalated",
             TerminationReason::StepLimit { .. } => "step_limit",
             TerminationReason::AgentError { .. } => "agent_error",
+            TerminationReason::Abandoned { .. } => "abandoned",
         }
     }
 
@@ -149,9 +155,9 @@ impl TerminationReason {
         match self {
             TerminationReason::MitigationProposed => RunStatus::Completed,
             TerminationReason::Escalated => RunStatus::Escalated,
-            TerminationReason::StepLimit { .. } | TerminationReason::AgentError { .. } => {
-                RunStatus::Failed
-            }
+            TerminationReason::StepLimit { .. }
+            | TerminationReason::AgentError { .. }
+            | TerminationReason::Abandoned { .. } => RunStatus::Failed,
         }
     }
 }
@@ -163,6 +169,7 @@ impl fmt::Display for TerminationReason {
                 write!(f, "step_limit (all {max_steps} steps used)")
             }
             TerminationReason::AgentError { message } => write!(f, "agent_error: {message}"),
+            TerminationReason::Abandoned { message } => write!(f, "abandoned: {message}"),
             other => f.write_str(other.as_str()),
         }
     }
