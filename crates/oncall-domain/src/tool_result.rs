@@ -125,6 +125,35 @@ impl ToolResult {
         })
     }
 
+    /// A failed result that cannot itself fail: a blank tool name is
+    /// recorded as `unknown`, and an empty error list as one error saying the
+    /// tool gave no reason. For call paths that must always return a result.
+    pub fn failed(
+        tool_name: &str,
+        call_id: CallId,
+        mut errors: Vec<ToolError>,
+        execution_time_us: u64,
+    ) -> ToolResult {
+        if errors.is_empty() {
+            errors.push(ToolError::call("the tool failed without saying why"));
+        }
+        let tool_name = tool_name.trim();
+        ToolResult {
+            tool_name: if tool_name.is_empty() {
+                "unknown"
+            } else {
+                tool_name
+            }
+            .to_owned(),
+            call_id,
+            success: false,
+            data: None,
+            errors,
+            execution_time_us,
+            truncation: None,
+        }
+    }
+
     /// The tool that ran, or was asked for.
     pub fn tool_name(&self) -> &str {
         &self.tool_name
@@ -255,6 +284,16 @@ mod tests {
             let json = serde_json::to_string(&result).unwrap();
             assert_eq!(serde_json::from_str::<ToolResult>(&json).unwrap(), result);
         }
+    }
+
+    #[test]
+    fn failed_never_fails() {
+        let result = ToolResult::failed("  ", call(), Vec::new(), 5);
+        assert_eq!(result.tool_name(), "unknown");
+        assert_eq!(result.errors().len(), 1);
+        assert!(!result.is_success());
+        let json = serde_json::to_string(&result).unwrap();
+        assert_eq!(serde_json::from_str::<ToolResult>(&json).unwrap(), result);
     }
 
     #[test]
