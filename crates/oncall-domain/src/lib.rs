@@ -46,3 +46,13 @@ pub use crate::tool_result::{ToolError, ToolResult, Truncation};
 
 /// A UTC instant. Every timestamp in oncall-gym is one of these.
 pub type Timestamp = chrono::DateTime<chrono::Utc>;
+
+/// Deserialises a field that is present (even as `null`) as `Some`. With
+/// `#[serde(default)]`, an absent field stays `None`, so `Some(Null)` and
+/// `None` both round-trip exactly.
+pub(crate) fn present_value<'de, D>(deserializer: D) -> Result<Option<serde_json::Value>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    serde::Deserialize::deserialize(deserializer).map(Some)
+}

@@ -50,6 +50,7 @@ pub struct Observation {
     id: ObservationId,
     source: ToolCallRef,
     summary: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
     raw: Option<serde_json::Value>,
     significant: bool,
     recorded_at: Timestamp,
@@ -151,7 +152,8 @@ struct ObservationRecord {
     id: ObservationId,
     source: ToolCallRef,
     summary: String,
-    #[serde(default)]
+    // A present `null` is data (`Some(Null)`); only an absent field is None.
+    #[serde(default, deserialize_with = "crate::present_value")]
     raw: Option<serde_json::Value>,
     significant: bool,
     recorded_at: Timestamp,
@@ -227,6 +229,19 @@ mod tests {
         assert!(!quiet.is_significant());
         assert!(bare.raw().is_none());
         assert_eq!(reworded.summary(), "other");
+    }
+
+    #[test]
+    fn raw_null_round_trips_as_null_and_absent_raw_as_none() {
+        for raw in [None, Some(serde_json::Value::Null)] {
+            let observation = sample().with_raw(raw);
+            let json = serde_json::to_string(&observation).unwrap();
+            assert_eq!(
+                serde_json::from_str::<Observation>(&json).unwrap(),
+                observation,
+                "{json}"
+            );
+        }
     }
 
     #[test]

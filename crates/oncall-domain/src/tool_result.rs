@@ -196,7 +196,8 @@ struct ToolResultRecord {
     tool_name: String,
     call_id: CallId,
     success: bool,
-    #[serde(default)]
+    // A present `null` is data (`Some(Null)`); only an absent field is None.
+    #[serde(default, deserialize_with = "crate::present_value")]
     data: Option<serde_json::Value>,
     #[serde(default)]
     errors: Vec<ToolError>,
@@ -284,6 +285,14 @@ mod tests {
             let json = serde_json::to_string(&result).unwrap();
             assert_eq!(serde_json::from_str::<ToolResult>(&json).unwrap(), result);
         }
+    }
+
+    #[test]
+    fn null_data_round_trips() {
+        let result = ToolResult::success("noop", call(), serde_json::Value::Null, 0, None).unwrap();
+        let json = serde_json::to_string(&result).unwrap();
+        assert!(json.contains("\"data\":null"), "{json}");
+        assert_eq!(serde_json::from_str::<ToolResult>(&json).unwrap(), result);
     }
 
     #[test]
