@@ -1,0 +1,98 @@
+//! Tests of the JSON form of events.
+
+use super::*;
+use crate::test_support::sample_run;
+
+#[test]
+fn the_json_form_has_a_stable_field_order() {
+    let events = sample_run();
+    let json = serde_json::to_string(&events[1]).unwrap();
+    assert_eq!(
+        json,
+        r#"{"v":1,"seq":1,"id":"00000000-0000-0000-0000-000000000004","run_id":"00000000-0000-0000-0000-000000000002","step":1,"at":"2026-11-25T12:00:30Z","type":"step_started","payload":{}}"#
+    );
+}
+
+#[test]
+fn every_sample_event_round_trips() {
+    for event in sample_run() {
+        let json = serde_json::to_string(&event).unwrap();
+        let back: Event = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, event, "{json}");
+    }
+}
+
+#[test]
+fn the_payload_may_come_before_the_type() {
+    for event in sample_run() {
+        let value = serde_json::to_value(&event).unwrap();
+        let object = value.as_object().unwrap();
+        let mut reordered = serde_json::Map::new();
+        reordered.insert("payload".to_owned(), object["payload"].clone());
+        for (key, value) in object {
+            if key != "payload" {
+                reordered.insert(key.clone(), value.clone());
+            }
+        }
+        let json = serde_json::to_string(&reordered).unwrap();
+        let back: Event = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, event, "{json}");
+    }
+}
+
+fn step_started_with(
+    change: impl FnOnce(&mut serde_json::Map<String, serde_json::Value>),
+) -> String {
+    let events = sample_run();
+    let mut value = serde_json::to_value(&events[1]).unwrap();
+    change(value.as_object_mut().unwrap());
+    let json = serde_json::to_string(&value).unwrap();
+    serde_json::from_str::<Event>(&json)
+        .unwrap_err()
+        .to_string()
+}
+
+#[test]
+fn bad_events_are_refused_by_name() {
+    let error = step_started_with(|o| {
+        o.insert("type".to_owned(), "step_paused".into());
+    });
+    assert!(
+        error.starts_with("unknown event type `step_paused`"),
+        "{error}"
+    );
+    let error = step_started_with(|o| {
+        o.insert("v".to_owned(), 2.into());
+    });
+    assert!(
+        error.starts_with("unsupported format version 2, expected 1"),
+        "{error}"
+    );
+    let error = step_started_with(|o| {
+        o.remove("step");
+    });
+    assert!(error.starts_with("missing field `step`"), "{error}");
+    let error = step_started_with(|o| {
+        o.insert("colour".to_owned(), "red".into());
+    });
+    assert!(error.starts_with("unknown field `colour`"), "{error}");
+    let error = step_started_with(|o| {
+        o.insert("payload".to_owned(), serde_json::json!({"reason": "x"}));
+    });
+    assert!(error.starts_with("unknown field `reason`"), "{error}");
+    let error = step_started_with(|o| {
+        o.insert("prev".to_owned(), "00".into());
+    });
+    assert!(error.contains("read it with `read_chain`"), "{error}");
+    let duplicated = r#"{"v":1,"v":1}"#;
+    let error = serde_json::from_str::<Event>(duplicated).unwrap_err();
+    assert!(
+        error.to_string().starts_with("duplicate field `v`"),
+        "{error}"
+    );
+}
+
+#[test]
+fn a_sample_run_snapshot() {
+    insta::assert_json_snapshot!("sample_run_events", sample_run());
+}
