@@ -1,0 +1,731 @@
+//! [`Episode`]: one run, driven one decision at a time. This is the engine's
+//! only implementation of the rules; [`Engine::run`](crate::Engine::run) is a
+//! loop over it.
+
+use chrono::Duration;
+
+use oncall_audit::{Event, EventKind, EventSink};
+use oncall_domain::{
+    CallId, Confidence, Decision, EventId, Hypothesis, HypothesisId, HypothesisStatus, Incident,
+    Observation, ObservationId, Resolution, RunId, RunStatus, TerminationReason, Timestamp,
+    ToolCallRef, ToolResult,
+};
+use oncall_tools::ToolContext;
+
+use crate::agent::{AgentContext, AgentError, Analysis, HypothesisUpdate};
+use crate::engine::Engine;
+use crate::error::EngineError;
+use crate::run::{Run, Step, StepStatus, ToolCall};
+
+/// What the caller learns from one action: the step it belonged to, the
+/// tool result (for a tool call, which then awaits [`Episode::analyze`]),
+/// why the step failed if it did, and why the episode ended if it has.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ActionOutcome {
+    /// The step's number, from 1.
+    pub step: u32,
+    /// What the tool returned, for a `call_tool` decision.
+    pub tool_result: Option<ToolResult>,
+    /// Why the step failed, when it did and has been closed.
+    pub step_failure: Option<String>,
+    /// Why the episode ended, when it has.
+    pub termination: Option<TerminationReason>,
+}
+
+/// One run in progress, driven from outside.
+///
+/// The protocol: read [`Episode::context`], pass a [`Decision`] to
+/// [`Episode::act`]. For a tool call, the outcome carries the result, and
+/// the step stays open until [`Episode::analyze`] is given an [`Analysis`];
+/// acting again without one closes the step with no observation. Stop when
+/// [`Episode::is_over`], then [`Episode::finish`] for the [`Run`].
+#[derive(Debug)]
+pub struct Episode<'e, S: EventSink> {
+    engine: &'e mut Engine<S>,
+    run: Run,
+    pending: Option<PendingToolStep>,
+    elapsed: Duration,
+}
+
+/// A tool step whose result awaits the agent's analysis.
+#[derive(Debug)]
+struct PendingToolStep {
+    number: u32,
+    decision: Decision,
+    tool_call: ToolCall,
+    tool_result: ToolResult,
+    started_at: Timestamp,
+}
+
+/// Everything about a step but how it ended.
+struct StepRecord {
+    number: u32,
+    decision: Option<Decision>,
+    tool_call: Option<ToolCall>,
+    tool_result: Option<ToolResult>,
+    observation: Option<Observation>,
+    started_at: Timestamp,
+}
+
+impl<'e, S: EventSink> Episode<'e, S> {
+    pub(crate) fn begin(
+        engine: &'e mut Engine<S>,
+        run_id: RunId,
+        incident: Incident,
+        agent_name: String,
+    ) -> Result<Episode<'e, S>, EngineError> {
+        let started_at = engine.config.clock.now();
+        let run = Run {
+            id: run_id,
+            incident,
+            agent_name,
+            seed: engine.config.seed,
+            limits: engine.config.limits,
+            steps: Vec::new(),
+            observations: Vec::new(),
+            hypothesis: None,
+            hypothesis_history: Vec::new(),
+            status: RunStatus::Started,
+            resolution: None,
+            termination: None,
+            started_at,
+            ended_at: None,
+        };
+        let mut episode = Episode {
+            engine,
+            run,
+            pending: None,
+            elapsed: Duration::zero(),
+        };
+        let kind = EventKind::RunStarted {
+            incident: episode.run.incident.clone(),
+            agent: episode.run.agent_name.clone(),
+            seed: episode.run.seed,
+            limits: episode.run.limits,
+        };
+        episode.emit(None, kind)?;
+        Ok(episode)
+    }
+
+    /// What the agent may see now.
+    pub fn context(&self) -> AgentContext<'_> {
+        let step_number = match &self.pending {
+            Some(pending) => pending.number,
+            None => self.next_step_number(),
+        };
+        AgentContext {
+            incident: &self.run.incident,
+            observations: &self.run.observations,
+            hypothesis: self.run.hypothesis.as_ref(),
+            step_number,
+            steps_remaining: self
+                .engine
+                .config
+                .limits
+                .max_steps()
+                .saturating_sub(step_number),
+            tools: &self.engine.catalogue,
+        }
+    }
+
+    /// Whether the run has ended.
+    pub fn is_over(&self) -> bool {
+        self.run.termination.is_some()
+    }
+
+    /// The run as it stands.
+    pub fn run(&self) -> &Run {
+        &self.run
+    }
+
+    /// Carries out `decision` as the next step.
+    ///
+    /// - `call_tool` runs the tool through the registry's one call path and
+    ///   returns its result; the step stays open for [`Episode::analyze`]. An
+    ///   unknown tool or invalid parameters give a failed result, which the
+    ///   agent sees; the step will be recorded as failed, and the run goes on.
+    /// - `propose_mitigation` with a valid confidence and a non-blank
+    ///   mitigation ends the run as completed. Otherwise the step fails with
+    ///   the validation error and the run goes on.
+    /// - `escalate` with a non-blank reason and target ends the run as
+    ///   escalated. Otherwise the step fails and the run goes on.
+    ///
+    /// When a step closes and the run has used all its steps without ending,
+    /// it ends as failed with reason `step_limit`.
+    pub fn act(&mut self, decision: Decision) -> Result<ActionOutcome, EngineError> {
+        self.refuse_if_over()?;
+        if let Some(pending) = self.pending.take() {
+            self.close_tool_step(pending, None, None)?;
+            if let Some(termination) = &self.run.termination {
+                return Err(EngineError::EpisodeOver {
+                    termination: termination.to_string(),
+                });
+            }
+        }
+        let number = self.next_step_number();
+        self.run.status = RunStatus::Running;
+        let started_at = self.now();
+        self.emit(Some(number), EventKind::StepStarted)?;
+        self.emit(
+            Some(number),
+            EventKind::DecisionMade {
+                decision: decision.clone(),
+            },
+        )?;
+        match &decision {
+            Decision::CallTool {
+                tool_name, params, ..
+            } => {
+                let tool_call = ToolCall {
+                    tool_name: tool_name.clone(),
+                    call_id: CallId::generate(&*self.engine.config.ids),
+                    params: serde_json::Value::Object(params.clone()),
+                };
+                self.emit(
+                    Some(number),
+                    EventKind::ToolCalled {
+                        tool_name: tool_call.tool_name.clone(),
+                        call_id: tool_call.call_id,
+                        params: tool_call.params.clone(),
+                    },
+                )?;
+                let tool_result = self.call_tool(&tool_call);
+                self.emit(
+                    Some(number),
+                    EventKind::ToolResultReceived {
+                        result: tool_result.clone(),
+                    },
+                )?;
+                self.pending = Some(PendingToolStep {
+                    number,
+                    decision: decision.clone(),
+                    tool_call,
+                    tool_result: tool_result.clone(),
+                    started_at,
+                });
+                Ok(ActionOutcome {
+                    step: number,
+                    tool_result: Some(tool_result),
+                    step_failure: None,
+                    termination: None,
+                })
+            }
+            Decision::ProposeMitigation {
+                mitigation,
+                confidence,
+                ..
+            } => {
+                let resolution = validate_mitigation(mitigation, *confidence);
+                self.close_terminal_step(number, decision.clone(), started_at, resolution)
+            }
+            Decision::Escalate { reason, target } => {
+                let resolution = validate_escalation(reason, target);
+                self.close_terminal_step(number, decision.clone(), started_at, resolution)
+            }
+        }
+    }
+
+    /// Gives the open tool step the agent's analysis: records the
+    /// observation, applies the hypothesis update, and closes the step.
+    ///
+    /// A blank summary, an invalid confidence or an illegal status change
+    /// fails the step (what was valid is still recorded), and the run goes
+    /// on.
+    pub fn analyze(&mut self, analysis: Analysis) -> Result<ActionOutcome, EngineError> {
+        self.refuse_if_over()?;
+        let pending = self
+            .pending
+            .take()
+            .ok_or(EngineError::NoPendingToolResult)?;
+        let step = pending.number;
+        let mut problems = Vec::new();
+        let observation = self.record_observation(&pending, &analysis, &mut problems)?;
+        if let Some(update) = &analysis.hypothesis_update {
+            let cited = observation.as_ref().map(Observation::id);
+            self.apply_hypothesis_update(step, update, cited, &mut problems)?;
+        }
+        let problem = (!problems.is_empty()).then(|| problems.join("; "));
+        let step_failure = self.close_tool_step(pending, observation, problem)?;
+        Ok(ActionOutcome {
+            step,
+            tool_result: None,
+            step_failure,
+            termination: self.run.termination.clone(),
+        })
+    }
+
+    /// Records that the agent failed, and ends the run as failed with reason
+    /// `agent_error`. An open tool step is closed as failed; otherwise the
+    /// failure is recorded as a step of its own with no decision.
+    pub fn agent_failed(&mut self, error: &AgentError) -> Result<(), EngineError> {
+        self.refuse_if_over()?;
+        let reason = format!("agent error: {}", error.message());
+        let record = match self.pending.take() {
+            Some(pending) => StepRecord {
+                number: pending.number,
+                decision: Some(pending.decision),
+                tool_call: Some(pending.tool_call),
+                tool_result: Some(pending.tool_result),
+                observation: None,
+                started_at: pending.started_at,
+            },
+            None => {
+                let number = self.next_step_number();
+                self.run.status = RunStatus::Running;
+                let started_at = self.now();
+                self.emit(Some(number), EventKind::StepStarted)?;
+                StepRecord {
+                    number,
+                    decision: None,
+                    tool_call: None,
+                    tool_result: None,
+                    observation: None,
+                    started_at,
+                }
+            }
+        };
+        self.close_step(record, StepStatus::Failed { reason }, false)?;
+        self.end(
+            TerminationReason::AgentError {
+                message: error.message().to_owned(),
+            },
+            None,
+        )
+    }
+
+    /// Ends a run the driver will not finish, as failed with reason
+    /// `abandoned`. An open tool step is closed first.
+    pub fn abandon(&mut self, message: &str) -> Result<(), EngineError> {
+        self.refuse_if_over()?;
+        if let Some(pending) = self.pending.take() {
+            self.close_tool_step(pending, None, None)?;
+            if self.is_over() {
+                return Ok(());
+            }
+        }
+        self.end(
+            TerminationReason::Abandoned {
+                message: message.to_owned(),
+            },
+            None,
+        )
+    }
+
+    /// The finished run. An episode that has not ended is abandoned first,
+    /// so the audit log always closes the run.
+    pub fn finish(mut self) -> Result<Run, EngineError> {
+        if !self.is_over() {
+            self.abandon("the driver finished the episode before it ended")?;
+        }
+        Ok(self.run)
+    }
+
+    fn refuse_if_over(&self) -> Result<(), EngineError> {
+        match &self.run.termination {
+            Some(termination) => Err(EngineError::EpisodeOver {
+                termination: termination.to_string(),
+            }),
+            None => Ok(()),
+        }
+    }
+
+    fn next_step_number(&self) -> u32 {
+        u32::try_from(self.run.steps.len())
+            .unwrap_or(u32::MAX)
+            .saturating_add(1)
+    }
+
+    fn now(&self) -> Timestamp {
+        let now = self.engine.config.clock.now();
+        now.checked_add_signed(self.elapsed).unwrap_or(now)
+    }
+
+    fn call_tool(&self, tool_call: &ToolCall) -> ToolResult {
+        let config = &self.engine.config;
+        let context = ToolContext::new(
+            self.run.incident.created_at(),
+            tool_call.call_id,
+            config.tool_limits.clone(),
+            &*config.timer,
+        );
+        self.engine.registry.call(
+            &tool_call.tool_name,
+            &tool_call.params,
+            &context,
+            &*self.engine.source,
+        )
+    }
+
+    fn emit(&mut self, step: Option<u32>, kind: EventKind) -> Result<(), EngineError> {
+        let sequence = self.engine.sink.next_sequence();
+        let name = kind.name();
+        let event = Event::new(
+            EventId::generate(&*self.engine.config.ids),
+            sequence,
+            self.run.id,
+            step,
+            self.now(),
+            kind,
+        );
+        self.engine
+            .sink
+            .append(event)
+            .map_err(|source| EngineError::Audit {
+                sequence,
+                kind: name,
+                source,
+                run: Box::new(self.run.clone()),
+            })
+    }
+
+    fn record_observation(
+        &mut self,
+        pending: &PendingToolStep,
+        analysis: &Analysis,
+        problems: &mut Vec<String>,
+    ) -> Result<Option<Observation>, EngineError> {
+        let observation = ToolCallRef::new(&pending.tool_call.tool_name, pending.tool_call.call_id)
+            .and_then(|source| {
+                Observation::new(
+                    ObservationId::generate(&*self.engine.config.ids),
+                    source,
+                    analysis.summary.clone(),
+                    analysis.raw.clone(),
+                    analysis.significant,
+                    self.now(),
+                )
+            });
+        match observation {
+            Ok(observation) => {
+                self.emit(
+                    Some(pending.number),
+                    EventKind::ObservationRecorded {
+                        observation: observation.clone(),
+                    },
+                )?;
+                self.run.observations.push(observation.clone());
+                Ok(Some(observation))
+            }
+            Err(error) => {
+                problems.push(format!("observation refused: {error}"));
+                Ok(None)
+            }
+        }
+    }
+
+    fn apply_hypothesis_update(
+        &mut self,
+        step: u32,
+        update: &HypothesisUpdate,
+        cited: Option<ObservationId>,
+        problems: &mut Vec<String>,
+    ) -> Result<(), EngineError> {
+        let previous = self.run.hypothesis.as_ref();
+        let updated = match update {
+            HypothesisUpdate::Create {
+                statement,
+                confidence,
+                cite_observation,
+            } => create_hypothesis(
+                HypothesisId::generate(&*self.engine.config.ids),
+                statement,
+                *confidence,
+                cite_observation.then_some(cited).flatten(),
+            ),
+            HypothesisUpdate::Revise {
+                statement,
+                confidence,
+                cite_observation,
+                proposed_mitigation,
+                status,
+            } => match previous {
+                None => {
+                    Err("there is no current hypothesis to revise: create one first".to_owned())
+                }
+                Some(current) => revise_hypothesis(
+                    current,
+                    statement.as_deref(),
+                    *confidence,
+                    cite_observation.then_some(cited).flatten(),
+                    proposed_mitigation.as_deref(),
+                    *status,
+                ),
+            },
+        };
+        let hypothesis = match updated {
+            Ok(hypothesis) => hypothesis,
+            Err(reason) => {
+                problems.push(format!("hypothesis update refused: {reason}"));
+                return Ok(());
+            }
+        };
+        let kind = match (update, previous) {
+            (HypothesisUpdate::Revise { .. }, Some(previous)) => EventKind::HypothesisUpdated {
+                hypothesis: hypothesis.clone(),
+                previous_status: previous.status(),
+                previous_confidence: previous.confidence(),
+            },
+            _ => EventKind::HypothesisCreated {
+                hypothesis: hypothesis.clone(),
+            },
+        };
+        self.emit(Some(step), kind)?;
+        self.run.hypothesis_history.push(hypothesis.clone());
+        self.run.hypothesis = Some(hypothesis);
+        Ok(())
+    }
+
+    /// Closes a tool step. It fails when the tool call failed or the analysis
+    /// had a problem. Returns the failure reason, if any.
+    fn close_tool_step(
+        &mut self,
+        pending: PendingToolStep,
+        observation: Option<Observation>,
+        analysis_problem: Option<String>,
+    ) -> Result<Option<String>, EngineError> {
+        let mut reasons = Vec::new();
+        if !pending.tool_result.is_success() {
+            let errors: Vec<String> = pending
+                .tool_result
+                .errors()
+                .iter()
+                .map(ToString::to_string)
+                .collect();
+            reasons.push(format!(
+                "tool `{}` failed: {}",
+                pending.tool_call.tool_name,
+                errors.join("; ")
+            ));
+        }
+        reasons.extend(analysis_problem);
+        let status = if reasons.is_empty() {
+            StepStatus::Completed
+        } else {
+            StepStatus::Failed {
+                reason: reasons.join("; "),
+            }
+        };
+        let failure = match &status {
+            StepStatus::Failed { reason } => Some(reason.clone()),
+            StepStatus::Completed => None,
+        };
+        let record = StepRecord {
+            number: pending.number,
+            decision: Some(pending.decision),
+            tool_call: Some(pending.tool_call),
+            tool_result: Some(pending.tool_result),
+            observation,
+            started_at: pending.started_at,
+        };
+        self.close_step(record, status, true)?;
+        Ok(failure)
+    }
+
+    fn close_terminal_step(
+        &mut self,
+        number: u32,
+        decision: Decision,
+        started_at: Timestamp,
+        resolution: Result<(Resolution, TerminationReason), String>,
+    ) -> Result<ActionOutcome, EngineError> {
+        let record = StepRecord {
+            number,
+            decision: Some(decision),
+            tool_call: None,
+            tool_result: None,
+            observation: None,
+            started_at,
+        };
+        match resolution {
+            Ok((resolution, termination)) => {
+                self.close_step(record, StepStatus::Completed, false)?;
+                self.end(termination, Some(resolution))?;
+                Ok(ActionOutcome {
+                    step: number,
+                    tool_result: None,
+                    step_failure: None,
+                    termination: self.run.termination.clone(),
+                })
+            }
+            Err(reason) => {
+                self.close_step(
+                    record,
+                    StepStatus::Failed {
+                        reason: reason.clone(),
+                    },
+                    true,
+                )?;
+                Ok(ActionOutcome {
+                    step: number,
+                    tool_result: None,
+                    step_failure: Some(reason),
+                    termination: self.run.termination.clone(),
+                })
+            }
+        }
+    }
+
+    /// Writes `step_completed` or `step_failed`, advances the simulated
+    /// time, records the step, and, when `enforce_limit` and the run has used
+    /// its last step, ends it with `step_limit`.
+    fn close_step(
+        &mut self,
+        record: StepRecord,
+        status: StepStatus,
+        enforce_limit: bool,
+    ) -> Result<(), EngineError> {
+        self.elapsed = self
+            .elapsed
+            .checked_add(&self.engine.config.step_duration)
+            .unwrap_or(self.elapsed);
+        let kind = match &status {
+            StepStatus::Completed => EventKind::StepCompleted,
+            StepStatus::Failed { reason } => EventKind::StepFailed {
+                reason: reason.clone(),
+            },
+        };
+        self.emit(Some(record.number), kind)?;
+        self.run.steps.push(Step {
+            number: record.number,
+            decision: record.decision,
+            tool_call: record.tool_call,
+            tool_result: record.tool_result,
+            observation: record.observation,
+            hypothesis_after: self.run.hypothesis.clone(),
+            status,
+            started_at: record.started_at,
+            ended_at: self.now(),
+        });
+        let sequence = self.engine.sink.next_sequence();
+        self.engine
+            .sink
+            .end_of_step()
+            .map_err(|source| EngineError::Audit {
+                sequence,
+                kind: "step_end_sync",
+                source,
+                run: Box::new(self.run.clone()),
+            })?;
+        let max_steps = self.engine.config.limits.max_steps();
+        if enforce_limit && !self.is_over() && self.run.steps.len() >= max_steps as usize {
+            self.end(TerminationReason::StepLimit { max_steps }, None)?;
+        }
+        Ok(())
+    }
+
+    fn end(
+        &mut self,
+        termination: TerminationReason,
+        resolution: Option<Resolution>,
+    ) -> Result<(), EngineError> {
+        let status = termination.final_status();
+        let kind = match status {
+            RunStatus::Completed => EventKind::RunCompleted {
+                reason: termination.clone(),
+                resolution: resolution.clone(),
+            },
+            RunStatus::Escalated => EventKind::RunEscalated {
+                reason: termination.clone(),
+                resolution: resolution.clone(),
+            },
+            _ => EventKind::RunFailed {
+                reason: termination.clone(),
+                resolution: resolution.clone(),
+            },
+        };
+        self.emit(None, kind)?;
+        self.run.status = status;
+        self.run.resolution = resolution;
+        self.run.termination = Some(termination);
+        self.run.ended_at = Some(self.now());
+        Ok(())
+    }
+}
+
+fn validate_mitigation(
+    mitigation: &str,
+    confidence: f64,
+) -> Result<(Resolution, TerminationReason), String> {
+    let confidence = Confidence::new(confidence).map_err(|error| error.to_string())?;
+    let mitigation = non_blank("mitigation", mitigation)?;
+    Ok((
+        Resolution::Mitigation {
+            mitigation,
+            confidence,
+        },
+        TerminationReason::MitigationProposed,
+    ))
+}
+
+fn validate_escalation(
+    reason: &str,
+    target: &str,
+) -> Result<(Resolution, TerminationReason), String> {
+    let reason = non_blank("reason", reason)?;
+    let target = non_blank("target", target)?;
+    Ok((
+        Resolution::Escalation { reason, target },
+        TerminationReason::Escalated,
+    ))
+}
+
+fn non_blank(field: &str, value: &str) -> Result<String, String> {
+    let trimmed = value.trim();
+    if trimmed.is_empty() {
+        return Err(format!("`{field}` must not be empty or whitespace"));
+    }
+    Ok(trimmed.to_owned())
+}
+
+fn create_hypothesis(
+    id: HypothesisId,
+    statement: &str,
+    confidence: f64,
+    cited: Option<ObservationId>,
+) -> Result<Hypothesis, String> {
+    let confidence = Confidence::new(confidence).map_err(|error| error.to_string())?;
+    let hypothesis =
+        Hypothesis::new(id, statement, confidence).map_err(|error| error.to_string())?;
+    match cited {
+        Some(observation) => hypothesis
+            .with_supporting_observation(observation)
+            .map_err(|error| error.to_string()),
+        None => Ok(hypothesis),
+    }
+}
+
+fn revise_hypothesis(
+    current: &Hypothesis,
+    statement: Option<&str>,
+    confidence: Option<f64>,
+    cited: Option<ObservationId>,
+    proposed_mitigation: Option<&str>,
+    status: Option<HypothesisStatus>,
+) -> Result<Hypothesis, String> {
+    let mut hypothesis = current.clone();
+    if let Some(statement) = statement {
+        hypothesis = hypothesis
+            .with_statement(statement)
+            .map_err(|error| error.to_string())?;
+    }
+    if let Some(confidence) = confidence {
+        let confidence = Confidence::new(confidence).map_err(|error| error.to_string())?;
+        hypothesis = hypothesis.with_confidence(confidence);
+    }
+    if let Some(observation) = cited {
+        hypothesis = hypothesis
+            .with_supporting_observation(observation)
+            .map_err(|error| error.to_string())?;
+    }
+    if let Some(mitigation) = proposed_mitigation {
+        hypothesis = hypothesis
+            .with_proposed_mitigation(mitigation)
+            .map_err(|error| error.to_string())?;
+    }
+    if let Some(status) = status {
+        hypothesis = hypothesis
+            .transition_to(status)
+            .map_err(|error| error.to_string())?;
+    }
+    Ok(hypothesis)
+}

@@ -1,0 +1,195 @@
+//! [`Run`] and [`Step`]: the record of an investigation.
+
+use serde::Serialize;
+
+use oncall_domain::{
+    CallId, Decision, Hypothesis, Incident, Observation, Resolution, RunId, RunLimits, RunStatus,
+    TerminationReason, Timestamp, ToolResult,
+};
+
+/// A tool invocation as the engine made it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ToolCall {
+    /// The tool asked for (it may not exist).
+    pub tool_name: String,
+    /// The call's id.
+    pub call_id: CallId,
+    /// The parameters, as the agent sent them.
+    pub params: serde_json::Value,
+}
+
+/// How a step ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum StepStatus {
+    /// Everything in it was valid.
+    Completed,
+    /// Something in it was refused: a failed tool call, an invalid
+    /// confidence, an illegal hypothesis change, an agent error.
+    Failed {
+        /// Why, as recorded in `step_failed`.
+        reason: String,
+    },
+}
+
+/// One iteration of the decision loop. Immutable once recorded.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Step {
+    pub(crate) number: u32,
+    pub(crate) decision: Option<Decision>,
+    pub(crate) tool_call: Option<ToolCall>,
+    pub(crate) tool_result: Option<ToolResult>,
+    pub(crate) observation: Option<Observation>,
+    pub(crate) hypothesis_after: Option<Hypothesis>,
+    pub(crate) status: StepStatus,
+    pub(crate) started_at: Timestamp,
+    pub(crate) ended_at: Timestamp,
+}
+
+impl Step {
+    /// The step's number, from 1.
+    pub fn number(&self) -> u32 {
+        self.number
+    }
+
+    /// What the agent decided; `None` when the agent failed before deciding.
+    pub fn decision(&self) -> Option<&Decision> {
+        self.decision.as_ref()
+    }
+
+    /// The tool call, for `call_tool` decisions.
+    pub fn tool_call(&self) -> Option<&ToolCall> {
+        self.tool_call.as_ref()
+    }
+
+    /// The tool's result, for `call_tool` decisions.
+    pub fn tool_result(&self) -> Option<&ToolResult> {
+        self.tool_result.as_ref()
+    }
+
+    /// The observation recorded from the agent's analysis, if any.
+    pub fn observation(&self) -> Option<&Observation> {
+        self.observation.as_ref()
+    }
+
+    /// The current hypothesis when the step ended.
+    pub fn hypothesis_after(&self) -> Option<&Hypothesis> {
+        self.hypothesis_after.as_ref()
+    }
+
+    /// Completed, or failed with a reason.
+    pub fn status(&self) -> &StepStatus {
+        &self.status
+    }
+
+    /// When it started, by the run's clock.
+    pub fn started_at(&self) -> Timestamp {
+        self.started_at
+    }
+
+    /// When it ended, by the run's clock.
+    pub fn ended_at(&self) -> Timestamp {
+        self.ended_at
+    }
+}
+
+/// A complete (or, while an episode is under way, partial) investigation.
+///
+/// Only the engine builds a `Run`, so its status can only move
+/// `Started → Running → Completed | Failed | Escalated`, and a terminal run
+/// always carries its termination reason.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Run {
+    pub(crate) id: RunId,
+    pub(crate) incident: Incident,
+    pub(crate) agent_name: String,
+    pub(crate) seed: u64,
+    pub(crate) limits: RunLimits,
+    pub(crate) steps: Vec<Step>,
+    pub(crate) observations: Vec<Observation>,
+    pub(crate) hypothesis: Option<Hypothesis>,
+    pub(crate) hypothesis_history: Vec<Hypothesis>,
+    pub(crate) status: RunStatus,
+    pub(crate) resolution: Option<Resolution>,
+    pub(crate) termination: Option<TerminationReason>,
+    pub(crate) started_at: Timestamp,
+    pub(crate) ended_at: Option<Timestamp>,
+}
+
+impl Run {
+    /// The run's id.
+    pub fn id(&self) -> RunId {
+        self.id
+    }
+
+    /// The incident investigated.
+    pub fn incident(&self) -> &Incident {
+        &self.incident
+    }
+
+    /// The agent's name.
+    pub fn agent_name(&self) -> &str {
+        &self.agent_name
+    }
+
+    /// The seed the run was started with.
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+
+    /// The limits it was held to.
+    pub fn limits(&self) -> RunLimits {
+        self.limits
+    }
+
+    /// The steps, in order.
+    pub fn steps(&self) -> &[Step] {
+        &self.steps
+    }
+
+    /// Every observation recorded, in order.
+    pub fn observations(&self) -> &[Observation] {
+        &self.observations
+    }
+
+    /// The hypothesis at the end.
+    pub fn hypothesis(&self) -> Option<&Hypothesis> {
+        self.hypothesis.as_ref()
+    }
+
+    /// Every version the hypothesis went through, oldest first; the last is
+    /// the current one.
+    pub fn hypothesis_history(&self) -> &[Hypothesis] {
+        &self.hypothesis_history
+    }
+
+    /// Where the run stands.
+    pub fn status(&self) -> RunStatus {
+        self.status
+    }
+
+    /// The mitigation or escalation, if the run ended with one.
+    pub fn resolution(&self) -> Option<&Resolution> {
+        self.resolution.as_ref()
+    }
+
+    /// Why it ended, once it has.
+    pub fn termination(&self) -> Option<&TerminationReason> {
+        self.termination.as_ref()
+    }
+
+    /// When it started, by the run's clock.
+    pub fn started_at(&self) -> Timestamp {
+        self.started_at
+    }
+
+    /// When it ended, by the run's clock.
+    pub fn ended_at(&self) -> Option<Timestamp> {
+        self.ended_at
+    }
+
+    /// The tool results of the run's steps, in order.
+    pub fn tool_results(&self) -> impl Iterator<Item = &ToolResult> {
+        self.steps.iter().filter_map(Step::tool_result)
+    }
+}
