@@ -79,7 +79,7 @@ impl DataSource for InMemoryDataSource {
         Ok(self.services.clone())
     }
 
-    fn logs(&self, query: &LogQuery<'_>) -> Result<LogPage, DataSourceError> {
+    fn logs(&self, query: &LogQuery<'_>) -> Result<LogPage<'_>, DataSourceError> {
         let in_window = query.window.slice(&self.logs, LogEntry::timestamp);
         Ok(LogPage::collect(query, in_window))
     }
@@ -92,7 +92,7 @@ impl DataSource for InMemoryDataSource {
             .unwrap_or_default())
     }
 
-    fn deploys(&self, query: &DeployQuery<'_>) -> Result<DeployPage, DataSourceError> {
+    fn deploys(&self, query: &DeployQuery<'_>) -> Result<DeployPage<'_>, DataSourceError> {
         let in_window = query.window.slice(&self.deploys, Deploy::deployed_at);
         Ok(DeployPage::collect(query, in_window))
     }
@@ -163,7 +163,7 @@ mod tests {
         };
         let page = source.logs(&query).unwrap();
         assert_eq!(page.matched, 4);
-        let messages: Vec<&str> = page.entries.iter().map(LogEntry::message).collect();
+        let messages: Vec<&str> = page.entries.iter().map(|entry| entry.message()).collect();
         assert_eq!(messages, vec!["b2", "c"]);
     }
 

@@ -42,7 +42,7 @@ pub trait DataSource: Send + Sync + fmt::Debug {
 
     /// The log entries that satisfy `query`: how many matched, and the most
     /// recent `query.limit` of them, oldest first.
-    fn logs(&self, query: &LogQuery<'_>) -> Result<LogPage, DataSourceError>;
+    fn logs(&self, query: &LogQuery<'_>) -> Result<LogPage<'_>, DataSourceError>;
 
     /// Every metric series of `service`, sorted by name. Empty for an
     /// unknown service.
@@ -58,7 +58,7 @@ pub trait DataSource: Send + Sync + fmt::Debug {
 
     /// The deploys that satisfy `query`: how many matched, and the most
     /// recent `query.limit` of them, newest first.
-    fn deploys(&self, query: &DeployQuery<'_>) -> Result<DeployPage, DataSourceError>;
+    fn deploys(&self, query: &DeployQuery<'_>) -> Result<DeployPage<'_>, DataSourceError>;
 
     /// Every runbook, sorted by id.
     fn runbooks(&self) -> Result<&[Runbook], DataSourceError>;
@@ -105,30 +105,31 @@ impl LogQuery<'_> {
     }
 }
 
-/// The answer to a [`LogQuery`].
+/// The answer to a [`LogQuery`]. It borrows the entries from the source,
+/// so a query copies nothing but the references it returns.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct LogPage {
+pub struct LogPage<'a> {
     /// How many entries matched in all.
     pub matched: u64,
     /// The most recent `limit` of them, oldest first.
-    pub entries: Vec<LogEntry>,
+    pub entries: Vec<&'a LogEntry>,
 }
 
-impl LogPage {
+impl<'a> LogPage<'a> {
     /// Builds a page from `candidates` in time order (oldest first): counts
     /// those that match and keeps the last `query.limit` of them, holding no
     /// more than that many at once.
-    pub fn collect<'e>(
+    pub fn collect(
         query: &LogQuery<'_>,
-        candidates: impl IntoIterator<Item = &'e LogEntry>,
-    ) -> LogPage {
+        candidates: impl IntoIterator<Item = &'a LogEntry>,
+    ) -> LogPage<'a> {
         let (matched, kept) = keep_last(
             candidates.into_iter().filter(|entry| query.matches(entry)),
             query.limit,
         );
         LogPage {
             matched,
-            entries: kept.into_iter().cloned().collect(),
+            entries: kept.into_iter().collect(),
         }
     }
 }
@@ -154,22 +155,22 @@ impl DeployQuery<'_> {
     }
 }
 
-/// The answer to a [`DeployQuery`].
+/// The answer to a [`DeployQuery`]. It borrows the deploys from the source.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct DeployPage {
+pub struct DeployPage<'a> {
     /// How many deploys matched in all.
     pub matched: u64,
     /// The most recent `limit` of them, newest first.
-    pub deploys: Vec<Deploy>,
+    pub deploys: Vec<&'a Deploy>,
 }
 
-impl DeployPage {
+impl<'a> DeployPage<'a> {
     /// Builds a page from `candidates` in time order (oldest first): counts
     /// those that match and keeps the last `query.limit`, newest first.
-    pub fn collect<'d>(
+    pub fn collect(
         query: &DeployQuery<'_>,
-        candidates: impl IntoIterator<Item = &'d Deploy>,
-    ) -> DeployPage {
+        candidates: impl IntoIterator<Item = &'a Deploy>,
+    ) -> DeployPage<'a> {
         let (matched, kept) = keep_last(
             candidates
                 .into_iter()
@@ -178,7 +179,7 @@ impl DeployPage {
         );
         DeployPage {
             matched,
-            deploys: kept.into_iter().rev().cloned().collect(),
+            deploys: kept.into_iter().rev().collect(),
         }
     }
 }
