@@ -1,0 +1,478 @@
+//! [`HeuristicAgent`]: a generic baseline that works the way an SRE does.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Value, json};
+
+use oncall_domain::{Decision, HypothesisStatus, ToolResult};
+use oncall_engine::{Agent, AgentContext, AgentError, Analysis, HypothesisUpdate};
+
+/// Words in error messages that point outside what the team owns.
+const EXTERNAL_HINTS: &[&str] = &[
+    "provider",
+    "third-party",
+    "third party",
+    "vendor",
+    "status page",
+    "external api",
+];
+
+/// Words that name an action in a runbook step, most decisive first.
+const ACTION_WORDS: &[&str] = &[
+    "roll back",
+    "rollback",
+    "revert",
+    "disable",
+    "rotate",
+    "renew",
+    "fail over",
+    "failover",
+    "restart",
+    "scale",
+    "increase",
+    "raise",
+    "flush",
+    "drain",
+    "purge",
+    "resync",
+    "throttle",
+];
+
+/// Metric names worth reading first, most telling first.
+const TELLING_METRICS: &[&str] = &[
+    "error",
+    "5xx",
+    "latency",
+    "p99",
+    "lag",
+    "queue",
+    "saturation",
+    "cpu",
+    "memory",
+    "disk",
+];
+
+/// Deploys within this many minutes before the incident are suspects.
+const SUSPECT_DEPLOY_MINUTES: i64 = 120;
+
+/// A suspect deploy must also have landed at most this many minutes before
+/// the failing service's first error seen (when errors were seen): a deploy
+/// long before the trouble began is probably not its cause.
+const DEPLOY_TO_FIRST_ERROR_MINUTES: i64 = 30;
+
+/// Words that, opening a runbook step, make it a warning rather than an
+/// action to take.
+const NEGATIONS: &[&str] = &["do not", "don't", "dont", "never", "avoid"];
+
+/// A generic baseline that never sees ground truth. It works the way an SRE
+/// does:
+///
+/// 1. recent deploys, across services;
+/// 2. error logs of the last hour, across services, to see who is failing;
+/// 3. the alerting service's metrics, and the most telling one over three
+///    hours;
+/// 4. a runbook search on the failing service and the error's words, then
+///    the best runbook's steps;
+/// 5. a hypothesis whose confidence the evidence raises or lowers;
+/// 6. then a rollback of a deploy that landed shortly before the trouble on
+///    a failing service (and shortly before its first error), or an
+///    escalation when the errors point at a third party, or the matching
+///    runbook's first action (read top to bottom, skipping warnings such as
+///    "never ..."), or a restart.
+///
+/// It reads only tool results and the incident, and has no knowledge of any
+/// scenario.
+#[derive(Debug, Default)]
+pub struct HeuristicAgent {
+    phase: usize,
+    deploys: Vec<Value>,
+    errors_by_service: BTreeMap<String, usize>,
+    first_error_at: BTreeMap<String, chrono::DateTime<chrono::Utc>>,
+    error_messages: Vec<String>,
+    metric_names: Vec<String>,
+    metric_anomaly: Option<f64>,
+    runbook_id: Option<String>,
+    runbook_steps: Vec<String>,
+}
+
+impl HeuristicAgent {
+    /// A fresh agent.
+    pub fn new() -> HeuristicAgent {
+        HeuristicAgent::default()
+    }
+
+    fn failing_service(&self, context: &AgentContext<'_>) -> String {
+        self.errors_by_service
+            .iter()
+            .max_by(|a, b| a.1.cmp(b.1).then_with(|| b.0.cmp(a.0)))
+            .map(|(service, _)| service.clone())
+            .unwrap_or_else(|| context.incident().service().to_owned())
+    }
+
+    fn suspect_deploy(&self, context: &AgentContext<'_>) -> Option<&Value> {
+        let failing = self.failing_service(context);
+        let alerting = context.incident().service();
+        let now = context.incident().created_at();
+        let first_error = self.first_error_at.get(&failing).copied();
+        self.deploys.iter().find(|deploy| {
+            let service = deploy["service"].as_str().unwrap_or_default();
+            let deployed_at = deploy["deployed_at"]
+                .as_str()
+                .and_then(|at| chrono::DateTime::parse_from_rfc3339(at).ok())
+                .map(|at| at.with_timezone(&chrono::Utc));
+            let recent =
+                deployed_at.is_some_and(|at| (now - at).num_minutes() <= SUSPECT_DEPLOY_MINUTES);
+            let before_trouble = match (deployed_at, first_error) {
+                (Some(at), Some(first)) => {
+                    let lead = (first - at).num_minutes();
+                    (-2..=DEPLOY_TO_FIRST_ERROR_MINUTES).contains(&lead)
+                }
+                _ => true,
+            };
+            let landed = deploy["status"].as_str() == Some("succeeded");
+            recent && before_trouble && landed && (service == failing || service == alerting)
+        })
+    }
+
+    fn points_outside(&self) -> bool {
+        let text = self.error_messages.join(" ").to_lowercase();
+        EXTERNAL_HINTS.iter().any(|hint| text.contains(hint))
+    }
+
+    fn search_keywords(&self, context: &AgentContext<'_>) -> String {
+        let mut words: Vec<String> = Vec::new();
+        let sources = self
+            .error_messages
+            .iter()
+            .take(3)
+            .map(String::as_str)
+            .chain(std::iter::once(context.incident().description()));
+        for source in sources {
+            for word in source.split(|c: char| !c.is_alphanumeric()) {
+                let word = word.to_lowercase();
+                if word.len() > 3
+                    && !word.chars().all(|c| c.is_ascii_digit())
+                    && !words.contains(&word)
+                {
+                    words.push(word);
+                }
+            }
+        }
+        words.truncate(8);
+        words.join(" ")
+    }
+
+    /// The runbook's first step, top to bottom, with a clause that starts
+    /// with an action ("If X, roll back Y."); failing that, the step with
+    /// the most decisive action word anywhere. Warnings ("Never flush ...")
+    /// are skipped.
+    fn runbook_action(&self) -> Option<String> {
+        let actionable: Vec<&String> = self
+            .runbook_steps
+            .iter()
+            .filter(|step| {
+                let lower = step.trim().to_lowercase();
+                !NEGATIONS.iter().any(|negation| lower.starts_with(negation))
+            })
+            .collect();
+        let imperative = actionable.iter().find(|step| {
+            step.to_lowercase()
+                .split([',', ';', ':', '.'])
+                .map(str::trim)
+                .any(|clause| ACTION_WORDS.iter().any(|action| clause.starts_with(action)))
+        });
+        imperative.map(|step| (*step).clone()).or_else(|| {
+            ACTION_WORDS.iter().find_map(|action| {
+                actionable
+                    .iter()
+                    .find(|step| step.to_lowercase().contains(action))
+                    .map(|step| (*step).clone())
+            })
+        })
+    }
+
+    fn escalation_target(&self) -> String {
+        self.runbook_steps
+            .iter()
+            .find_map(|step| {
+                let lower = step.to_lowercase();
+                lower.find("escalate to").map(|at| {
+                    step[at + "escalate to".len()..]
+                        .trim()
+                        .trim_end_matches('.')
+                        .to_owned()
+                })
+            })
+            .filter(|target| !target.is_empty())
+            .unwrap_or_else(|| "the owner of the failing third-party dependency".to_owned())
+    }
+
+    fn conclude(&self, context: &AgentContext<'_>) -> Decision {
+        if let Some(deploy) = self.suspect_deploy(context) {
+            let service = deploy["service"].as_str().unwrap_or_default();
+            let version = deploy["version"].as_str().unwrap_or_default();
+            let mitigation = match deploy["previous_version"].as_str() {
+                Some(previous) => format!("Roll back {service} from {version} to {previous}"),
+                None => format!("Roll back the {service} deploy {version}"),
+            };
+            return Decision::ProposeMitigation {
+                mitigation,
+                confidence: 0.75,
+                reasoning: format!("{service} deployed {version} shortly before the errors began"),
+            };
+        }
+        if self.points_outside() {
+            return Decision::Escalate {
+                reason: "errors point at a dependency outside our control".to_owned(),
+                target: self.escalation_target(),
+            };
+        }
+        if let Some(action) = self.runbook_action() {
+            return Decision::ProposeMitigation {
+                mitigation: action,
+                confidence: 0.55,
+                reasoning: "the best-matching runbook's first action".to_owned(),
+            };
+        }
+        Decision::ProposeMitigation {
+            mitigation: format!("Restart {}", self.failing_service(context)),
+            confidence: 0.3,
+            reasoning: "no stronger lead; a restart is the generic first aid".to_owned(),
+        }
+    }
+
+    fn call(tool: &str, params: Value, reasoning: &str) -> Decision {
+        Decision::CallTool {
+            tool_name: tool.to_owned(),
+            params: params.as_object().cloned().unwrap_or_default(),
+            reasoning: reasoning.to_owned(),
+        }
+    }
+}
+
+impl Agent for HeuristicAgent {
+    fn name(&self) -> &str {
+        "heuristic"
+    }
+
+    fn decide_next_action(&mut self, context: &AgentContext<'_>) -> Result<Decision, AgentError> {
+        let alerting = context.incident().service().to_owned();
+        // Leave the last step for a conclusion.
+        if context.steps_remaining() == 0 {
+            return Ok(self.conclude(context));
+        }
+        loop {
+            let phase = self.phase;
+            self.phase += 1;
+            let decision = match phase {
+                0 => Self::call(
+                    "deploys",
+                    json!({}),
+                    "recent changes are the usual suspects",
+                ),
+                1 => Self::call(
+                    "logs",
+                    json!({"min_level": "error", "last_minutes": 60, "limit": 200}),
+                    "who is failing, and how",
+                ),
+                2 => Self::call(
+                    "metrics",
+                    json!({"service": alerting}),
+                    "what the alerting service measures",
+                ),
+                3 => {
+                    let Some(metric) = pick_metric(&self.metric_names) else {
+                        continue;
+                    };
+                    Self::call(
+                        "metrics",
+                        json!({"service": alerting, "metric": metric, "last_minutes": 180, "aggregation": "buckets", "bucket_seconds": 900}),
+                        "the shape of the most telling metric",
+                    )
+                }
+                4 => Self::call(
+                    "runbook",
+                    json!({"service": self.failing_service(context), "keywords": self.search_keywords(context)}),
+                    "what the team wrote down for this",
+                ),
+                5 => {
+                    let Some(id) = self.runbook_id.clone() else {
+                        continue;
+                    };
+                    Self::call(
+                        "runbook",
+                        json!({"runbook_id": id}),
+                        "read the runbook's steps",
+                    )
+                }
+                _ => self.conclude(context),
+            };
+            return Ok(decision);
+        }
+    }
+
+    fn analyze_result(
+        &mut self,
+        tool_result: &ToolResult,
+        context: &AgentContext<'_>,
+    ) -> Result<Analysis, AgentError> {
+        let Some(data) = tool_result.data() else {
+            return Ok(Analysis::new(
+                format!("`{}` failed; moving on", tool_result.tool_name()),
+                false,
+            ));
+        };
+        let (summary, significant) = match tool_result.tool_name() {
+            "deploys" => {
+                self.deploys = data["deploys"].as_array().cloned().unwrap_or_default();
+                (
+                    format!("{} recent deploys", self.deploys.len()),
+                    !self.deploys.is_empty(),
+                )
+            }
+            "logs" => {
+                for entry in data["entries"].as_array().into_iter().flatten() {
+                    let service = entry["service"].as_str().unwrap_or_default().to_owned();
+                    if let Some(at) = entry["timestamp"]
+                        .as_str()
+                        .and_then(|at| chrono::DateTime::parse_from_rfc3339(at).ok())
+                    {
+                        let at = at.with_timezone(&chrono::Utc);
+                        self.first_error_at
+                            .entry(service.clone())
+                            .and_modify(|first| *first = (*first).min(at))
+                            .or_insert(at);
+                    }
+                    *self.errors_by_service.entry(service).or_default() += 1;
+                    if let Some(message) = entry["message"].as_str() {
+                        if !self.error_messages.iter().any(|known| known == message) {
+                            self.error_messages.push(message.to_owned());
+                        }
+                    }
+                }
+                let failing = self.failing_service(context);
+                (
+                    format!("error logs concentrate in {failing}"),
+                    !self.errors_by_service.is_empty(),
+                )
+            }
+            "metrics" if data.get("metrics").is_some() => {
+                self.metric_names = data["metrics"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|metric| metric["name"].as_str().map(str::to_owned))
+                    .collect();
+                (
+                    format!("{} metrics available", self.metric_names.len()),
+                    false,
+                )
+            }
+            "metrics" => {
+                self.metric_anomaly = anomaly_ratio(data);
+                let ratio = self.metric_anomaly.unwrap_or(1.0);
+                (
+                    format!("latest bucket is {ratio:.1}x the earliest"),
+                    !(0.5..=1.5).contains(&ratio),
+                )
+            }
+            "runbook" if data.get("runbook").is_some() => {
+                self.runbook_steps = data["runbook"]["steps"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|step| step.as_str().map(str::to_owned))
+                    .collect();
+                (
+                    format!("runbook has {} steps", self.runbook_steps.len()),
+                    true,
+                )
+            }
+            "runbook" => {
+                self.runbook_id = data["results"][0]["id"].as_str().map(str::to_owned);
+                (
+                    format!(
+                        "best runbook: {}",
+                        self.runbook_id.as_deref().unwrap_or("none")
+                    ),
+                    self.runbook_id.is_some(),
+                )
+            }
+            other => (format!("read `{other}`"), false),
+        };
+        let mut analysis = Analysis::new(summary, significant);
+        analysis.hypothesis_update = self.hypothesis_update(context);
+        Ok(analysis)
+    }
+}
+
+impl HeuristicAgent {
+    /// Forms a hypothesis once errors are seen, and revises its confidence
+    /// as the deploy and metric evidence comes in.
+    fn hypothesis_update(&self, context: &AgentContext<'_>) -> Option<HypothesisUpdate> {
+        if self.errors_by_service.is_empty() && self.metric_anomaly.is_none() {
+            return None;
+        }
+        let failing = self.failing_service(context);
+        let mut confidence: f64 = 0.35;
+        if self.suspect_deploy(context).is_some() {
+            confidence += 0.3;
+        }
+        if self
+            .metric_anomaly
+            .is_some_and(|ratio| !(0.5..=1.5).contains(&ratio))
+        {
+            confidence += 0.15;
+        }
+        if self.runbook_id.is_some() {
+            confidence += 0.05;
+        }
+        let confidence = confidence.min(0.9);
+        let statement = match self.suspect_deploy(context) {
+            Some(deploy) => format!(
+                "{failing} is failing since deploy {} of {}",
+                deploy["version"].as_str().unwrap_or("?"),
+                deploy["service"].as_str().unwrap_or("?")
+            ),
+            None => format!("{failing} is the source of the trouble"),
+        };
+        match context.hypothesis() {
+            None => Some(HypothesisUpdate::Create {
+                statement,
+                confidence,
+                cite_observation: true,
+            }),
+            Some(current) => {
+                let promote =
+                    current.status() == HypothesisStatus::Investigating && confidence >= 0.6;
+                Some(HypothesisUpdate::Revise {
+                    statement: (current.statement() != statement).then_some(statement),
+                    confidence: Some(confidence),
+                    cite_observation: true,
+                    proposed_mitigation: None,
+                    status: promote.then_some(HypothesisStatus::Supported),
+                })
+            }
+        }
+    }
+}
+
+fn pick_metric(names: &[String]) -> Option<String> {
+    TELLING_METRICS
+        .iter()
+        .find_map(|telling| {
+            names
+                .iter()
+                .find(|name| name.to_lowercase().contains(telling))
+        })
+        .or_else(|| names.first())
+        .cloned()
+}
+
+/// The last bucket's average over the first's.
+fn anomaly_ratio(data: &Value) -> Option<f64> {
+    let buckets = data["buckets"].as_array()?;
+    let first = buckets.first()?["avg"].as_f64()?;
+    let last = buckets.last()?["avg"].as_f64()?;
+    (first.abs() > f64::EPSILON).then(|| last / first)
+}

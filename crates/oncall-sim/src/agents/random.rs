@@ -1,0 +1,153 @@
+//! [`RandomAgent`]: a seeded lower bound.
+
+use oncall_domain::{Decision, SeededRandom, ToolResult};
+use oncall_engine::{Agent, AgentContext, AgentError, Analysis};
+
+/// Generic actions an on-call engineer might take anywhere. They are not
+/// drawn from any scenario.
+const GENERIC_MITIGATIONS: &[&str] = &[
+    "restart the alerting service",
+    "roll back the most recent deploy",
+    "scale up the alerting service",
+    "flush the cache",
+    "fail over the primary database",
+    "increase the connection pool size",
+    "disable the newest feature flag",
+    "clear the message queue",
+];
+
+/// Generic teams one might escalate to.
+const GENERIC_TEAMS: &[&str] = &["the platform team", "the database team", "the network team"];
+
+/// A seeded lower bound: a random number of valid tool calls with random
+/// parameters drawn from each tool's schema, then a random generic
+/// mitigation (or, now and then, an escalation to a random team). It never
+/// reads tool results. The same seed gives the same run.
+#[derive(Debug)]
+pub struct RandomAgent {
+    random: SeededRandom,
+    calls_left: Option<u32>,
+}
+
+impl RandomAgent {
+    /// A random agent fixed by `seed`.
+    pub fn new(seed: u64) -> RandomAgent {
+        RandomAgent {
+            random: SeededRandom::new(seed ^ 0x5EED_0F4A_4D0E),
+            calls_left: None,
+        }
+    }
+
+    fn pick<'a>(&self, items: &[&'a str]) -> &'a str {
+        let index = self.random.next_below(items.len() as u64) as usize;
+        items.get(index).copied().unwrap_or("")
+    }
+
+    fn random_params(
+        &self,
+        schema: &serde_json::Value,
+        context: &AgentContext<'_>,
+    ) -> serde_json::Map<String, serde_json::Value> {
+        let mut params = serde_json::Map::new();
+        let Some(properties) = schema.get("properties").and_then(|p| p.as_object()) else {
+            return params;
+        };
+        for (name, property) in properties {
+            if self.random.next_below(2) == 0 {
+                continue;
+            }
+            if let Some(value) = self.random_value(name, property, context) {
+                params.insert(name.clone(), value);
+            }
+        }
+        params
+    }
+
+    fn random_value(
+        &self,
+        name: &str,
+        property: &serde_json::Value,
+        context: &AgentContext<'_>,
+    ) -> Option<serde_json::Value> {
+        if let Some(options) = property.get("enum").and_then(|e| e.as_array()) {
+            let options: Vec<&serde_json::Value> =
+                options.iter().filter(|v| !v.is_null()).collect();
+            let index = self.random.next_below(options.len() as u64) as usize;
+            return options.get(index).map(|value| (*value).clone());
+        }
+        let types = property_types(property);
+        if types.contains(&"integer") {
+            let minimum = property
+                .get("minimum")
+                .and_then(|m| m.as_i64())
+                .unwrap_or(1);
+            let maximum = property
+                .get("maximum")
+                .and_then(|m| m.as_i64())
+                .unwrap_or(minimum + 100)
+                .min(minimum + 1_000);
+            let span = u64::try_from(maximum - minimum + 1).unwrap_or(1);
+            return Some(serde_json::json!(
+                minimum + self.random.next_below(span) as i64
+            ));
+        }
+        if types.contains(&"string") && name == "service" {
+            return Some(serde_json::json!(context.incident().service()));
+        }
+        None
+    }
+}
+
+fn property_types(property: &serde_json::Value) -> Vec<&str> {
+    match property.get("type") {
+        Some(serde_json::Value::String(single)) => vec![single.as_str()],
+        Some(serde_json::Value::Array(many)) => many.iter().filter_map(|t| t.as_str()).collect(),
+        _ => Vec::new(),
+    }
+}
+
+impl Agent for RandomAgent {
+    fn name(&self) -> &str {
+        "random"
+    }
+
+    fn decide_next_action(&mut self, context: &AgentContext<'_>) -> Result<Decision, AgentError> {
+        let budget = context.steps_remaining().saturating_add(1).max(1);
+        let calls_left = *self.calls_left.get_or_insert_with(|| {
+            let most = (budget / 2).max(1);
+            self.random.next_below(u64::from(most)) as u32
+        });
+        let tools = context.tools();
+        if calls_left > 0 && !tools.is_empty() && context.steps_remaining() > 0 {
+            self.calls_left = Some(calls_left - 1);
+            let tool = &tools[self.random.next_below(tools.len() as u64) as usize];
+            return Ok(Decision::CallTool {
+                tool_name: tool.name().to_owned(),
+                params: self.random_params(tool.parameters(), context),
+                reasoning: "random exploration".to_owned(),
+            });
+        }
+        if self.random.next_below(5) == 0 {
+            return Ok(Decision::Escalate {
+                reason: "random escalation".to_owned(),
+                target: self.pick(GENERIC_TEAMS).to_owned(),
+            });
+        }
+        Ok(Decision::ProposeMitigation {
+            mitigation: self.pick(GENERIC_MITIGATIONS).to_owned(),
+            confidence: self.random.next_f64(),
+            reasoning: "random guess".to_owned(),
+        })
+    }
+
+    fn analyze_result(
+        &mut self,
+        tool_result: &ToolResult,
+        _context: &AgentContext<'_>,
+    ) -> Result<Analysis, AgentError> {
+        Ok(Analysis::new(
+            format!("looked at `{}`", tool_result.tool_name()),
+            false,
+        ))
+    }
+}

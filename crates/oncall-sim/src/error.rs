@@ -1,0 +1,102 @@
+//! The simulator's error types: one for reading fixture files, one for
+//! scenarios as a whole.
+
+use std::path::PathBuf;
+
+/// A fixture file could not be read or parsed. Every variant names the file;
+/// parse errors also name the line, the column and the JSON path of the bad
+/// field, as `file:line:col: json.path: message`.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum FixtureError {
+    /// The file is not there.
+    #[error("{}: file not found", path.display())]
+    Missing {
+        /// The file.
+        path: PathBuf,
+    },
+    /// The file could not be read.
+    #[error("{}: cannot read: {source}", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// What the operating system said.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file is larger than the cap, and was not parsed.
+    #[error(
+        "{}: {size} bytes is over the {limit}-byte cap for fixture files; split the scenario or raise `LoadLimits::max_file_bytes`",
+        path.display()
+    )]
+    TooLarge {
+        /// The file.
+        path: PathBuf,
+        /// Its size.
+        size: u64,
+        /// The cap.
+        limit: u64,
+    },
+    /// The JSON is malformed, or a field has the wrong type, an unknown
+    /// name, or a value that breaks a rule.
+    #[error("{}:{line}:{column}: {json_path}: {message}", path.display())]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line (0 when the error is not tied to a position).
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// The JSON path of the bad value, e.g. `[3].timestamp`; `.` for
+        /// the whole document.
+        json_path: String,
+        /// What was wrong.
+        message: String,
+    },
+}
+
+/// A scenario could not be found, loaded or built.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ScenarioError {
+    /// One of its files is bad.
+    #[error(transparent)]
+    Fixture(#[from] FixtureError),
+    /// A scenario name that could escape the fixtures root, or is malformed.
+    #[error(
+        "scenario name `{name}` is not allowed: names are 1 to 64 characters of a-z, 0-9, `_` and `-`, with no paths"
+    )]
+    InvalidName {
+        /// What was asked for.
+        name: String,
+    },
+    /// No scenario of that name exists under the root.
+    #[error("no scenario named `{name}` in {}", root.display())]
+    NotFound {
+        /// What was asked for.
+        name: String,
+        /// Where it was looked for.
+        root: PathBuf,
+    },
+    /// A fixtures root that is not a directory.
+    #[error("{}: not a directory of scenarios", root.display())]
+    NotADirectory {
+        /// The path given.
+        root: PathBuf,
+    },
+    /// A matcher that can never work (no groups, an empty phrase).
+    #[error("invalid matcher: {reason}")]
+    InvalidMatcher {
+        /// What was wrong.
+        reason: String,
+    },
+    /// The scenario's incident breaks a domain rule.
+    #[error("{}: incident: {source}", path.display())]
+    InvalidIncident {
+        /// The scenario file.
+        path: PathBuf,
+        /// The rule it broke.
+        #[source]
+        source: oncall_domain::ValidationError,
+    },
+}

@@ -1,0 +1,242 @@
+//! The generator's knobs, on a small spec built from `latency_spike`'s.
+
+use std::path::Path;
+
+use chrono::Duration;
+
+use oncall_tools::LogLevel;
+
+use crate::generator::{
+    BurstSpec, GeneratorError, LogEffectSpec, MetricEffectSpec, ScenarioSpec, generate, load_spec,
+};
+
+fn base_spec() -> ScenarioSpec {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fixtures/incidents/latency_spike/spec.json");
+    let mut spec = load_spec(&path).unwrap();
+    spec.telemetry.fault.metric_effects.clear();
+    spec.telemetry.fault.log_effects.clear();
+    spec.telemetry.bursts.clear();
+    spec.telemetry.fault.onset_jitter_minutes = 0;
+    spec
+}
+
+fn values(spec: &ScenarioSpec, service: &str, metric: &str) -> Vec<f64> {
+    let generated = generate(spec, 5).unwrap();
+    generated
+        .telemetry
+        .metrics
+        .iter()
+        .find(|series| series.service() == service && series.name() == metric)
+        .unwrap()
+        .points()
+        .iter()
+        .map(|point| point.value())
+        .collect()
+}
+
+fn effect(factor: f64) -> MetricEffectSpec {
+    MetricEffectSpec {
+        service: "checkout".to_owned(),
+        metric: "latency_p99_ms".to_owned(),
+        factor,
+        ramp_minutes: 0,
+        delay_minutes: 0,
+        start_minutes_before_alert: None,
+        duration_minutes: None,
+        period_minutes: None,
+    }
+}
+
+fn log_effect(message: &str) -> LogEffectSpec {
+    LogEffectSpec {
+        service: "checkout".to_owned(),
+        level: LogLevel::Error,
+        per_minute: 3.0,
+        messages: vec![message.to_owned()],
+        delay_minutes: 0,
+        start_minutes_before_alert: None,
+        duration_minutes: None,
+        host: None,
+    }
+}
+
+#[test]
+fn a_factor_below_one_makes_a_metric_drop() {
+    let mut spec = base_spec();
+    spec.telemetry.fault.metric_effects.push(effect(0.1));
+    let points = values(&spec, "checkout", "latency_p99_ms");
+    let last = points[points.len() - 5..].iter().sum::<f64>() / 5.0;
+    assert!(last < 40.0, "latency did not drop: {last}");
+    assert!(points[0] > 100.0);
+}
+
+#[test]
+fn an_effect_with_a_duration_ends_and_one_pinned_before_the_alert_ignores_the_onset() {
+    let mut spec = base_spec();
+    let mut blip = effect(10.0);
+    blip.start_minutes_before_alert = Some(120);
+    blip.duration_minutes = Some(10);
+    spec.telemetry.fault.metric_effects.push(blip);
+    let points = values(&spec, "checkout", "latency_p99_ms");
+    let minutes = points.len();
+    // One point a minute, the last at the alert.
+    let during = points[minutes - 115];
+    let after = points[minutes - 60];
+    assert!(during > 1000.0, "no blip: {during}");
+    assert!(after < 400.0, "the blip did not end: {after}");
+}
+
+#[test]
+fn a_period_makes_a_sawtooth() {
+    let mut spec = base_spec();
+    spec.telemetry.fault.onset_minutes_before_alert = 100;
+    let mut leak = effect(3.0);
+    leak.ramp_minutes = 30;
+    leak.period_minutes = Some(30);
+    spec.telemetry.fault.metric_effects.push(leak);
+    let points = values(&spec, "checkout", "latency_p99_ms");
+    let minutes = points.len();
+    // The last point is at the alert, so the onset's point is
+    // `minutes - 101`: the metric peaks just before each restart.
+    let peak = points[minutes - 101 + 28];
+    let reset = points[minutes - 101 + 31];
+    assert!(
+        peak > 2.0 * reset,
+        "no sawtooth: peak {peak}, reset {reset}"
+    );
+}
+
+#[test]
+fn max_caps_a_metric() {
+    let mut spec = base_spec();
+    spec.telemetry.services[0].metrics[0].max = Some(500.0);
+    spec.telemetry.fault.metric_effects.push(effect(10.0));
+    let points = values(&spec, "checkout", "latency_p99_ms");
+    assert!(points.iter().all(|value| *value <= 500.0));
+    assert_eq!(points.last().copied(), Some(500.0));
+}
+
+#[test]
+fn log_effects_can_stop_and_come_from_one_host() {
+    let mut spec = base_spec();
+    let mut stopped = log_effect("stops after ten minutes");
+    stopped.duration_minutes = Some(10);
+    stopped.host = Some("checkout-canary".to_owned());
+    spec.telemetry.fault.log_effects.push(stopped);
+    let generated = generate(&spec, 9).unwrap();
+    let alert = spec.scenario.incident.created_at;
+    let onset = alert - Duration::minutes(20);
+    let lines: Vec<_> = generated
+        .telemetry
+        .logs
+        .iter()
+        .filter(|entry| entry.message() == "stops after ten minutes")
+        .collect();
+    assert!(lines.len() >= 10, "only {} lines", lines.len());
+    for line in lines {
+        assert!(line.timestamp() >= onset && line.timestamp() < onset + Duration::minutes(10));
+        assert_eq!(
+            line.attributes().get("host"),
+            Some(&serde_json::json!("checkout-canary"))
+        );
+    }
+}
+
+#[test]
+fn a_burst_after_the_onset_moves_with_it() {
+    let mut spec = base_spec();
+    spec.telemetry.fault.onset_jitter_minutes = 5;
+    spec.telemetry.bursts.push(BurstSpec {
+        service: "checkout".to_owned(),
+        minutes_before_alert: 0,
+        minutes_after_onset: Some(0),
+        level: LogLevel::Warn,
+        count: 1,
+        messages: vec!["the command that started it".to_owned()],
+        host: None,
+    });
+    spec.telemetry
+        .fault
+        .log_effects
+        .push(log_effect("fault line"));
+    for seed in [1, 2, 3, 4] {
+        let generated = generate(&spec, seed).unwrap();
+        let logs = &generated.telemetry.logs;
+        let burst = logs
+            .iter()
+            .find(|entry| entry.message() == "the command that started it")
+            .unwrap()
+            .timestamp();
+        let first_fault = logs
+            .iter()
+            .find(|entry| entry.message() == "fault line")
+            .unwrap()
+            .timestamp();
+        assert!(
+            (first_fault - burst).num_seconds().abs() <= 120,
+            "seed {seed}: burst at {burst}, fault from {first_fault}"
+        );
+    }
+}
+
+#[test]
+fn log_rates_are_poisson_means() {
+    let mut spec = base_spec();
+    let mut rare = log_effect("rare line");
+    rare.per_minute = 0.05;
+    rare.start_minutes_before_alert = Some(360);
+    spec.telemetry.fault.log_effects.push(rare);
+    let generated = generate(&spec, 3).unwrap();
+    let count = generated
+        .telemetry
+        .logs
+        .iter()
+        .filter(|entry| entry.message() == "rare line")
+        .count();
+    // 0.05 a minute over 6 hours: 18 expected.
+    assert!((6..=36).contains(&count), "{count} lines");
+}
+
+#[test]
+fn bad_specs_are_refused_with_the_field_named() {
+    let mut spec = base_spec();
+    let mut unknown = log_effect("x");
+    unknown.service = "nowhere".to_owned();
+    spec.telemetry.fault.log_effects.push(unknown);
+    let error = generate(&spec, 1).unwrap_err();
+    assert!(matches!(&error, GeneratorError::InvalidSpec(message) if message.contains("nowhere")));
+
+    let mut spec = base_spec();
+    let mut empty = log_effect("x");
+    empty.messages.clear();
+    spec.telemetry.fault.log_effects.push(empty);
+    let error = generate(&spec, 1).unwrap_err();
+    assert!(
+        matches!(&error, GeneratorError::InvalidSpec(message) if message.contains("no messages"))
+    );
+
+    let mut spec = base_spec();
+    spec.telemetry.services[0].hosts = 0;
+    let error = generate(&spec, 1).unwrap_err();
+    assert!(matches!(&error, GeneratorError::InvalidSpec(message) if message.contains("hosts")));
+
+    let mut spec = base_spec();
+    let mut sawtooth = effect(2.0);
+    sawtooth.period_minutes = Some(0);
+    spec.telemetry.fault.metric_effects.push(sawtooth);
+    let error = generate(&spec, 1).unwrap_err();
+    assert!(
+        matches!(&error, GeneratorError::InvalidSpec(message) if message.contains("period_minutes"))
+    );
+}
+
+#[test]
+fn the_same_spec_and_seed_give_the_same_telemetry_and_other_seeds_differ() {
+    let spec = base_spec();
+    let first = generate(&spec, 42).unwrap();
+    let again = generate(&spec, 42).unwrap();
+    let other = generate(&spec, 43).unwrap();
+    assert_eq!(first, again);
+    assert_ne!(first.telemetry.logs, other.telemetry.logs);
+}

@@ -1,0 +1,64 @@
+//! `oncall-sim` is where oncall-gym becomes a gym: the simulated production
+//! environment. A [`Scenario`] bundles an incident, the telemetry an on-call
+//! engineer would see (served to the tools by a [`DataStore`], which
+//! implements `oncall-tools`' `DataSource`), and the ground truth a run is
+//! judged against ([`Scenario::evaluate`], or [`Scenario::evaluate_events`]
+//! from an audit log alone). It also holds the fixture loader, scenario
+//! validation, the runner that wires the engine reproducibly, and the
+//! baseline agents.
+//!
+//! It depends on `oncall-domain`, `oncall-tools`, `oncall-audit` and
+//! `oncall-engine`. It is the only crate that knows ground truth, and it
+//! must never let it reach a tool or an agent: the `DataStore` is built from
+//! telemetry alone, and only scoring, validation and the [`OracleAgent`]
+//! (which says so) read [`Scenario::ground_truth`].
+
+pub mod agents;
+mod datastore;
+mod error;
+mod evaluation;
+mod fixture;
+pub mod generator;
+#[cfg(test)]
+mod library_tests;
+mod matcher;
+mod runner;
+mod scenario;
+mod scenario_file;
+mod validate;
+
+pub use crate::agents::{HeuristicAgent, OracleAgent, RandomAgent};
+pub use crate::datastore::{
+    DEPLOYS_FILE, DataStore, LOGS_FILE, METRICS_FILE, RUNBOOKS_FILE, Telemetry,
+};
+pub use crate::error::{FixtureError, ScenarioError};
+pub use crate::evaluation::{
+    EFFICIENCY_WEIGHT, EVIDENCE_WEIGHT, EscalationVerdict, Evaluation, EvidenceReport,
+    MitigationVerdict, OUTCOME_WEIGHT, RunFacts, ScoreComponents, StepsReport, evaluate,
+    judge_mitigation,
+};
+pub use crate::fixture::{DEFAULT_MAX_FILE_BYTES, LoadLimits};
+pub use crate::matcher::{NormalizedText, TextMatcher};
+pub use crate::runner::{
+    RunError, RunOutcome, RunSettings, SIMULATED_SECONDS_PER_STEP, run_scenario,
+    run_scenario_with_registry,
+};
+pub use crate::scenario::{
+    DEFAULT_WINDOW_HOURS, SCENARIO_FILE, Scenario, check_scenario_name, scenario_directories,
+};
+pub use crate::scenario_file::{
+    Difficulty, ExpectedOutcome, GroundTruth, IncidentSpec, KeyEvidence, Mitigations, RootCause,
+    ScenarioFile, TimeWindow,
+};
+pub use crate::validate::Problem;
+
+#[cfg(test)]
+mod datastore_tests;
+#[cfg(test)]
+mod evaluation_tests;
+#[cfg(test)]
+mod loader_tests;
+#[cfg(test)]
+mod test_support;
+#[cfg(test)]
+mod validate_tests;

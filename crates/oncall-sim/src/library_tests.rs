@@ -1,0 +1,325 @@
+//! Tests of the bundled scenario library (`fixtures/incidents`): the mix
+//! the library promises, that every scenario validates and reproduces from
+//! its spec, that other seeds give valid variants, that the matchers judge
+//! the way an LLM phrases things fairly, and where the baselines stand.
+//!
+//! `cargo test -p oncall-sim library_tests -- --nocapture` also prints the
+//! baseline scorecards (heuristic and random, 5 trials each).
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use oncall_engine::Agent;
+
+use crate::agents::{HeuristicAgent, OracleAgent, RandomAgent};
+use crate::generator::{generate, load_spec, to_fixture_json};
+use crate::runner::{RunSettings, run_scenario};
+use crate::scenario::{Scenario, scenario_directories};
+use crate::scenario_file::{Difficulty, ExpectedOutcome};
+use crate::{DEPLOYS_FILE, LOGS_FILE, METRICS_FILE, RUNBOOKS_FILE, SCENARIO_FILE};
+
+mod phrasings;
+
+/// Trials per agent in the scorecards.
+const TRIALS: u64 = 5;
+
+fn fixtures_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/incidents")
+}
+
+/// Every bundled scenario, loaded once for all tests.
+fn library() -> &'static [Scenario] {
+    static LIBRARY: OnceLock<Vec<Scenario>> = OnceLock::new();
+    LIBRARY.get_or_init(|| {
+        scenario_directories(&fixtures_root())
+            .unwrap()
+            .iter()
+            .map(|directory| Scenario::load(directory).unwrap())
+            .collect()
+    })
+}
+
+pub(super) fn scenario(id: &str) -> &'static Scenario {
+    library()
+        .iter()
+        .find(|scenario| scenario.id() == id)
+        .unwrap_or_else(|| panic!("no bundled scenario `{id}`"))
+}
+
+/// One agent's results on one scenario over several trials.
+#[derive(Debug, Clone)]
+struct ScorecardRow {
+    id: String,
+    difficulty: Difficulty,
+    mean_score: f64,
+    pass_rate: f64,
+    mean_steps: f64,
+}
+
+fn scorecard(make_agent: &dyn Fn(u64) -> Box<dyn Agent>) -> Vec<ScorecardRow> {
+    library()
+        .iter()
+        .map(|scenario| {
+            let (mut score, mut passes, mut steps) = (0.0, 0.0, 0.0);
+            for seed in 1..=TRIALS {
+                let mut agent = make_agent(seed);
+                let outcome = run_scenario(
+                    scenario,
+                    agent.as_mut(),
+                    RunSettings {
+                        seed,
+                        max_steps: None,
+                    },
+                    None,
+                )
+                .unwrap();
+                score += outcome.evaluation.total;
+                passes += f64::from(u8::from(outcome.evaluation.passed));
+                steps += f64::from(outcome.evaluation.steps.used);
+            }
+            let trials = TRIALS as f64;
+            ScorecardRow {
+                id: scenario.id().to_owned(),
+                difficulty: scenario.difficulty(),
+                mean_score: score / trials,
+                pass_rate: passes / trials,
+                mean_steps: steps / trials,
+            }
+        })
+        .collect()
+}
+
+fn mean(rows: &[ScorecardRow], field: impl Fn(&ScorecardRow) -> f64) -> f64 {
+    rows.iter().map(field).sum::<f64>() / rows.len().max(1) as f64
+}
+
+#[expect(
+    clippy::print_stdout,
+    reason = "the scorecards are for people running the tests with --nocapture"
+)]
+fn print_scorecard(agent: &str, rows: &[ScorecardRow]) {
+    println!("\n{agent} ({TRIALS} trials per scenario)\n");
+    println!("| scenario | difficulty | mean score | pass rate | mean steps |");
+    println!("|---|---|---|---|---|");
+    for row in rows {
+        println!(
+            "| {} | {} | {:.3} | {:.0}% | {:.1} |",
+            row.id,
+            row.difficulty.as_str(),
+            row.mean_score,
+            row.pass_rate * 100.0,
+            row.mean_steps
+        );
+    }
+    println!(
+        "| **overall** | | **{:.3}** | **{:.0}%** | **{:.1}** |",
+        mean(rows, |row| row.mean_score),
+        mean(rows, |row| row.pass_rate) * 100.0,
+        mean(rows, |row| row.mean_steps)
+    );
+}
+
+fn heuristic_scorecard() -> &'static [ScorecardRow] {
+    static ROWS: OnceLock<Vec<ScorecardRow>> = OnceLock::new();
+    ROWS.get_or_init(|| scorecard(&|_| Box::new(HeuristicAgent::new())))
+}
+
+fn random_scorecard() -> &'static [ScorecardRow] {
+    static ROWS: OnceLock<Vec<ScorecardRow>> = OnceLock::new();
+    ROWS.get_or_init(|| scorecard(&|seed| Box::new(RandomAgent::new(seed))))
+}
+
+#[test]
+fn the_library_has_at_least_twelve_scenarios_with_distinct_categories() {
+    let scenarios = library();
+    assert!(
+        scenarios.len() >= 12,
+        "only {} scenarios are bundled",
+        scenarios.len()
+    );
+    let categories: BTreeSet<&str> = scenarios.iter().map(Scenario::category).collect();
+    assert_eq!(
+        categories.len(),
+        scenarios.len(),
+        "root-cause categories repeat: {categories:?}"
+    );
+}
+
+#[test]
+fn the_library_mixes_difficulties_culprits_escalations_and_harmful_fixes() {
+    let scenarios = library();
+    for difficulty in [Difficulty::Easy, Difficulty::Medium, Difficulty::Hard] {
+        let count = scenarios
+            .iter()
+            .filter(|scenario| scenario.difficulty() == difficulty)
+            .count();
+        assert!(count >= 2, "only {count} {} scenarios", difficulty.as_str());
+    }
+    let culprit_elsewhere = scenarios
+        .iter()
+        .filter(|scenario| {
+            scenario.ground_truth().root_cause.service != scenario.incident_spec().service
+        })
+        .count();
+    assert!(
+        culprit_elsewhere >= 4,
+        "only {culprit_elsewhere} scenarios have a culprit other than the alerting service"
+    );
+    let escalations = scenarios
+        .iter()
+        .filter(|scenario| {
+            matches!(
+                scenario.ground_truth().expected_outcome,
+                ExpectedOutcome::Escalate { .. }
+            )
+        })
+        .count();
+    assert!(escalations >= 2, "only {escalations} escalation scenarios");
+    let with_harmful = scenarios
+        .iter()
+        .filter(|scenario| !scenario.ground_truth().mitigations.harmful.is_empty())
+        .count();
+    assert!(
+        with_harmful >= 2,
+        "only {with_harmful} scenarios list a harmful mitigation"
+    );
+}
+
+#[test]
+fn every_bundled_scenario_validates() {
+    let problems: Vec<String> = library()
+        .iter()
+        .flat_map(Scenario::validate)
+        .map(|problem| problem.to_string())
+        .collect();
+    assert!(problems.is_empty(), "{problems:#?}");
+}
+
+#[test]
+fn the_oracle_scores_exactly_one_on_every_bundled_scenario() {
+    for scenario in library() {
+        let mut oracle = OracleAgent::new(scenario);
+        let outcome = run_scenario(scenario, &mut oracle, RunSettings::default(), None).unwrap();
+        assert_eq!(outcome.evaluation.total, 1.0, "{}", scenario.id());
+        assert!(outcome.evaluation.passed, "{}", scenario.id());
+        assert_eq!(
+            outcome.evaluation.steps.used,
+            scenario.ground_truth().optimal_steps,
+            "{}",
+            scenario.id()
+        );
+    }
+}
+
+#[test]
+fn every_committed_spec_reproduces_its_files_byte_for_byte() {
+    let mut checked = 0;
+    for directory in scenario_directories(&fixtures_root()).unwrap() {
+        let spec_path = directory.join("spec.json");
+        if !spec_path.is_file() {
+            continue;
+        }
+        let spec = load_spec(&spec_path).unwrap();
+        let generated = generate(&spec, spec.seed).unwrap();
+        let expected = [
+            (SCENARIO_FILE, to_fixture_json(&generated.file).unwrap()),
+            (
+                LOGS_FILE,
+                to_fixture_json(&generated.telemetry.logs).unwrap(),
+            ),
+            (
+                METRICS_FILE,
+                to_fixture_json(&generated.telemetry.metrics).unwrap(),
+            ),
+            (
+                DEPLOYS_FILE,
+                to_fixture_json(&generated.telemetry.deploys).unwrap(),
+            ),
+            (
+                RUNBOOKS_FILE,
+                to_fixture_json(&generated.telemetry.runbooks).unwrap(),
+            ),
+        ];
+        for (name, text) in expected {
+            let committed = std::fs::read(directory.join(name)).unwrap();
+            assert!(
+                committed == text.as_bytes(),
+                "{}/{name} differs from its spec rendered with seed {}; re-render it with `oncall-gym gen-scenario`",
+                directory.display(),
+                spec.seed
+            );
+        }
+        checked += 1;
+    }
+    assert!(checked >= 12, "only {checked} scenarios have a spec");
+}
+
+#[test]
+fn other_seeds_render_valid_variants_with_the_same_root_cause() {
+    for directory in scenario_directories(&fixtures_root()).unwrap() {
+        let spec_path = directory.join("spec.json");
+        if !spec_path.is_file() {
+            continue;
+        }
+        let spec = load_spec(&spec_path).unwrap();
+        let mut previous_logs = None;
+        for seed in [spec.seed.wrapping_add(1), spec.seed.wrapping_add(1_000)] {
+            let generated = generate(&spec, seed).unwrap();
+            assert_eq!(
+                generated.file.ground_truth.root_cause,
+                spec.scenario.ground_truth.root_cause
+            );
+            let logs = generated.telemetry.logs.clone();
+            let variant = Scenario::from_parts(generated.file, generated.telemetry);
+            let problems = variant.validate();
+            assert!(
+                problems.is_empty(),
+                "{} with seed {seed}: {problems:#?}",
+                spec.scenario.id
+            );
+            assert_ne!(
+                previous_logs.as_ref(),
+                Some(&logs),
+                "seeds render the same logs"
+            );
+            previous_logs = Some(logs);
+        }
+    }
+}
+
+#[test]
+fn baseline_scorecards_show_heuristic_above_random() {
+    let heuristic = heuristic_scorecard();
+    let random = random_scorecard();
+    print_scorecard("heuristic", heuristic);
+    print_scorecard("random", random);
+    let heuristic_mean = mean(heuristic, |row| row.mean_score);
+    let random_mean = mean(random, |row| row.mean_score);
+    assert!(
+        heuristic_mean > random_mean + 0.1,
+        "heuristic {heuristic_mean:.3} is not clearly above random {random_mean:.3}"
+    );
+}
+
+#[test]
+fn the_heuristic_solves_most_easy_scenarios_and_fails_some_hard_ones() {
+    let rows = heuristic_scorecard();
+    let easy: Vec<&ScorecardRow> = rows
+        .iter()
+        .filter(|row| row.difficulty == Difficulty::Easy)
+        .collect();
+    let easy_passed = easy.iter().filter(|row| row.pass_rate == 1.0).count();
+    assert!(
+        easy_passed * 2 >= easy.len(),
+        "the heuristic passes only {easy_passed} of {} easy scenarios",
+        easy.len()
+    );
+    let hard_failed = rows
+        .iter()
+        .filter(|row| row.difficulty == Difficulty::Hard && row.pass_rate < 1.0)
+        .count();
+    assert!(hard_failed >= 1, "the heuristic solves every hard scenario");
+    let all_passed = rows.iter().all(|row| row.pass_rate == 1.0);
+    assert!(!all_passed, "the heuristic solves the whole library");
+}

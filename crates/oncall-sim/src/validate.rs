@@ -1,0 +1,294 @@
+//! [`Scenario::validate`]: everything beyond parsing.
+
+use std::collections::BTreeSet;
+use std::fmt;
+
+use serde::Serialize;
+
+use oncall_domain::Decision;
+use oncall_tools::ToolRegistry;
+
+use crate::agents::OracleAgent;
+use crate::evaluation::{MitigationVerdict, judge_mitigation};
+use crate::runner::{RunSettings, run_scenario};
+use crate::scenario::{Scenario, check_scenario_name};
+use crate::scenario_file::ExpectedOutcome;
+
+/// One thing wrong with a scenario, beyond parsing. Displays as
+/// `scenario: message`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    /// The scenario's id.
+    pub scenario: String,
+    /// What is wrong, and where.
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.scenario, self.message)
+    }
+}
+
+impl Scenario {
+    /// Checks everything beyond parsing and returns every problem found,
+    /// not just the first:
+    ///
+    /// - the id is a valid scenario name, and matches its directory;
+    /// - ids are unique: key evidence, deploys, runbooks, metric series;
+    /// - every telemetry timestamp lies inside the scenario's window;
+    /// - the incident's service appears in the telemetry;
+    /// - the root cause's category is the scenario's category;
+    /// - `optimal_steps` is at least 1 and at most `max_steps`, and the
+    ///   reference solution has exactly `optimal_steps` decisions, the last
+    ///   one ending the run;
+    /// - every key-evidence tool exists, and every item is found by the
+    ///   reference solution;
+    /// - a mitigation is expected ⇒ there is a correct matcher, and the
+    ///   reference solution's mitigation is judged correct;
+    /// - the reference solution, replayed by the oracle, scores exactly 1.0
+    ///   and passes.
+    pub fn validate(&self) -> Vec<Problem> {
+        let mut problems = Vec::new();
+        let mut problem = |message: String| {
+            problems.push(Problem {
+                scenario: self.id().to_owned(),
+                message,
+            });
+        };
+        self.check_identity(&mut problem);
+        self.check_unique_ids(&mut problem);
+        self.check_window(&mut problem);
+        self.check_ground_truth(&mut problem);
+        self.check_reference_solution(&mut problem);
+        problems
+    }
+
+    fn check_identity(&self, problem: &mut impl FnMut(String)) {
+        if check_scenario_name(self.id()).is_err() {
+            problem(format!(
+                "id `{}` is not a valid scenario name (1 to 64 characters of a-z, 0-9, `_`, `-`)",
+                self.id()
+            ));
+        }
+        if let Some(name) = self
+            .directory()
+            .and_then(|directory| directory.file_name())
+            .and_then(|name| name.to_str())
+        {
+            if name != self.id() {
+                problem(format!(
+                    "id `{}` does not match its directory name `{name}`",
+                    self.id()
+                ));
+            }
+        }
+        let service = &self.incident_spec().service;
+        if !self
+            .data_store()
+            .all_services()
+            .iter()
+            .any(|known| known == service)
+        {
+            problem(format!(
+                "incident.service `{service}` has no logs, metrics, deploys or runbooks"
+            ));
+        }
+    }
+
+    fn check_unique_ids(&self, problem: &mut impl FnMut(String)) {
+        let store = self.data_store();
+        let truth = self.ground_truth();
+        report_duplicates(
+            "key_evidence id",
+            truth.key_evidence.iter().map(|item| item.id.clone()),
+            problem,
+        );
+        report_duplicates(
+            "deploy id",
+            store
+                .all_deploys()
+                .iter()
+                .map(|deploy| deploy.id().to_owned()),
+            problem,
+        );
+        report_duplicates(
+            "runbook id",
+            store
+                .all_runbooks()
+                .iter()
+                .map(|runbook| runbook.id().to_owned()),
+            problem,
+        );
+        report_duplicates(
+            "metric series",
+            store
+                .all_metrics()
+                .map(|series| format!("{}/{}", series.service(), series.name())),
+            problem,
+        );
+    }
+
+    fn check_window(&self, problem: &mut impl FnMut(String)) {
+        let window = self.window();
+        let outside = |at: oncall_domain::Timestamp| at < window.start || at > window.end;
+        let store = self.data_store();
+        let describe = |what: &str, count: usize, first: Option<oncall_domain::Timestamp>| {
+            format!(
+                "{count} {what} lie outside the window {} to {} (first at {})",
+                window.start.to_rfc3339(),
+                window.end.to_rfc3339(),
+                first.map(|at| at.to_rfc3339()).unwrap_or_default()
+            )
+        };
+        let logs: Vec<_> = store
+            .all_logs()
+            .iter()
+            .map(|entry| entry.timestamp())
+            .filter(|at| outside(*at))
+            .collect();
+        if !logs.is_empty() {
+            problem(describe("log entries", logs.len(), logs.first().copied()));
+        }
+        let points: Vec<_> = store
+            .all_metrics()
+            .flat_map(|series| series.points().iter().map(|point| point.timestamp()))
+            .filter(|at| outside(*at))
+            .collect();
+        if !points.is_empty() {
+            problem(describe(
+                "metric points",
+                points.len(),
+                points.first().copied(),
+            ));
+        }
+        let deploys: Vec<_> = store
+            .all_deploys()
+            .iter()
+            .map(|deploy| deploy.deployed_at())
+            .filter(|at| outside(*at))
+            .collect();
+        if !deploys.is_empty() {
+            problem(describe("deploys", deploys.len(), deploys.first().copied()));
+        }
+        if self.incident_spec().created_at < window.start
+            || self.incident_spec().created_at > window.end
+        {
+            problem("incident.created_at lies outside the window".to_owned());
+        }
+    }
+
+    fn check_ground_truth(&self, problem: &mut impl FnMut(String)) {
+        let truth = self.ground_truth();
+        if truth.root_cause.category != self.category() {
+            problem(format!(
+                "ground_truth.root_cause.category `{}` differs from the scenario's category `{}`",
+                truth.root_cause.category,
+                self.category()
+            ));
+        }
+        if truth.optimal_steps == 0 || truth.optimal_steps > truth.max_steps {
+            problem(format!(
+                "ground_truth.optimal_steps is {}, but must be between 1 and max_steps ({})",
+                truth.optimal_steps, truth.max_steps
+            ));
+        }
+        let registry = ToolRegistry::with_default_tools();
+        for item in &truth.key_evidence {
+            if registry.get(&item.tool).is_err() {
+                problem(format!(
+                    "key evidence `{}` names tool `{}`, which does not exist (tools: {})",
+                    item.id,
+                    item.tool,
+                    registry.names().join(", ")
+                ));
+            }
+        }
+        if matches!(truth.expected_outcome, ExpectedOutcome::Mitigate)
+            && truth.mitigations.correct.is_empty()
+        {
+            problem(
+                "ground_truth.mitigations.correct is empty, but a mitigation is expected"
+                    .to_owned(),
+            );
+        }
+    }
+
+    fn check_reference_solution(&self, problem: &mut impl FnMut(String)) {
+        let truth = self.ground_truth();
+        let solution = &truth.reference_solution;
+        if solution.len() != truth.optimal_steps as usize {
+            problem(format!(
+                "ground_truth.reference_solution has {} decisions, but optimal_steps is {}",
+                solution.len(),
+                truth.optimal_steps
+            ));
+        }
+        match solution.last() {
+            Some(last) if last.is_terminal() => {}
+            _ => problem(
+                "ground_truth.reference_solution must end with propose_mitigation or escalate"
+                    .to_owned(),
+            ),
+        }
+        for (index, decision) in solution.iter().enumerate() {
+            if index + 1 < solution.len() && decision.is_terminal() {
+                problem(format!(
+                    "ground_truth.reference_solution[{index}] ends the run before the last decision"
+                ));
+            }
+            if let Decision::ProposeMitigation { mitigation, .. } = decision {
+                let verdict = judge_mitigation(truth, mitigation);
+                if verdict != MitigationVerdict::Correct {
+                    problem(format!(
+                        "ground_truth.reference_solution[{index}]: mitigation `{mitigation}` is judged {verdict:?}, not correct"
+                    ));
+                }
+            }
+        }
+        let mut oracle = OracleAgent::new(self);
+        let settings = RunSettings {
+            seed: 0,
+            max_steps: Some(truth.max_steps.max(1)),
+        };
+        match run_scenario(self, &mut oracle, settings, None) {
+            Err(error) => problem(format!("the reference solution cannot be run: {error}")),
+            Ok(outcome) => {
+                for step in outcome.run.steps() {
+                    if let oncall_engine::StepStatus::Failed { reason } = step.status() {
+                        problem(format!(
+                            "ground_truth.reference_solution[{}] fails: {reason}",
+                            step.number() - 1
+                        ));
+                    }
+                }
+                for missing in &outcome.evaluation.evidence.missing {
+                    problem(format!(
+                        "key evidence `{missing}` is not found by the reference solution: no successful result of its tool matches"
+                    ));
+                }
+                let evaluation = &outcome.evaluation;
+                if evaluation.total != 1.0 || !evaluation.passed {
+                    problem(format!(
+                        "the reference solution scores {} (passed: {}), not exactly 1.0",
+                        evaluation.total, evaluation.passed
+                    ));
+                }
+            }
+        }
+    }
+}
+
+fn report_duplicates(
+    what: &str,
+    ids: impl Iterator<Item = String>,
+    problem: &mut impl FnMut(String),
+) {
+    let mut seen = BTreeSet::new();
+    let mut reported = BTreeSet::new();
+    for id in ids {
+        if !seen.insert(id.clone()) && reported.insert(id.clone()) {
+            problem(format!("{what} `{id}` is used more than once"));
+        }
+    }
+}

@@ -1,0 +1,152 @@
+//! `validate()` on a good scenario, on a broken one (every problem at
+//! once), and the ground-truth isolation check.
+
+use serde_json::json;
+
+use oncall_domain::Timestamp;
+use oncall_engine::{Agent, AgentContext, AgentError, Analysis};
+use oncall_tools::{Deploy, LogEntry, LogLevel};
+
+use crate::agents::{HeuristicAgent, RandomAgent};
+use crate::datastore::DataStore;
+use crate::runner::{RunSettings, run_scenario};
+use crate::scenario::Scenario;
+use crate::scenario_file::ScenarioFile;
+use crate::test_support::{TempDir, before, scenario_json, telemetry, tiny_scenario};
+
+#[test]
+fn the_tiny_scenario_is_valid() {
+    assert_eq!(tiny_scenario().validate(), Vec::new());
+}
+
+#[test]
+fn a_broken_scenario_reports_every_problem() {
+    let mut file = scenario_json();
+    file["id"] = json!("Broken Scenario");
+    file["incident"]["service"] = json!("ghost");
+    file["ground_truth"]["root_cause"]["category"] = json!("dns");
+    file["ground_truth"]["optimal_steps"] = json!(2);
+    file["ground_truth"]["key_evidence"] = json!([
+        {"id": "dup", "tool": "deploys", "matcher": {"all_of": [["v2 0 0"]]}},
+        {"id": "dup", "tool": "telepathy", "matcher": {"all_of": [["never"]]}}
+    ]);
+    file["ground_truth"]["reference_solution"][2]["mitigation"] = json!("Restart the database");
+    let file: ScenarioFile = serde_json::from_value(file).unwrap();
+    let mut telemetry = telemetry();
+    telemetry
+        .deploys
+        .push(Deploy::new("d1", "payments", "v9", Timestamp::default()).unwrap());
+    telemetry
+        .logs
+        .push(LogEntry::new(before(-30), "checkout", LogLevel::Info, "from the future").unwrap());
+    let problems: Vec<String> = Scenario::from_parts(file, telemetry)
+        .validate()
+        .into_iter()
+        .map(|problem| problem.to_string())
+        .collect();
+    let expected = [
+        "Broken Scenario: id `Broken Scenario` is not a valid scenario name",
+        "Broken Scenario: incident.service `ghost` has no logs, metrics, deploys or runbooks",
+        "Broken Scenario: key_evidence id `dup` is used more than once",
+        "Broken Scenario: deploy id `d1` is used more than once",
+        "Broken Scenario: 1 log entries lie outside the window",
+        "Broken Scenario: 1 deploys lie outside the window",
+        "Broken Scenario: ground_truth.root_cause.category `dns` differs",
+        "Broken Scenario: key evidence `dup` names tool `telepathy`, which does not exist",
+        "Broken Scenario: ground_truth.reference_solution has 3 decisions, but optimal_steps is 2",
+        "Broken Scenario: ground_truth.reference_solution[2]: mitigation `Restart the database` is judged Harmful",
+        "Broken Scenario: the reference solution scores 0 (passed: false), not exactly 1.0",
+    ];
+    for prefix in expected {
+        assert!(
+            problems.iter().any(|problem| problem.starts_with(prefix)),
+            "missing {prefix:?} in:\n{}",
+            problems.join("\n")
+        );
+    }
+}
+
+#[test]
+fn the_directory_name_must_match_the_id() {
+    let temp = TempDir::new("dir-name");
+    let directory = temp.write_tiny("tiny");
+    let renamed = temp.path.join("other_name");
+    std::fs::rename(&directory, &renamed).unwrap();
+    let problems = Scenario::load(&renamed).unwrap().validate();
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert_eq!(
+        problems[0].to_string(),
+        "tiny: id `tiny` does not match its directory name `other_name`"
+    );
+}
+
+/// Ground truth never reaches the tools: the data store a scenario serves
+/// is exactly the one built from its telemetry files alone, with no
+/// scenario file present.
+#[test]
+fn the_data_store_is_built_from_telemetry_alone() {
+    let temp = TempDir::new("isolation");
+    let directory = temp.write_tiny("tiny");
+    let scenario = Scenario::load(&directory).unwrap();
+    std::fs::remove_file(directory.join("scenario.json")).unwrap();
+    let telemetry_only =
+        DataStore::load(&directory, crate::fixture::LoadLimits::default()).unwrap();
+    assert_eq!(*scenario.data_store(), telemetry_only);
+}
+
+/// An agent that records every context and tool result it is shown.
+#[derive(Debug)]
+struct Spy<A> {
+    inner: A,
+    seen: Vec<String>,
+}
+
+impl<A: Agent> Agent for Spy<A> {
+    fn name(&self) -> &str {
+        self.inner.name()
+    }
+
+    fn decide_next_action(
+        &mut self,
+        context: &AgentContext<'_>,
+    ) -> Result<oncall_domain::Decision, AgentError> {
+        self.seen.push(format!("{context:?}"));
+        self.inner.decide_next_action(context)
+    }
+
+    fn analyze_result(
+        &mut self,
+        tool_result: &oncall_domain::ToolResult,
+        context: &AgentContext<'_>,
+    ) -> Result<Analysis, AgentError> {
+        self.seen.push(serde_json::to_string(tool_result).unwrap());
+        self.inner.analyze_result(tool_result, context)
+    }
+}
+
+/// And end to end: nothing an agent is shown contains the root cause or
+/// the ground truth's own words.
+#[test]
+fn nothing_an_agent_sees_contains_the_ground_truth() {
+    let scenario = tiny_scenario();
+    let statement = &scenario.ground_truth().root_cause.statement;
+    let mut heuristic = Spy {
+        inner: HeuristicAgent::new(),
+        seen: Vec::new(),
+    };
+    run_scenario(&scenario, &mut heuristic, RunSettings::default(), None).unwrap();
+    let mut random = Spy {
+        inner: RandomAgent::new(3),
+        seen: Vec::new(),
+    };
+    run_scenario(&scenario, &mut random, RunSettings::default(), None).unwrap();
+    for seen in heuristic.seen.iter().chain(&random.seen) {
+        assert!(!seen.contains(statement.as_str()), "{seen}");
+        assert!(!seen.contains("ground_truth"), "{seen}");
+        assert!(
+            !seen.contains("Tiny checkout incident"),
+            "the summary is not shown: {seen}"
+        );
+    }
+    assert!(!heuristic.seen.is_empty());
+}
