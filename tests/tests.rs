@@ -7,3 +7,23 @@
 /// The one-way dependency contract between the workspace crates, checked
 /// against `cargo metadata`.
 mod layering;
+
+/// Shared helpers: the bundled scenarios, runs with an audit file, scratch
+/// directories and the built `oncall-gym` binary.
+mod support;
+
+/// Every bundled scenario runs end to end with every agent.
+mod end_to_end;
+
+/// Replaying every run's audit log gives the engine's final state and the
+/// same evaluation.
+mod replay;
+
+/// Each oracle run's audit log, as an insta snapshot per scenario.
+mod audit_snapshots;
+
+/// The `oncall-gym` command, run as a user runs it: good input and bad.
+mod cli;
+
+/// `oncall-gym replay` and `validate` against damaged logs and scenarios.
+mod cli_damage;

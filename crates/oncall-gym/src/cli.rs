@@ -1,0 +1,182 @@
+//! The command line, as clap reads it.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use oncall_gym::agents::AgentKind;
+
+/// The whole command line.
+#[derive(Debug, Parser)]
+#[command(
+    name = "oncall-gym",
+    version,
+    about = "A gym for on-call agents: run, evaluate, validate and replay agents on simulated incidents",
+    after_help = "Exit codes: 0 success, 1 what was asked failed (an invalid scenario, a tampered log, a run that errored, an unknown scenario), 2 usage error.\n\nA SCENARIO is a directory path or a name. A name is looked up in --fixtures DIR, then $ONCALL_GYM_FIXTURES, then ./fixtures/incidents, then the scenarios built into the binary."
+)]
+pub(crate) struct Cli {
+    /// A directory of scenario directories, searched first for scenario names.
+    #[arg(long, global = true, value_name = "DIR")]
+    pub(crate) fixtures: Option<PathBuf>,
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// List the scenarios: id, title, difficulty, category and alerting service.
+    Scenarios {
+        /// Print a JSON array of {id, title, difficulty, category, service}.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check scenarios; print each problem; exit 1 if any is invalid.
+    Validate {
+        /// Scenario directories or fixtures roots (default: every bundled scenario).
+        paths: Vec<PathBuf>,
+    },
+    /// Run an agent on one scenario, with a live trace on stderr and a score table.
+    Run(RunArgs),
+    /// Evaluate an agent over scenarios, in parallel, and print a scorecard.
+    Eval(EvalArgs),
+    /// Verify an audit log's hash chain and replay it.
+    Replay(ReplayArgs),
+    /// Print the tool definitions for your own agent stack.
+    Tools {
+        /// The schema dialect.
+        #[arg(long, value_enum, default_value_t = ToolFormat::JsonSchema)]
+        format: ToolFormat,
+    },
+    /// Render a scenario spec into fixture files.
+    GenScenario {
+        /// The spec file.
+        spec: PathBuf,
+        /// The seed (default: the spec's own).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// The scenario directory to write.
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+/// `run`'s arguments.
+#[derive(Debug, clap::Args)]
+pub(crate) struct RunArgs {
+    /// A scenario directory or name.
+    pub(crate) scenario: String,
+    /// The agent.
+    #[arg(long, value_enum, default_value_t = AgentKind::Heuristic)]
+    pub(crate) agent: AgentKind,
+    /// The seed for ids (and for the random agent).
+    #[arg(long, default_value_t = 0)]
+    pub(crate) seed: u64,
+    /// The step limit (default: the scenario's).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    pub(crate) max_steps: Option<u32>,
+    /// Write the hash-chained audit log to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) audit: Option<PathBuf>,
+    /// Print one JSON object instead of the score table.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+/// `eval`'s arguments.
+#[derive(Debug, clap::Args)]
+pub(crate) struct EvalArgs {
+    /// Scenario directories or names (default: every bundled scenario).
+    pub(crate) scenarios: Vec<String>,
+    /// The agent.
+    #[arg(long, value_enum, default_value_t = AgentKind::Heuristic)]
+    pub(crate) agent: AgentKind,
+    /// Trials per scenario (k of pass^k).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+    pub(crate) trials: u32,
+    /// The base seed; each trial's seed is derived from it, the scenario and the trial.
+    #[arg(long, default_value_t = 0)]
+    pub(crate) seed: u64,
+    /// Worker threads (default: the number of CPUs).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1024))]
+    pub(crate) jobs: Option<u32>,
+    /// The step limit for every run (default: each scenario's).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    pub(crate) max_steps: Option<u32>,
+    /// Write one JSON line per run to FILE.
+    #[arg(long, value_name = "FILE.jsonl")]
+    pub(crate) out: Option<PathBuf>,
+    /// Print the scorecard as JSON.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+/// `replay`'s arguments.
+#[derive(Debug, clap::Args)]
+pub(crate) struct ReplayArgs {
+    /// The hash-chained audit log.
+    #[arg(value_name = "AUDIT.jsonl")]
+    pub(crate) audit: PathBuf,
+    /// Show the state at the end of step N instead of the timeline.
+    #[arg(long, value_name = "N")]
+    pub(crate) at_step: Option<u32>,
+    /// Re-score the run against this scenario (a directory or a name).
+    #[arg(long, value_name = "S")]
+    pub(crate) scenario: Option<String>,
+    /// Print JSON.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+/// The dialects `tools` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ToolFormat {
+    /// OpenAI function calling: `tools` entries, strict.
+    Openai,
+    /// Anthropic tool use: `{name, description, input_schema}`.
+    Anthropic,
+    /// An MCP `tools/list` result: `{tools: [{name, description, inputSchema}]}`.
+    Mcp,
+    /// Plain JSON Schema: `[{name, description, parameters}]`.
+    JsonSchema,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn usage_errors_are_exit_code_2() {
+        for arguments in [
+            vec!["oncall-gym", "run", "x", "--agent", "genius"],
+            vec!["oncall-gym", "run", "x", "--bogus"],
+            vec!["oncall-gym", "run", "x", "--max-steps", "0"],
+            vec!["oncall-gym", "eval", "--trials", "0"],
+            vec!["oncall-gym", "tools", "--format", "yaml"],
+            vec!["oncall-gym"],
+        ] {
+            let error = Cli::try_parse_from(&arguments).unwrap_err();
+            assert_eq!(error.exit_code(), 2, "{arguments:?}");
+        }
+    }
+
+    #[test]
+    fn defaults_are_the_documented_ones() {
+        let cli = Cli::try_parse_from(["oncall-gym", "run", "latency_spike"]).unwrap();
+        let Command::Run(run) = cli.command else {
+            panic!("not run");
+        };
+        assert_eq!(run.agent, AgentKind::Heuristic);
+        assert_eq!(run.seed, 0);
+        assert!(run.max_steps.is_none() && run.audit.is_none() && !run.json);
+        let cli = Cli::try_parse_from(["oncall-gym", "eval", "--fixtures", "f"]).unwrap();
+        assert_eq!(cli.fixtures, Some(PathBuf::from("f")));
+    }
+}

@@ -1,0 +1,187 @@
+//! `oncall-gym eval [SCENARIO...] [--agent A] [--trials K] [--seed N] [--jobs N] [--out FILE.jsonl] [--json]`.
+
+use std::fs::File;
+use std::io::{self, BufWriter, IsTerminal, Write};
+use std::process::ExitCode;
+use std::thread;
+use std::time::Instant;
+
+use anyhow::Context;
+use indicatif::{ProgressBar, ProgressStyle};
+
+use oncall_gym::eval::{EvalSettings, TrialRecord, run_trials};
+use oncall_gym::library::ScenarioLibrary;
+use oncall_gym::scorecard::{Scorecard, TrialScore, scorecard};
+use oncall_sim::Scenario;
+
+use crate::cli::EvalArgs;
+use crate::output;
+use crate::table::Table;
+
+/// Evaluates the agent over the scenarios and prints the scorecard.
+pub(crate) fn eval(library: &ScenarioLibrary, arguments: &EvalArgs) -> anyhow::Result<ExitCode> {
+    let Some(scenarios) = scenarios(library, &arguments.scenarios)? else {
+        return Ok(ExitCode::FAILURE);
+    };
+    let jobs = arguments.jobs.map_or_else(
+        || thread::available_parallelism().map_or(1, usize::from),
+        |jobs| usize::try_from(jobs).unwrap_or(1),
+    );
+    let settings = EvalSettings {
+        agent: arguments.agent,
+        trials: arguments.trials,
+        seed: arguments.seed,
+        max_steps: arguments.max_steps,
+    };
+    let total = scenarios.len() as u64 * u64::from(arguments.trials);
+    let progress = progress_bar(total);
+    let started = Instant::now();
+    let results = run_trials(&scenarios, settings, jobs, &|| progress.inc(1))?;
+    progress.finish_and_clear();
+    let mut records = Vec::with_capacity(results.len());
+    let mut failed = false;
+    for result in results {
+        match result {
+            Ok(record) => records.push(record),
+            Err(error) => {
+                eprintln!("error: {error}");
+                failed = true;
+            }
+        }
+    }
+    if failed {
+        return Ok(ExitCode::FAILURE);
+    }
+    eprintln!(
+        "evaluated {} runs ({} scenarios x {} trial{}, agent {}, seed {}) on {jobs} threads in {:.2} s",
+        records.len(),
+        scenarios.len(),
+        arguments.trials,
+        if arguments.trials == 1 { "" } else { "s" },
+        arguments.agent,
+        arguments.seed,
+        started.elapsed().as_secs_f64()
+    );
+    if let Some(path) = &arguments.out {
+        write_records(path, &records)
+            .with_context(|| format!("could not write {}", path.display()))?;
+    }
+    let scores: Vec<TrialScore> = records.iter().map(TrialRecord::trial_score).collect();
+    let card = scorecard(&scores, arguments.trials);
+    if arguments.json {
+        output::print_json(&card)?;
+    } else {
+        output::print(&scorecard_table(&card, arguments.trials).render())?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The scenarios named, or the whole default library. `None` when some of
+/// the library does not load (the errors are printed).
+fn scenarios(
+    library: &ScenarioLibrary,
+    arguments: &[String],
+) -> anyhow::Result<Option<Vec<Scenario>>> {
+    let mut scenarios: Vec<Scenario> = Vec::new();
+    if arguments.is_empty() {
+        let mut broken = false;
+        for entry in library.default_scenarios()? {
+            match entry.scenario {
+                Ok(scenario) => scenarios.push(scenario),
+                Err(error) => {
+                    eprintln!("error: {error}");
+                    broken = true;
+                }
+            }
+        }
+        if broken {
+            eprintln!(
+                "error: some scenarios in {} do not load; `oncall-gym validate` checks them",
+                library.default_label()
+            );
+            return Ok(None);
+        }
+        if scenarios.is_empty() {
+            anyhow::bail!("no scenarios in {}", library.default_label());
+        }
+    } else {
+        for argument in arguments {
+            let scenario = library.resolve(argument)?;
+            if scenarios.iter().any(|known| known.id() == scenario.id()) {
+                anyhow::bail!("scenario `{}` is given twice", scenario.id());
+            }
+            scenarios.push(scenario);
+        }
+    }
+    Ok(Some(scenarios))
+}
+
+/// A progress bar on stderr when it is a terminal, hidden otherwise.
+fn progress_bar(total: u64) -> ProgressBar {
+    if !io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(total);
+    if let Ok(style) = ProgressStyle::with_template("{bar:40} {pos}/{len} runs  {elapsed}") {
+        bar.set_style(style);
+    }
+    bar
+}
+
+fn write_records(path: &std::path::Path, records: &[TrialRecord]) -> anyhow::Result<()> {
+    let mut out = BufWriter::new(File::create(path)?);
+    for record in records {
+        serde_json::to_writer(&mut out, record)?;
+        out.write_all(b"\n")?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// One row per scenario, then the overall row.
+fn scorecard_table(card: &Scorecard, k: u32) -> Table {
+    let pass_hat_k = format!("pass^{k}");
+    let mut table = Table::with_header([
+        "scenario",
+        "runs",
+        "mean score",
+        "pass rate",
+        pass_hat_k.as_str(),
+        "mean steps",
+    ])
+    .right_align(&[1, 2, 3, 4, 5]);
+    let row =
+        |table: &mut Table, id: &str, runs: u32, score: f64, rate: f64, hat: f64, steps: f64| {
+            table.row([
+                id.to_owned(),
+                runs.to_string(),
+                output::score(score),
+                output::score(rate),
+                output::score(hat),
+                format!("{steps:.1}"),
+            ]);
+        };
+    for line in &card.scenarios {
+        row(
+            &mut table,
+            &line.id,
+            line.runs,
+            line.mean_score,
+            line.pass_rate,
+            line.pass_hat_k,
+            line.mean_steps,
+        );
+    }
+    let overall = &card.overall;
+    table.rule();
+    row(
+        &mut table,
+        "overall",
+        overall.runs,
+        overall.mean_score,
+        overall.pass_rate,
+        overall.pass_hat_k,
+        overall.mean_steps,
+    );
+    table
+}

@@ -1,0 +1,30 @@
+//! One module per subcommand. Each returns the exit code, or an error that
+//! `main` prints and turns into exit code 1.
+
+mod eval;
+mod generate;
+mod replay;
+mod run;
+mod scenarios;
+mod tools;
+mod validate;
+
+use std::process::ExitCode;
+
+use oncall_gym::library::ScenarioLibrary;
+
+use crate::cli::{Cli, Command};
+
+/// Runs the command line's subcommand.
+pub(crate) fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
+    let library = || ScenarioLibrary::discover(cli.fixtures.as_deref());
+    match cli.command {
+        Command::Scenarios { json } => scenarios::scenarios(&library()?, json),
+        Command::Validate { paths } => validate::validate(&library()?, &paths),
+        Command::Run(arguments) => run::run(&library()?, &arguments),
+        Command::Eval(arguments) => eval::eval(&library()?, &arguments),
+        Command::Replay(arguments) => replay::replay(&library()?, &arguments),
+        Command::Tools { format } => tools::tools(format),
+        Command::GenScenario { spec, seed, out } => generate::generate_scenario(&spec, seed, &out),
+    }
+}

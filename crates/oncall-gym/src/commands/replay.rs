@@ -1,0 +1,238 @@
+//! `oncall-gym replay AUDIT.jsonl [--at-step N] [--scenario S] [--json]`.
+
+use std::process::ExitCode;
+
+use anyhow::anyhow;
+use serde::Serialize;
+
+use oncall_audit::{
+    ChainError, InvestigationState, ReadLimits, Replay, ReplayedStep, StepStatus, read_chain_file,
+    replay as replay_events,
+};
+use oncall_gym::library::ScenarioLibrary;
+use oncall_sim::Evaluation;
+
+use crate::cli::ReplayArgs;
+use crate::commands::run::score_rows;
+use crate::describe;
+use crate::output;
+use crate::table::Table;
+
+/// `replay --json`.
+#[derive(Debug, Serialize)]
+struct ReplayReport<'a> {
+    file: String,
+    events: u64,
+    head_hash: &'a str,
+    warnings: Vec<String>,
+    /// The step shown, when `--at-step` was given.
+    at_step: Option<u32>,
+    state: InvestigationState,
+    /// The last evaluation the log records.
+    recorded_evaluation: Option<&'a serde_json::Value>,
+    /// The evaluation against `--scenario`.
+    evaluation: Option<&'a Evaluation>,
+}
+
+/// Verifies the log, replays it, and prints the timeline or a step's state,
+/// and the re-scoring when asked.
+pub(crate) fn replay(
+    library: &ScenarioLibrary,
+    arguments: &ReplayArgs,
+) -> anyhow::Result<ExitCode> {
+    let path = &arguments.audit;
+    let verified =
+        read_chain_file(path, None, &ReadLimits::default()).map_err(|error| match error {
+            // It already names the file.
+            ChainError::Io { .. } => anyhow!("{error}"),
+            _ => anyhow!("{}: {error}", path.display()),
+        })?;
+    for warning in verified.warnings() {
+        eprintln!("warning: {}: {warning}", path.display());
+    }
+    let replayed = replay_events(verified.events())
+        .map_err(|error| anyhow!("{}: not a well-formed run: {error}", path.display()))?;
+    let state = match arguments.at_step {
+        Some(step) => replayed.state_at(step).ok_or_else(|| {
+            anyhow!(
+                "{}: the run has no step {step} (its steps are {})",
+                path.display(),
+                step_range(&replayed)
+            )
+        })?,
+        None => replayed.final_state(),
+    };
+    let evaluation = match &arguments.scenario {
+        Some(scenario) => Some(
+            library
+                .resolve(scenario)?
+                .evaluate_events(verified.events()),
+        ),
+        None => None,
+    };
+    let recorded = replayed.evaluations().last();
+    if let (Some(evaluation), Some(recorded)) = (&evaluation, recorded) {
+        let same = serde_json::from_value::<Evaluation>(recorded.clone())
+            .is_ok_and(|recorded| recorded == *evaluation);
+        if !same {
+            eprintln!("note: the new score differs from the one recorded in the log");
+        }
+    }
+    if arguments.json {
+        output::print_json(&ReplayReport {
+            file: path.display().to_string(),
+            events: verified.event_count(),
+            head_hash: verified.head_hash(),
+            warnings: verified
+                .warnings()
+                .iter()
+                .map(ToString::to_string)
+                .collect(),
+            at_step: arguments.at_step,
+            state,
+            recorded_evaluation: recorded,
+            evaluation: evaluation.as_ref(),
+        })?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut text = format!(
+        "{}: {} events, hash chain verified (head {})\n",
+        path.display(),
+        verified.event_count(),
+        verified.head_hash()
+    );
+    text.push_str(&format!(
+        "run {} | agent {} | seed {} | {} ({}): {}\n\n",
+        replayed.run_id().as_uuid(),
+        replayed.agent(),
+        replayed.seed(),
+        replayed.incident().service(),
+        replayed.incident().severity().as_str(),
+        describe::shorten(replayed.incident().description())
+    ));
+    match arguments.at_step {
+        Some(step) => text.push_str(&state_text(step, &state, replayed.steps().len())),
+        None => text.push_str(&timeline(&replayed)),
+    }
+    if let Some(total) = recorded
+        .and_then(|value| value.get("total"))
+        .and_then(serde_json::Value::as_f64)
+    {
+        text.push_str(&format!("\nrecorded score: {}\n", output::score(total)));
+    }
+    if let (Some(evaluation), Some(scenario)) = (&evaluation, &arguments.scenario) {
+        text.push_str(&format!("\nre-scored against {scenario}:\n"));
+        let mut table = Table::new();
+        for row in score_rows(evaluation) {
+            table.row(row);
+        }
+        text.push_str(&table.render());
+    }
+    output::print(&text)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn step_range(replayed: &Replay) -> String {
+    match (replayed.steps().first(), replayed.steps().last()) {
+        (Some(first), Some(last)) => format!("{} to {}", first.number, last.number),
+        _ => "none".to_owned(),
+    }
+}
+
+/// One block per step, then how the run ended.
+fn timeline(replayed: &Replay) -> String {
+    let mut text = String::new();
+    for step in replayed.steps() {
+        text.push_str(&step_text(step));
+    }
+    match replayed.outcome() {
+        Some(outcome) => {
+            text.push_str(&format!(
+                "run {}: {}\n",
+                outcome.status.as_str(),
+                describe::termination(&outcome.reason)
+            ));
+            if let Some(resolution) = &outcome.resolution {
+                text.push_str(&format!(
+                    "resolution: {}\n",
+                    describe::resolution(resolution)
+                ));
+            }
+        }
+        None => text.push_str("the log ends before the run does\n"),
+    }
+    text
+}
+
+fn step_text(step: &ReplayedStep) -> String {
+    let what = match (&step.tool_call, &step.decision) {
+        (Some(call), _) => describe::tool_call(&call.tool_name, &call.params),
+        (None, Some(decision)) => describe::decision(decision),
+        (None, None) => "no decision".to_owned(),
+    };
+    let mut text = format!("step {:>2}  {what}\n", step.number);
+    if let Some(result) = &step.result {
+        text.push_str(&format!("         -> {}\n", describe::tool_result(result)));
+    }
+    if let Some(observation) = &step.observation {
+        text.push_str(&format!(
+            "         observed: {}\n",
+            describe::shorten(observation.summary())
+        ));
+    }
+    if let Some(hypothesis) = &step.hypothesis_after {
+        text.push_str(&format!(
+            "         hypothesis: {}\n",
+            describe::hypothesis(hypothesis)
+        ));
+    }
+    match &step.status {
+        StepStatus::Completed => {}
+        StepStatus::Failed { reason } => {
+            text.push_str(&format!(
+                "         step failed: {}\n",
+                describe::shorten(reason)
+            ));
+        }
+        StepStatus::InProgress => text.push_str("         (the log ends inside this step)\n"),
+    }
+    text
+}
+
+/// The investigation at the end of step `step`.
+fn state_text(step: u32, state: &InvestigationState, steps: usize) -> String {
+    let mut table = Table::new();
+    table.row([
+        "at".to_owned(),
+        format!("the end of step {step} of {steps}"),
+    ]);
+    table.row(["status", state.status.as_str()]);
+    table.row([
+        "hypothesis".to_owned(),
+        state
+            .hypothesis
+            .as_ref()
+            .map_or_else(|| "none".to_owned(), describe::hypothesis),
+    ]);
+    table.row([
+        "revisions".to_owned(),
+        state.hypothesis_history.len().to_string(),
+    ]);
+    table.row([
+        "observations".to_owned(),
+        state.observations.len().to_string(),
+    ]);
+    let mut text = table.render();
+    for (index, observation) in state.observations.iter().enumerate() {
+        text.push_str(&format!(
+            "  {:>2}. {}\n",
+            index + 1,
+            describe::shorten(observation.summary())
+        ));
+    }
+    if let Some(last) = state.steps.last() {
+        text.push_str("\nlast step:\n");
+        text.push_str(&step_text(last));
+    }
+    text
+}

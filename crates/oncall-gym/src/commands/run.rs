@@ -1,0 +1,199 @@
+//! `oncall-gym run SCENARIO [--agent A] [--seed N] [--max-steps N] [--audit FILE] [--json]`.
+
+use std::fs::File;
+use std::io;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::Context;
+use serde::Serialize;
+
+use oncall_audit::{FsyncPolicy, JsonlWriter};
+use oncall_domain::{RunStatus, TerminationReason};
+use oncall_gym::library::ScenarioLibrary;
+use oncall_sim::{Evaluation, RunOutcome, RunSettings, Scenario, run_scenario};
+
+use crate::cli::RunArgs;
+use crate::describe;
+use crate::output;
+use crate::table::Table;
+use crate::trace::TraceSink;
+
+/// `run --json`: one object.
+#[derive(Debug, Serialize)]
+struct RunReport<'a> {
+    scenario: &'a str,
+    agent: &'a str,
+    seed: u64,
+    run_id: String,
+    status: RunStatus,
+    termination: Option<&'a TerminationReason>,
+    steps: usize,
+    score: &'a Evaluation,
+}
+
+/// Runs the agent on the scenario with a live trace on stderr, then prints
+/// the score table (or JSON).
+pub(crate) fn run(library: &ScenarioLibrary, arguments: &RunArgs) -> anyhow::Result<ExitCode> {
+    let scenario = library.resolve(&arguments.scenario)?;
+    let mut agent = arguments.agent.build(&scenario, arguments.seed);
+    let settings = RunSettings {
+        seed: arguments.seed,
+        max_steps: arguments.max_steps,
+    };
+    let started = Instant::now();
+    let outcome = match &arguments.audit {
+        Some(path) => {
+            let file = File::create(path)
+                .with_context(|| format!("could not create the audit log {}", path.display()))?;
+            let mut writer = JsonlWriter::new(file, FsyncPolicy::EveryStep);
+            let outcome = {
+                let mut trace = TraceSink::new(io::stderr(), Some(&mut writer));
+                run_scenario(&scenario, agent.as_mut(), settings, Some(&mut trace))
+            };
+            // Finish even when the run failed, so nothing recorded is lost.
+            let head = writer
+                .finish()
+                .with_context(|| format!("could not finish the audit log {}", path.display()))?;
+            let outcome = outcome?;
+            eprintln!(
+                "audit log: {} ({} events, head {})",
+                path.display(),
+                head.event_count,
+                head.head_hash
+            );
+            outcome
+        }
+        None => {
+            let mut trace = TraceSink::new(io::stderr(), None);
+            run_scenario(&scenario, agent.as_mut(), settings, Some(&mut trace))?
+        }
+    };
+    eprintln!(
+        "wall time: {:.1} ms",
+        started.elapsed().as_secs_f64() * 1000.0
+    );
+    if arguments.json {
+        output::print_json(&RunReport {
+            scenario: scenario.id(),
+            agent: arguments.agent.name(),
+            seed: arguments.seed,
+            run_id: outcome.run.id().as_uuid().to_string(),
+            status: outcome.run.status(),
+            termination: outcome.run.termination(),
+            steps: outcome.run.steps().len(),
+            score: &outcome.evaluation,
+        })?;
+    } else {
+        output::print(&run_table(&scenario, &outcome).render())?;
+    }
+    // A run that ends because the agent itself failed is a run that
+    // errored; running out of steps is not (the agent just did not
+    // resolve the incident).
+    if let Some(TerminationReason::AgentError { message }) = outcome.run.termination() {
+        eprintln!("error: the {} agent failed: {message}", arguments.agent);
+        return Ok(ExitCode::FAILURE);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The run's identity, how it ended, and its score.
+fn run_table(scenario: &Scenario, outcome: &RunOutcome) -> Table {
+    let run = &outcome.run;
+    let mut table = Table::new();
+    table.row([
+        "scenario".to_owned(),
+        format!("{} ({})", scenario.id(), scenario.title()),
+    ]);
+    table.row(["agent", run.agent_name()]);
+    table.row(["seed".to_owned(), run.seed().to_string()]);
+    table.row(["run id".to_owned(), run.id().as_uuid().to_string()]);
+    let ending = run
+        .termination()
+        .map(|reason| format!(": {}", describe::termination(reason)))
+        .unwrap_or_default();
+    table.row([
+        "status".to_owned(),
+        format!("{}{ending}", run.status().as_str()),
+    ]);
+    if let Some(resolution) = run.resolution() {
+        table.row(["resolution".to_owned(), describe::resolution(resolution)]);
+    }
+    for row in score_rows(&outcome.evaluation) {
+        table.row(row);
+    }
+    table
+}
+
+/// The rows of a score: steps, verdicts, evidence and the total.
+pub(crate) fn score_rows(evaluation: &Evaluation) -> Vec<[String; 2]> {
+    let steps = &evaluation.steps;
+    let escalation = &evaluation.escalation;
+    let mut escalation_text = format!(
+        "{}, {}",
+        if escalation.expected {
+            "expected"
+        } else {
+            "not expected"
+        },
+        if escalation.escalated {
+            "escalated"
+        } else {
+            "not escalated"
+        },
+    );
+    if let Some(target_right) = escalation.target_right {
+        escalation_text.push_str(if target_right {
+            ", right target"
+        } else {
+            ", wrong target"
+        });
+    }
+    let evidence = &evaluation.evidence;
+    let mut evidence_text = format!("{} of {}", evidence.found, evidence.total);
+    if !evidence.ids.is_empty() {
+        evidence_text.push_str(&format!(" ({})", evidence.ids.join(", ")));
+    }
+    if !evidence.missing.is_empty() {
+        evidence_text.push_str(&format!("; missing {}", evidence.missing.join(", ")));
+    }
+    let components = &evaluation.components;
+    vec![
+        [
+            "steps".to_owned(),
+            format!(
+                "{} (optimal {}, limit {})",
+                steps.used, steps.optimal, steps.max
+            ),
+        ],
+        [
+            "mitigation".to_owned(),
+            verdict_name(&evaluation.mitigation),
+        ],
+        ["escalation".to_owned(), escalation_text],
+        ["evidence".to_owned(), evidence_text],
+        [
+            "score".to_owned(),
+            format!(
+                "{}  {}  (outcome {}, evidence {}, efficiency {})",
+                output::score(evaluation.total),
+                if evaluation.passed {
+                    "PASSED"
+                } else {
+                    "FAILED"
+                },
+                output::score(components.outcome),
+                output::score(components.evidence),
+                output::score(components.efficiency),
+            ),
+        ],
+    ]
+}
+
+/// The snake_case name a verdict serialises to.
+fn verdict_name(verdict: &impl Serialize) -> String {
+    match serde_json::to_value(verdict) {
+        Ok(serde_json::Value::String(name)) => name,
+        _ => "unknown".to_owned(),
+    }
+}

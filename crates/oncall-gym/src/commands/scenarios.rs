@@ -1,0 +1,75 @@
+//! `oncall-gym scenarios [--json]`.
+
+use std::process::ExitCode;
+
+use serde::Serialize;
+
+use oncall_gym::library::ScenarioLibrary;
+use oncall_sim::Scenario;
+
+use crate::output;
+use crate::table::Table;
+
+/// What a listing shows of a scenario. Never the ground truth.
+#[derive(Debug, Serialize)]
+struct ScenarioListing<'a> {
+    id: &'a str,
+    title: &'a str,
+    difficulty: &'static str,
+    category: &'a str,
+    service: &'a str,
+}
+
+impl<'a> ScenarioListing<'a> {
+    fn of(scenario: &'a Scenario) -> ScenarioListing<'a> {
+        ScenarioListing {
+            id: scenario.id(),
+            title: scenario.title(),
+            difficulty: scenario.difficulty().as_str(),
+            category: scenario.category(),
+            service: &scenario.incident_spec().service,
+        }
+    }
+}
+
+/// Lists the default library. Scenarios that do not load are reported on
+/// stderr, and make the exit code 1.
+pub(crate) fn scenarios(library: &ScenarioLibrary, json: bool) -> anyhow::Result<ExitCode> {
+    let mut loaded = Vec::new();
+    let mut broken = false;
+    for entry in library.default_scenarios()? {
+        match entry.scenario {
+            Ok(scenario) => loaded.push(scenario),
+            Err(error) => {
+                eprintln!("error: {error}");
+                broken = true;
+            }
+        }
+    }
+    let listings: Vec<ScenarioListing<'_>> = loaded.iter().map(ScenarioListing::of).collect();
+    if json {
+        output::print_json(&listings)?;
+    } else {
+        let mut table = Table::with_header(["id", "title", "difficulty", "category", "service"]);
+        for listing in &listings {
+            table.row([
+                listing.id,
+                listing.title,
+                listing.difficulty,
+                listing.category,
+                listing.service,
+            ]);
+        }
+        output::print(&table.render())?;
+        eprintln!(
+            "{} scenarios in {}",
+            listings.len(),
+            library.default_label()
+        );
+    }
+    Ok(if broken {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}

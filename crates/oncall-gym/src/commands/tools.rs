@@ -1,0 +1,62 @@
+//! `oncall-gym tools [--format openai|anthropic|mcp|json-schema]`.
+
+use std::process::ExitCode;
+
+use serde_json::{Value, json};
+
+use oncall_tools::{ToolDefinition, ToolRegistry};
+
+use crate::cli::ToolFormat;
+use crate::output;
+
+/// Prints the default tools' definitions in `format`.
+pub(crate) fn tools(format: ToolFormat) -> anyhow::Result<ExitCode> {
+    let definitions = ToolRegistry::with_default_tools().definitions();
+    output::print_json(&render(&definitions, format))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The definitions as the dialect wants them.
+fn render(definitions: &[ToolDefinition], format: ToolFormat) -> Value {
+    let each = |convert: fn(&ToolDefinition) -> Value| -> Vec<Value> {
+        definitions.iter().map(convert).collect()
+    };
+    match format {
+        ToolFormat::Openai => Value::Array(each(ToolDefinition::to_openai)),
+        ToolFormat::Anthropic => Value::Array(each(ToolDefinition::to_anthropic)),
+        ToolFormat::Mcp => json!({ "tools": each(ToolDefinition::to_mcp) }),
+        ToolFormat::JsonSchema => Value::Array(each(|definition| {
+            json!({
+                "name": definition.name(),
+                "description": definition.description(),
+                "parameters": definition.parameters(),
+            })
+        })),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_format_lists_every_tool_by_name() {
+        let definitions = ToolRegistry::with_default_tools().definitions();
+        let names: Vec<&str> = definitions.iter().map(ToolDefinition::name).collect();
+        let openai = render(&definitions, ToolFormat::Openai);
+        let listed: Vec<&str> = openai
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|tool| tool["function"]["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(listed, names);
+        let anthropic = render(&definitions, ToolFormat::Anthropic);
+        assert!(anthropic[0]["input_schema"].is_object());
+        let mcp = render(&definitions, ToolFormat::Mcp);
+        assert_eq!(mcp["tools"].as_array().unwrap().len(), names.len());
+        assert!(mcp["tools"][0]["inputSchema"].is_object());
+        let schema = render(&definitions, ToolFormat::JsonSchema);
+        assert_eq!(schema[0]["parameters"]["type"], "object");
+    }
+}

@@ -1,0 +1,220 @@
+//! One-line descriptions of what happens in a run, shared by the live trace
+//! of `run` and the timeline of `replay`.
+
+use oncall_domain::{Decision, Hypothesis, Resolution, TerminationReason, ToolResult};
+
+/// The longest parameter or message text shown, in characters.
+const MAX_SHOWN_CHARS: usize = 160;
+
+/// A tool call: `logs {"service":"checkout"}`.
+pub(crate) fn tool_call(tool_name: &str, params: &serde_json::Value) -> String {
+    let params = serde_json::to_string(params).unwrap_or_default();
+    format!("{tool_name} {}", shorten(&params))
+}
+
+/// A tool result: `ok: 12 matched, 12 returned`, or `failed: ...` with the
+/// first error.
+pub(crate) fn tool_result(result: &ToolResult) -> String {
+    if !result.is_success() {
+        let mut text = String::from("failed: ");
+        if let Some(first) = result.errors().first() {
+            if let Some(parameter) = &first.parameter {
+                text.push_str(&format!("`{parameter}`: "));
+            }
+            text.push_str(&shorten(&first.message));
+        }
+        let more = result.errors().len().saturating_sub(1);
+        if more > 0 {
+            text.push_str(&format!(" (and {more} more)"));
+        }
+        return text;
+    }
+    let mut text = String::from("ok");
+    let data = result.data();
+    let count = |field: &str| {
+        data.and_then(|d| d.get(field))
+            .and_then(serde_json::Value::as_u64)
+    };
+    if let (Some(matched), Some(returned)) = (count("matched"), count("returned")) {
+        text.push_str(&format!(": {matched} matched, {returned} returned"));
+    } else if let Some(points) = count("points_matched") {
+        let buckets = data
+            .and_then(|d| d.get("buckets"))
+            .and_then(serde_json::Value::as_array)
+            .map_or(0, Vec::len);
+        text.push_str(&format!(": {points} points in {buckets} buckets"));
+    } else if let Some(metrics) = data
+        .and_then(|d| d.get("metrics"))
+        .and_then(serde_json::Value::as_array)
+    {
+        text.push_str(&format!(": {} metrics", metrics.len()));
+    } else if let Some(id) = data
+        .and_then(|d| d.get("runbook"))
+        .and_then(|runbook| runbook.get("id"))
+        .and_then(serde_json::Value::as_str)
+    {
+        text.push_str(&format!(": runbook {id}"));
+    }
+    if let Some(truncation) = result.truncation() {
+        text.push_str(&format!(
+            " (truncated: {} of {} {})",
+            truncation.returned, truncation.matched, truncation.items
+        ));
+    }
+    text
+}
+
+/// A decision that ends the run (tool calls are shown as calls).
+pub(crate) fn decision(decision: &Decision) -> String {
+    match decision {
+        Decision::CallTool {
+            tool_name, params, ..
+        } => tool_call(tool_name, &serde_json::Value::Object(params.clone())),
+        Decision::ProposeMitigation {
+            mitigation,
+            confidence,
+            ..
+        } => format!(
+            "propose mitigation: \"{}\" (confidence {confidence:.2})",
+            shorten(mitigation)
+        ),
+        Decision::Escalate { reason, target } => {
+            format!("escalate to {}: {}", shorten(target), shorten(reason))
+        }
+    }
+}
+
+/// A hypothesis: `"statement" (confidence 0.60, investigating)`.
+pub(crate) fn hypothesis(hypothesis: &Hypothesis) -> String {
+    format!(
+        "\"{}\" (confidence {:.2}, {})",
+        shorten(hypothesis.statement()),
+        hypothesis.confidence().value(),
+        hypothesis.status().as_str()
+    )
+}
+
+/// Why a run ended: `mitigation_proposed`, `step_limit (15 steps)`, ...
+pub(crate) fn termination(reason: &TerminationReason) -> String {
+    match reason {
+        TerminationReason::StepLimit { max_steps } => format!("step_limit ({max_steps} steps)"),
+        TerminationReason::AgentError { message } | TerminationReason::Abandoned { message } => {
+            format!("{}: {}", reason.as_str(), shorten(message))
+        }
+        TerminationReason::MitigationProposed | TerminationReason::Escalated => {
+            reason.as_str().to_owned()
+        }
+    }
+}
+
+/// A resolution: the mitigation or the escalation.
+pub(crate) fn resolution(resolution: &Resolution) -> String {
+    match resolution {
+        Resolution::Mitigation {
+            mitigation,
+            confidence,
+        } => format!(
+            "mitigation \"{}\" (confidence {:.2})",
+            shorten(mitigation),
+            confidence.value()
+        ),
+        Resolution::Escalation { reason, target } => {
+            format!("escalation to {}: {}", shorten(target), shorten(reason))
+        }
+    }
+}
+
+/// `text` cut to [`MAX_SHOWN_CHARS`] characters, with `...` when cut.
+pub(crate) fn shorten(text: &str) -> String {
+    if text.chars().count() <= MAX_SHOWN_CHARS {
+        return text.to_owned();
+    }
+    let mut short: String = text.chars().take(MAX_SHOWN_CHARS).collect();
+    short.push_str("...");
+    short
+}
+
+#[cfg(test)]
+mod tests {
+    use oncall_domain::{CallId, Confidence, SequentialIdGenerator, ToolError, Truncation};
+
+    use super::*;
+
+    fn call_id() -> CallId {
+        CallId::generate(&SequentialIdGenerator::new())
+    }
+
+    #[test]
+    fn results_are_summarised_by_their_counts() {
+        let result = ToolResult::success(
+            "logs",
+            call_id(),
+            serde_json::json!({"entries": [], "matched": 250, "returned": 100}),
+            0,
+            Some(Truncation {
+                items: "entries".to_owned(),
+                matched: 250,
+                returned: 100,
+                limit: 100,
+            }),
+        )
+        .unwrap();
+        assert_eq!(
+            tool_result(&result),
+            "ok: 250 matched, 100 returned (truncated: 100 of 250 entries)"
+        );
+        let runbook = ToolResult::success(
+            "runbook",
+            call_id(),
+            serde_json::json!({"runbook": {"id": "rb-1"}}),
+            0,
+            None,
+        )
+        .unwrap();
+        assert_eq!(tool_result(&runbook), "ok: runbook rb-1");
+    }
+
+    #[test]
+    fn failures_show_the_first_error() {
+        let result = ToolResult::failure(
+            "logs",
+            call_id(),
+            vec![
+                ToolError::parameter("start", "not RFC 3339"),
+                ToolError::call("another"),
+            ],
+            0,
+        )
+        .unwrap();
+        assert_eq!(
+            tool_result(&result),
+            "failed: `start`: not RFC 3339 (and 1 more)"
+        );
+    }
+
+    #[test]
+    fn decisions_hypotheses_and_endings_read_well() {
+        let mitigation = Decision::ProposeMitigation {
+            mitigation: "roll back".to_owned(),
+            confidence: 0.9,
+            reasoning: String::new(),
+        };
+        assert_eq!(
+            decision(&mitigation),
+            "propose mitigation: \"roll back\" (confidence 0.90)"
+        );
+        assert_eq!(
+            termination(&TerminationReason::StepLimit { max_steps: 3 }),
+            "step_limit (3 steps)"
+        );
+        let resolved = Resolution::Mitigation {
+            mitigation: "x".to_owned(),
+            confidence: Confidence::new(0.5).unwrap(),
+        };
+        assert_eq!(resolution(&resolved), "mitigation \"x\" (confidence 0.50)");
+        assert_eq!(
+            shorten(&"a".repeat(200)).chars().count(),
+            MAX_SHOWN_CHARS + 3
+        );
+    }
+}

@@ -1,0 +1,248 @@
+//! Evaluation: every (scenario, trial) pair of a set of scenarios run by one
+//! agent, in parallel on a pool of threads, with results in a fixed order.
+//!
+//! Each trial runs with its own seed from [`crate::seeds::trial_seed`], so
+//! the results do not depend on the number of threads or on which thread
+//! ran what. Only [`TrialRecord::wall_time_ms`] varies between runs.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use oncall_domain::{RunStatus, TerminationReason};
+use oncall_sim::{Evaluation, RunError, RunSettings, Scenario, run_scenario_with_registry};
+use oncall_tools::ToolRegistry;
+
+use crate::agents::AgentKind;
+use crate::scorecard::TrialScore;
+use crate::seeds::trial_seed;
+
+/// What to evaluate, besides the scenarios.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EvalSettings {
+    /// The agent.
+    pub agent: AgentKind,
+    /// Trials per scenario.
+    pub trials: u32,
+    /// The base seed each trial's seed is derived from.
+    pub seed: u64,
+    /// A step limit for every run; each scenario's own when `None`.
+    pub max_steps: Option<u32>,
+}
+
+/// One finished run of an evaluation: a line of `eval --out`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TrialRecord {
+    /// The scenario's id.
+    pub scenario: String,
+    /// The trial's index, from 0.
+    pub trial: u32,
+    /// The run's seed: `oncall-gym run SCENARIO --agent AGENT --seed SEED`
+    /// repeats this run.
+    pub seed: u64,
+    /// The agent's name.
+    pub agent: String,
+    /// The run's id (from the seed).
+    pub run_id: String,
+    /// How the run ended.
+    pub status: RunStatus,
+    /// Why it ended.
+    pub termination: Option<TerminationReason>,
+    /// The steps it took.
+    pub steps: u32,
+    /// How long the run took, in wall-clock milliseconds. The only value
+    /// that differs between two evaluations with the same seed.
+    pub wall_time_ms: f64,
+    /// The scenario's judgement.
+    pub score: Evaluation,
+}
+
+impl TrialRecord {
+    /// What the scorecard needs.
+    pub fn trial_score(&self) -> TrialScore {
+        TrialScore {
+            scenario: self.scenario.clone(),
+            trial: self.trial,
+            score: self.score.total,
+            passed: self.score.passed,
+            steps: self.steps,
+        }
+    }
+}
+
+/// A run of an evaluation that could not be carried out.
+#[derive(Debug, thiserror::Error)]
+#[error("scenario `{scenario}`, trial {trial}: {source}")]
+pub struct TrialError {
+    /// The scenario's id.
+    pub scenario: String,
+    /// The trial's index.
+    pub trial: u32,
+    /// Why.
+    #[source]
+    pub source: RunError,
+}
+
+/// The thread pool could not be built.
+#[derive(Debug, thiserror::Error)]
+#[error("could not start {jobs} worker threads: {message}")]
+pub struct PoolError {
+    /// The threads asked for.
+    pub jobs: usize,
+    /// What rayon said.
+    pub message: String,
+}
+
+/// Runs trial 0 to `trials - 1` of every scenario with `jobs` threads (at
+/// least 1), calling `on_done` after each run (from the worker thread).
+/// Results come sorted by scenario id, then trial.
+pub fn run_trials(
+    scenarios: &[Scenario],
+    settings: EvalSettings,
+    jobs: usize,
+    on_done: &(dyn Fn() + Sync),
+) -> Result<Vec<Result<TrialRecord, TrialError>>, PoolError> {
+    let mut ordered: Vec<&Scenario> = scenarios.iter().collect();
+    ordered.sort_by(|a, b| a.id().cmp(b.id()));
+    let pairs: Vec<(&Scenario, u32)> = ordered
+        .into_iter()
+        .flat_map(|scenario| (0..settings.trials).map(move |trial| (scenario, trial)))
+        .collect();
+    let registry = Arc::new(ToolRegistry::with_default_tools());
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs.max(1))
+        .build()
+        .map_err(|error| PoolError {
+            jobs,
+            message: error.to_string(),
+        })?;
+    Ok(pool.install(|| {
+        pairs
+            .par_iter()
+            .map(|(scenario, trial)| {
+                let record = run_trial(scenario, *trial, settings, Arc::clone(&registry));
+                on_done();
+                record
+            })
+            .collect()
+    }))
+}
+
+/// Runs one trial.
+pub fn run_trial(
+    scenario: &Scenario,
+    trial: u32,
+    settings: EvalSettings,
+    registry: Arc<ToolRegistry>,
+) -> Result<TrialRecord, TrialError> {
+    let seed = trial_seed(settings.seed, scenario.id(), trial);
+    let mut agent = settings.agent.build(scenario, seed);
+    let started = Instant::now();
+    let outcome = run_scenario_with_registry(
+        scenario,
+        agent.as_mut(),
+        RunSettings {
+            seed,
+            max_steps: settings.max_steps,
+        },
+        None,
+        registry,
+    )
+    .map_err(|source| TrialError {
+        scenario: scenario.id().to_owned(),
+        trial,
+        source,
+    })?;
+    // Rounded to the microsecond.
+    let wall_time_ms = (started.elapsed().as_secs_f64() * 1e6).round() / 1e3;
+    Ok(TrialRecord {
+        scenario: scenario.id().to_owned(),
+        trial,
+        seed,
+        agent: settings.agent.name().to_owned(),
+        run_id: outcome.run.id().as_uuid().to_string(),
+        status: outcome.run.status(),
+        termination: outcome.run.termination().cloned(),
+        steps: u32::try_from(outcome.run.steps().len()).unwrap_or(u32::MAX),
+        wall_time_ms,
+        score: outcome.evaluation,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+    use crate::builtin::builtin_scenarios;
+
+    fn scenarios() -> Vec<Scenario> {
+        builtin_scenarios()
+            .iter()
+            .map(|builtin| builtin.load().unwrap())
+            .collect()
+    }
+
+    fn without_wall_time(records: Vec<Result<TrialRecord, TrialError>>) -> Vec<TrialRecord> {
+        records
+            .into_iter()
+            .map(|record| TrialRecord {
+                wall_time_ms: 0.0,
+                ..record.unwrap()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn results_are_the_same_whatever_the_number_of_threads() {
+        let scenarios = scenarios();
+        let settings = EvalSettings {
+            agent: AgentKind::Random,
+            trials: 3,
+            seed: 11,
+            max_steps: None,
+        };
+        let done = AtomicUsize::new(0);
+        let one = run_trials(&scenarios, settings, 1, &|| {
+            done.fetch_add(1, Ordering::Relaxed);
+        })
+        .unwrap();
+        assert_eq!(done.load(Ordering::Relaxed), scenarios.len() * 3);
+        let four = run_trials(&scenarios, settings, 4, &|| {}).unwrap();
+        let (one, four) = (without_wall_time(one), without_wall_time(four));
+        assert_eq!(one, four);
+        let order: Vec<(String, u32)> = one.iter().map(|r| (r.scenario.clone(), r.trial)).collect();
+        let mut sorted = order.clone();
+        sorted.sort();
+        assert_eq!(order, sorted);
+    }
+
+    #[test]
+    fn a_trial_can_be_repeated_from_its_seed() {
+        let scenarios = scenarios();
+        let scenario = &scenarios[0];
+        let settings = EvalSettings {
+            agent: AgentKind::Random,
+            trials: 1,
+            seed: 5,
+            max_steps: None,
+        };
+        let registry = Arc::new(ToolRegistry::with_default_tools());
+        let record = run_trial(scenario, 0, settings, Arc::clone(&registry)).unwrap();
+        let mut agent = AgentKind::Random.build(scenario, record.seed);
+        let again = oncall_sim::run_scenario(
+            scenario,
+            agent.as_mut(),
+            RunSettings {
+                seed: record.seed,
+                max_steps: None,
+            },
+            None,
+        )
+        .unwrap();
+        assert_eq!(again.evaluation, record.score);
+        assert_eq!(again.run.id().as_uuid().to_string(), record.run_id);
+    }
+}

@@ -1,0 +1,25 @@
+//! `oncall-gym` is the product: a facade over the five crates and the
+//! `oncall-gym` command. It depends on every other crate and re-exports them,
+//! so a user can write `oncall_gym::sim::Scenario`. Nothing depends on it.
+//! It is the only place that may read the wall clock (to report how long
+//! runs took, never inside an audit log) and run things in parallel.
+//!
+//! Besides the re-exports it holds what the command is made of, so that it
+//! can be tested and reused: the scenarios compiled into the binary
+//! ([`builtin`]), finding a scenario by name or path ([`library`]), the
+//! agents a user can pick ([`agents`]), per-trial seeds ([`seeds`]),
+//! parallel evaluation ([`eval`]) and the scorecard with pass^k
+//! ([`scorecard`]).
+
+pub mod agents;
+pub mod builtin;
+pub mod eval;
+pub mod library;
+pub mod scorecard;
+pub mod seeds;
+
+pub use oncall_audit as audit;
+pub use oncall_domain as domain;
+pub use oncall_engine as engine;
+pub use oncall_sim as sim;
+pub use oncall_tools as tools;

@@ -1,0 +1,408 @@
+//! Finding scenarios: by directory path, or by name in the fixtures roots
+//! and then among the built-in scenarios.
+//!
+//! An argument is a **path** when it contains a path separator, starts with
+//! `.`, or names an existing directory; it must then be a directory holding
+//! a `scenario.json`. Otherwise it is a **name** (1 to 64 characters of
+//! `a-z`, `0-9`, `_`, `-`, so it can never reach outside a root), looked up
+//! in order in:
+//!
+//! 1. the `--fixtures DIR` given on the command line;
+//! 2. the directory in the environment variable [`FIXTURES_ENV`];
+//! 3. [`DEFAULT_FIXTURES_DIR`] under the working directory, if it exists;
+//! 4. the scenarios built into the binary ([`crate::builtin`]).
+//!
+//! A root given explicitly (1 or 2) must be a directory. The *default
+//! library*, which `scenarios`, `validate` and `eval` use when given no
+//! scenario, is the first root that exists, or else the built-ins.
+
+use std::fmt;
+use std::path::{MAIN_SEPARATOR, Path, PathBuf};
+
+use oncall_sim::{
+    SCENARIO_FILE, Scenario, ScenarioError, check_scenario_name, scenario_directories,
+};
+
+use crate::builtin::{BUILTIN_LABEL, builtin_scenarios, find_builtin};
+
+/// The environment variable naming a fixtures root.
+pub const FIXTURES_ENV: &str = "ONCALL_GYM_FIXTURES";
+
+/// The fixtures root looked for under the working directory.
+pub const DEFAULT_FIXTURES_DIR: &str = "fixtures/incidents";
+
+/// A scenario could not be found or loaded.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum LookupError {
+    /// It was found, but it does not load.
+    #[error(transparent)]
+    Scenario(#[from] ScenarioError),
+    /// No root and no built-in scenario has that name.
+    #[error("no scenario named `{name}` (looked in {searched}); `oncall-gym scenarios` lists them")]
+    NotFound {
+        /// The name asked for.
+        name: String,
+        /// Where it was looked for, for people.
+        searched: String,
+    },
+    /// A path that does not exist.
+    #[error("{}: no such scenario directory", path.display())]
+    NoSuchDirectory {
+        /// The path given.
+        path: PathBuf,
+    },
+    /// A path to a directory without a `scenario.json`.
+    #[error(
+        "{}: not a scenario directory (it has no {SCENARIO_FILE}); a scenario is a directory path or a name of 1 to 64 characters of a-z, 0-9, `_` and `-`",
+        path.display()
+    )]
+    NotAScenarioDirectory {
+        /// The path given.
+        path: PathBuf,
+    },
+    /// A fixtures root given explicitly that is not a directory.
+    #[error("{origin} {}: not a directory", path.display())]
+    RootNotADirectory {
+        /// Where the root came from.
+        origin: RootOrigin,
+        /// The path.
+        path: PathBuf,
+    },
+}
+
+/// Where a fixtures root came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RootOrigin {
+    /// `--fixtures DIR`.
+    Flag,
+    /// The [`FIXTURES_ENV`] environment variable.
+    Environment,
+    /// [`DEFAULT_FIXTURES_DIR`] under the working directory.
+    WorkingDirectory,
+}
+
+impl fmt::Display for RootOrigin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RootOrigin::Flag => f.write_str("--fixtures"),
+            RootOrigin::Environment => write!(f, "${FIXTURES_ENV}"),
+            RootOrigin::WorkingDirectory => f.write_str("the working directory's"),
+        }
+    }
+}
+
+/// A fixtures root: a directory of scenario directories.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FixturesRoot {
+    /// The directory.
+    pub path: PathBuf,
+    /// Where it came from.
+    pub origin: RootOrigin,
+}
+
+/// One scenario of a library listing, loaded or not.
+#[derive(Debug)]
+pub struct LibraryEntry {
+    /// The scenario's directory (or built-in label).
+    pub directory: PathBuf,
+    /// The scenario, or why it does not load.
+    pub scenario: Result<Scenario, ScenarioError>,
+}
+
+/// The places scenarios are looked up, in order. See the module docs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScenarioLibrary {
+    roots: Vec<FixturesRoot>,
+}
+
+impl ScenarioLibrary {
+    /// The library for this process: `--fixtures` (`flag`), then
+    /// [`FIXTURES_ENV`], then [`DEFAULT_FIXTURES_DIR`] if it exists, then
+    /// the built-ins. An explicit root that is not a directory is an error.
+    pub fn discover(flag: Option<&Path>) -> Result<ScenarioLibrary, LookupError> {
+        let environment = std::env::var_os(FIXTURES_ENV)
+            .filter(|value| !value.is_empty())
+            .map(PathBuf::from);
+        ScenarioLibrary::from_sources(
+            flag,
+            environment.as_deref(),
+            Path::new(DEFAULT_FIXTURES_DIR),
+        )
+    }
+
+    /// [`discover`](ScenarioLibrary::discover) with the environment and the
+    /// working directory's default given.
+    pub fn from_sources(
+        flag: Option<&Path>,
+        environment: Option<&Path>,
+        default_root: &Path,
+    ) -> Result<ScenarioLibrary, LookupError> {
+        let mut roots = Vec::new();
+        for (path, origin) in [
+            (flag, RootOrigin::Flag),
+            (environment, RootOrigin::Environment),
+        ] {
+            if let Some(path) = path {
+                if !path.is_dir() {
+                    return Err(LookupError::RootNotADirectory {
+                        origin,
+                        path: path.to_path_buf(),
+                    });
+                }
+                roots.push(FixturesRoot {
+                    path: path.to_path_buf(),
+                    origin,
+                });
+            }
+        }
+        if default_root.is_dir() {
+            roots.push(FixturesRoot {
+                path: default_root.to_path_buf(),
+                origin: RootOrigin::WorkingDirectory,
+            });
+        }
+        Ok(ScenarioLibrary { roots })
+    }
+
+    /// A library of the built-in scenarios only.
+    pub fn builtin_only() -> ScenarioLibrary {
+        ScenarioLibrary { roots: Vec::new() }
+    }
+
+    /// The fixtures roots, in lookup order.
+    pub fn roots(&self) -> &[FixturesRoot] {
+        &self.roots
+    }
+
+    /// Finds and loads the scenario `argument` names: a directory path, or
+    /// a name looked up in the roots and then the built-ins.
+    pub fn resolve(&self, argument: &str) -> Result<Scenario, LookupError> {
+        if looks_like_path(argument) {
+            return load_directory(Path::new(argument));
+        }
+        check_scenario_name(argument)?;
+        for root in &self.roots {
+            if root.path.join(argument).join(SCENARIO_FILE).is_file() {
+                return Ok(Scenario::load_named(&root.path, argument)?);
+            }
+        }
+        if let Some(builtin) = find_builtin(argument) {
+            return Ok(builtin.load()?);
+        }
+        Err(LookupError::NotFound {
+            name: argument.to_owned(),
+            searched: self.searched(),
+        })
+    }
+
+    /// Where the default library comes from: the first root, or `None` for
+    /// the built-ins.
+    pub fn default_root(&self) -> Option<&FixturesRoot> {
+        self.roots.first()
+    }
+
+    /// A label for the default library, for people.
+    pub fn default_label(&self) -> String {
+        match self.default_root() {
+            Some(root) => root.path.display().to_string(),
+            None => "the built-in scenarios".to_owned(),
+        }
+    }
+
+    /// Every scenario of the default library (the first root, or the
+    /// built-ins), sorted by directory, each loaded or with its error.
+    pub fn default_scenarios(&self) -> Result<Vec<LibraryEntry>, LookupError> {
+        match self.default_root() {
+            Some(root) => Ok(entries_under(&root.path)?),
+            None => Ok(builtin_scenarios()
+                .iter()
+                .map(|builtin| LibraryEntry {
+                    directory: builtin.directory_label(),
+                    scenario: builtin.load(),
+                })
+                .collect()),
+        }
+    }
+
+    fn searched(&self) -> String {
+        let mut places: Vec<String> = self
+            .roots
+            .iter()
+            .map(|root| match root.origin {
+                RootOrigin::WorkingDirectory => format!("./{}", root.path.display()),
+                RootOrigin::Flag | RootOrigin::Environment => {
+                    format!("{} {}", root.origin, root.path.display())
+                }
+            })
+            .collect();
+        places.push(format!("the built-in scenarios ({BUILTIN_LABEL})"));
+        places.join(", ")
+    }
+}
+
+/// Every scenario directly under `path` when it is a fixtures root, or the
+/// one scenario when `path` is a scenario directory.
+pub fn entries_at(path: &Path) -> Result<Vec<LibraryEntry>, LookupError> {
+    if path.join(SCENARIO_FILE).is_file() {
+        return Ok(vec![LibraryEntry {
+            directory: path.to_path_buf(),
+            scenario: Scenario::load(path),
+        }]);
+    }
+    if !path.exists() {
+        return Err(LookupError::NoSuchDirectory {
+            path: path.to_path_buf(),
+        });
+    }
+    let entries = entries_under(path)?;
+    if entries.is_empty() {
+        return Err(LookupError::NotAScenarioDirectory {
+            path: path.to_path_buf(),
+        });
+    }
+    Ok(entries)
+}
+
+fn entries_under(root: &Path) -> Result<Vec<LibraryEntry>, ScenarioError> {
+    Ok(scenario_directories(root)?
+        .into_iter()
+        .map(|directory| LibraryEntry {
+            scenario: Scenario::load(&directory),
+            directory,
+        })
+        .collect())
+}
+
+/// Whether `argument` is taken as a directory path rather than a name.
+pub fn looks_like_path(argument: &str) -> bool {
+    argument.contains('/')
+        || argument.contains(MAIN_SEPARATOR)
+        || argument.starts_with('.')
+        || Path::new(argument).is_dir()
+}
+
+fn load_directory(path: &Path) -> Result<Scenario, LookupError> {
+    if path.join(SCENARIO_FILE).is_file() {
+        Ok(Scenario::load(path)?)
+    } else if path.exists() {
+        Err(LookupError::NotAScenarioDirectory {
+            path: path.to_path_buf(),
+        })
+    } else {
+        Err(LookupError::NoSuchDirectory {
+            path: path.to_path_buf(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn workspace_fixtures() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/incidents")
+    }
+
+    #[test]
+    fn a_name_resolves_in_a_root_and_then_among_the_builtins() {
+        let library = ScenarioLibrary::from_sources(
+            Some(&workspace_fixtures()),
+            None,
+            Path::new("/nonexistent"),
+        )
+        .unwrap();
+        let scenario = library.resolve("latency_spike").unwrap();
+        assert!(
+            scenario
+                .directory()
+                .unwrap()
+                .starts_with(workspace_fixtures())
+        );
+
+        let builtin = ScenarioLibrary::builtin_only()
+            .resolve("latency_spike")
+            .unwrap();
+        assert_eq!(
+            builtin.directory().unwrap(),
+            Path::new("<built-in>/latency_spike")
+        );
+    }
+
+    #[test]
+    fn a_path_loads_the_directory() {
+        let path = workspace_fixtures().join("latency_spike");
+        let scenario = ScenarioLibrary::builtin_only()
+            .resolve(path.to_str().unwrap())
+            .unwrap();
+        assert_eq!(scenario.id(), "latency_spike");
+    }
+
+    #[test]
+    fn bad_arguments_are_clear_errors() {
+        let library = ScenarioLibrary::builtin_only();
+        let missing = library.resolve("no_such_scenario").unwrap_err().to_string();
+        assert!(
+            missing.contains("no scenario named `no_such_scenario`"),
+            "{missing}"
+        );
+        assert!(missing.contains("built-in"), "{missing}");
+
+        let invalid = library.resolve("Bad Name").unwrap_err().to_string();
+        assert!(invalid.contains("not allowed"), "{invalid}");
+
+        let traversal = library.resolve("../../etc").unwrap_err().to_string();
+        assert!(traversal.contains("../../etc"), "{traversal}");
+
+        let nowhere = library.resolve("./no/such/dir").unwrap_err().to_string();
+        assert!(nowhere.contains("no such scenario directory"), "{nowhere}");
+    }
+
+    #[test]
+    fn an_explicit_root_must_be_a_directory() {
+        let error =
+            ScenarioLibrary::from_sources(Some(Path::new("/no/such/root")), None, Path::new("x"))
+                .unwrap_err()
+                .to_string();
+        assert_eq!(error, "--fixtures /no/such/root: not a directory");
+        let error =
+            ScenarioLibrary::from_sources(None, Some(Path::new("/no/such/root")), Path::new("x"))
+                .unwrap_err()
+                .to_string();
+        assert_eq!(error, "$ONCALL_GYM_FIXTURES /no/such/root: not a directory");
+    }
+
+    #[test]
+    fn the_default_library_is_the_first_root_or_the_builtins() {
+        let library = ScenarioLibrary::from_sources(None, None, &workspace_fixtures()).unwrap();
+        assert_eq!(
+            library.default_root().unwrap().origin,
+            RootOrigin::WorkingDirectory
+        );
+        let entries = library.default_scenarios().unwrap();
+        assert!(
+            entries
+                .iter()
+                .any(|entry| entry.directory.ends_with("latency_spike"))
+        );
+
+        let builtins = ScenarioLibrary::builtin_only().default_scenarios().unwrap();
+        assert_eq!(builtins.len(), builtin_scenarios().len());
+        assert_eq!(
+            ScenarioLibrary::builtin_only().default_label(),
+            "the built-in scenarios"
+        );
+    }
+
+    #[test]
+    fn entries_at_takes_a_scenario_directory_or_a_root() {
+        let one = entries_at(&workspace_fixtures().join("latency_spike")).unwrap();
+        assert_eq!(one.len(), 1);
+        let all = entries_at(&workspace_fixtures()).unwrap();
+        assert!(!all.is_empty());
+        let error = entries_at(Path::new("/no/such/place"))
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("no such scenario directory"), "{error}");
+    }
+}

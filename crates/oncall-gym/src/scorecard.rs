@@ -1,0 +1,264 @@
+//! The scorecard of an evaluation: per scenario and overall, the mean
+//! score, the pass rate, pass^k and the mean number of steps.
+//!
+//! # pass^k
+//!
+//! pass^k is the probability that **all** of k independent trials of a
+//! scenario pass: a measure of reliability rather than of luck. It is
+//! estimated as in τ-bench: for a scenario run n times with c passes,
+//!
+//! ```text
+//! pass^k = C(c, k) / C(n, k)
+//! ```
+//!
+//! the chance that k trials drawn without replacement from the n all
+//! passed. `eval --trials K` uses k = K = n, so a scenario's pass^k is 1
+//! when every trial passed and 0 otherwise; the overall pass^k is the mean
+//! over scenarios. With k = 1 it is the pass rate.
+
+use serde::Serialize;
+
+/// What the scorecard needs from one run.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TrialScore {
+    /// The scenario's id.
+    pub scenario: String,
+    /// The trial's index, from 0.
+    pub trial: u32,
+    /// The evaluation's total.
+    pub score: f64,
+    /// Whether the run passed.
+    pub passed: bool,
+    /// The steps it took.
+    pub steps: u32,
+}
+
+/// One scenario's line of the scorecard.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ScenarioSummary {
+    /// The scenario's id.
+    pub id: String,
+    /// How many runs.
+    pub runs: u32,
+    /// The mean total score.
+    pub mean_score: f64,
+    /// The share of runs that passed.
+    pub pass_rate: f64,
+    /// pass^k with k the number of trials (see the module docs).
+    pub pass_hat_k: f64,
+    /// The mean number of steps.
+    pub mean_steps: f64,
+}
+
+/// The overall line of the scorecard.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OverallSummary {
+    /// How many runs, over every scenario.
+    pub runs: u32,
+    /// The mean total score over every run.
+    pub mean_score: f64,
+    /// The share of every run that passed.
+    pub pass_rate: f64,
+    /// The mean of the scenarios' pass^k.
+    pub pass_hat_k: f64,
+    /// The mean number of steps over every run.
+    pub mean_steps: f64,
+}
+
+/// A whole scorecard: `{scenarios: [...], overall: {...}}`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Scorecard {
+    /// One line per scenario, sorted by id.
+    pub scenarios: Vec<ScenarioSummary>,
+    /// Every run together.
+    pub overall: OverallSummary,
+}
+
+/// pass^k for `passes` passes out of `runs` runs: `C(passes, k) / C(runs,
+/// k)`. It is 1 for k = 0, and 0 when k is more than the passes (or the
+/// runs).
+pub fn pass_hat_k(runs: u32, passes: u32, k: u32) -> f64 {
+    if k > runs || k > passes {
+        return 0.0;
+    }
+    // C(c, k) / C(n, k) = prod_{i<k} (c - i) / (n - i), which never
+    // overflows.
+    (0..k).fold(1.0, |product, i| {
+        product * f64::from(passes - i) / f64::from(runs - i)
+    })
+}
+
+/// The scorecard of `trials` (in any order), with k = `k`. Means are
+/// rounded to 6 decimal places, like scores.
+pub fn scorecard(trials: &[TrialScore], k: u32) -> Scorecard {
+    let mut ids: Vec<&str> = trials.iter().map(|trial| trial.scenario.as_str()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let scenarios: Vec<ScenarioSummary> = ids
+        .into_iter()
+        .map(|id| {
+            let mine: Vec<&TrialScore> = trials.iter().filter(|t| t.scenario == id).collect();
+            let stats = Stats::of(&mine);
+            ScenarioSummary {
+                id: id.to_owned(),
+                runs: stats.runs,
+                mean_score: stats.mean_score(),
+                pass_rate: stats.pass_rate(),
+                pass_hat_k: round6(pass_hat_k(stats.runs, stats.passes, k)),
+                mean_steps: stats.mean_steps(),
+            }
+        })
+        .collect();
+    let all: Vec<&TrialScore> = trials.iter().collect();
+    let stats = Stats::of(&all);
+    let pass_hat_k = mean(scenarios.iter().map(|s| s.pass_hat_k), scenarios.len());
+    Scorecard {
+        overall: OverallSummary {
+            runs: stats.runs,
+            mean_score: stats.mean_score(),
+            pass_rate: stats.pass_rate(),
+            pass_hat_k: round6(pass_hat_k),
+            mean_steps: stats.mean_steps(),
+        },
+        scenarios,
+    }
+}
+
+struct Stats {
+    runs: u32,
+    passes: u32,
+    score_sum: f64,
+    step_sum: u64,
+}
+
+impl Stats {
+    fn of(trials: &[&TrialScore]) -> Stats {
+        Stats {
+            runs: u32::try_from(trials.len()).unwrap_or(u32::MAX),
+            passes: u32::try_from(trials.iter().filter(|t| t.passed).count()).unwrap_or(u32::MAX),
+            score_sum: trials.iter().map(|t| t.score).sum(),
+            step_sum: trials.iter().map(|t| u64::from(t.steps)).sum(),
+        }
+    }
+
+    fn mean_score(&self) -> f64 {
+        round6(ratio(self.score_sum, self.runs))
+    }
+
+    fn pass_rate(&self) -> f64 {
+        round6(ratio(f64::from(self.passes), self.runs))
+    }
+
+    fn mean_steps(&self) -> f64 {
+        // Step counts are far below 2^53, so the conversion is exact.
+        round6(ratio(self.step_sum as f64, self.runs))
+    }
+}
+
+fn ratio(sum: f64, count: u32) -> f64 {
+    if count == 0 {
+        0.0
+    } else {
+        sum / f64::from(count)
+    }
+}
+
+fn mean(values: impl Iterator<Item = f64>, count: usize) -> f64 {
+    let sum: f64 = values.sum();
+    ratio(sum, u32::try_from(count).unwrap_or(u32::MAX))
+}
+
+fn round6(value: f64) -> f64 {
+    (value * 1e6).round() / 1e6
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn trial(scenario: &str, trial: u32, score: f64, passed: bool, steps: u32) -> TrialScore {
+        TrialScore {
+            scenario: scenario.to_owned(),
+            trial,
+            score,
+            passed,
+            steps,
+        }
+    }
+
+    #[test]
+    fn pass_hat_k_follows_tau_bench() {
+        assert_eq!(pass_hat_k(4, 4, 4), 1.0);
+        assert_eq!(pass_hat_k(4, 3, 4), 0.0);
+        assert_eq!(pass_hat_k(4, 2, 1), 0.5);
+        // C(3,2)/C(4,2) = 3/6
+        assert!((pass_hat_k(4, 3, 2) - 0.5).abs() < 1e-12);
+        // C(4,2)/C(5,2) = 6/10
+        assert!((pass_hat_k(5, 4, 2) - 0.6).abs() < 1e-12);
+        assert_eq!(pass_hat_k(3, 0, 0), 1.0);
+        assert_eq!(pass_hat_k(2, 2, 3), 0.0);
+        assert_eq!(pass_hat_k(0, 0, 1), 0.0);
+    }
+
+    #[test]
+    fn the_scorecard_has_a_line_per_scenario_and_an_overall_line() {
+        let trials = vec![
+            trial("b", 0, 1.0, true, 4),
+            trial("a", 1, 0.2, false, 10),
+            trial("a", 0, 0.9, true, 5),
+            trial("b", 1, 0.8, true, 6),
+        ];
+        let card = scorecard(&trials, 2);
+        let ids: Vec<&str> = card.scenarios.iter().map(|s| s.id.as_str()).collect();
+        assert_eq!(ids, ["a", "b"]);
+        let a = &card.scenarios[0];
+        assert_eq!(
+            (
+                a.runs,
+                a.mean_score,
+                a.pass_rate,
+                a.pass_hat_k,
+                a.mean_steps
+            ),
+            (2, 0.55, 0.5, 0.0, 7.5)
+        );
+        let b = &card.scenarios[1];
+        assert_eq!(
+            (
+                b.runs,
+                b.mean_score,
+                b.pass_rate,
+                b.pass_hat_k,
+                b.mean_steps
+            ),
+            (2, 0.9, 1.0, 1.0, 5.0)
+        );
+        let overall = &card.overall;
+        assert_eq!(overall.runs, 4);
+        assert_eq!(overall.mean_score, 0.725);
+        assert_eq!(overall.pass_rate, 0.75);
+        assert_eq!(overall.pass_hat_k, 0.5);
+        assert_eq!(overall.mean_steps, 6.25);
+    }
+
+    #[test]
+    fn the_json_shape_is_the_documented_one() {
+        let card = scorecard(&[trial("a", 0, 1.0, true, 3)], 1);
+        let json = serde_json::to_value(&card).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({
+                "scenarios": [{"id": "a", "runs": 1, "mean_score": 1.0, "pass_rate": 1.0, "pass_hat_k": 1.0, "mean_steps": 3.0}],
+                "overall": {"runs": 1, "mean_score": 1.0, "pass_rate": 1.0, "pass_hat_k": 1.0, "mean_steps": 3.0}
+            })
+        );
+    }
+
+    #[test]
+    fn an_empty_scorecard_is_zeros() {
+        let card = scorecard(&[], 1);
+        assert!(card.scenarios.is_empty());
+        assert_eq!(card.overall.runs, 0);
+        assert_eq!(card.overall.mean_score, 0.0);
+    }
+}

@@ -1,0 +1,156 @@
+//! Helpers shared by the integration test modules.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use oncall_audit::{FsyncPolicy, JsonlWriter};
+use oncall_gym::agents::AgentKind;
+use oncall_sim::{RunOutcome, RunSettings, Scenario, run_scenario, scenario_directories};
+
+/// The workspace root.
+pub(crate) fn workspace_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The bundled fixtures root.
+pub(crate) fn fixtures_root() -> PathBuf {
+    workspace_root().join("fixtures/incidents")
+}
+
+/// Every bundled scenario, loaded, sorted by directory. There must be some.
+pub(crate) fn bundled_scenarios() -> Vec<Scenario> {
+    let directories = scenario_directories(&fixtures_root()).unwrap();
+    assert!(
+        !directories.is_empty(),
+        "no scenarios in fixtures/incidents"
+    );
+    directories
+        .iter()
+        .map(|directory| {
+            Scenario::load(directory)
+                .unwrap_or_else(|error| panic!("{} does not load: {error}", directory.display()))
+        })
+        .collect()
+}
+
+/// The agents and seeds every scenario is run with: the heuristic and the
+/// oracle once, the random agent with three seeds.
+pub(crate) fn agent_runs() -> Vec<(AgentKind, u64)> {
+    vec![
+        (AgentKind::Heuristic, 0),
+        (AgentKind::Oracle, 0),
+        (AgentKind::Random, 1),
+        (AgentKind::Random, 2),
+        (AgentKind::Random, 3),
+    ]
+}
+
+/// Runs `agent` on `scenario` with `seed`, writing the hash-chained audit
+/// log into memory, and returns the outcome and the log's bytes.
+pub(crate) fn run_with_audit(
+    scenario: &Scenario,
+    agent: AgentKind,
+    seed: u64,
+) -> (RunOutcome, Vec<u8>) {
+    let mut agent = agent.build(scenario, seed);
+    let mut writer = JsonlWriter::new(Vec::new(), FsyncPolicy::AtClose);
+    let outcome = run_scenario(
+        scenario,
+        agent.as_mut(),
+        RunSettings {
+            seed,
+            max_steps: None,
+        },
+        Some(&mut writer),
+    )
+    .unwrap_or_else(|error| panic!("{}: {error}", scenario.id()));
+    let (_, bytes) = writer.finish_into_inner().unwrap();
+    (outcome, bytes)
+}
+
+/// An empty scratch directory for one test, under cargo's target tmp dir.
+pub(crate) fn scratch_dir(name: &str) -> PathBuf {
+    let directory = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("oncall-gym-tests")
+        .join(name);
+    let _ = std::fs::remove_dir_all(&directory);
+    std::fs::create_dir_all(&directory).unwrap();
+    directory
+}
+
+/// Copies a scenario directory's files into `to`.
+pub(crate) fn copy_scenario(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_file() {
+            std::fs::copy(&path, to.join(path.file_name().unwrap())).unwrap();
+        }
+    }
+}
+
+/// The `oncall-gym` binary next to this test executable
+/// (`target/<profile>/deps/integration-*` → `target/<profile>/oncall-gym`).
+pub(crate) fn binary() -> PathBuf {
+    let executable = std::env::current_exe().unwrap();
+    let profile_dir = executable
+        .parent()
+        .and_then(Path::parent)
+        .expect("the test executable lives in target/<profile>/deps");
+    let binary = profile_dir.join(format!("oncall-gym{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        binary.is_file(),
+        "the oncall-gym binary is not built at {}: run `cargo build -p oncall-gym` first \
+         (`cargo xtask phase 6` and a plain `cargo test` build it for you)",
+        binary.display()
+    );
+    binary
+}
+
+/// What a run of the binary gave.
+#[derive(Debug)]
+pub(crate) struct Ran {
+    pub(crate) code: i32,
+    pub(crate) stdout: String,
+    pub(crate) stderr: String,
+}
+
+impl Ran {
+    /// Asserts the exit code, showing the output when it is wrong.
+    #[track_caller]
+    pub(crate) fn expect_code(&self, code: i32) -> &Ran {
+        assert_eq!(
+            self.code, code,
+            "expected exit code {code}, got {}\nstdout:\n{}\nstderr:\n{}",
+            self.code, self.stdout, self.stderr
+        );
+        self
+    }
+
+    /// stdout parsed as JSON.
+    pub(crate) fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|error| panic!("stdout is not JSON ({error}):\n{}", self.stdout))
+    }
+}
+
+/// Runs the binary with `arguments` in `directory` (the workspace root when
+/// `None`), with no fixtures set in the environment.
+pub(crate) fn oncall_gym_in(directory: Option<&Path>, arguments: &[&str]) -> Ran {
+    let output: Output = Command::new(binary())
+        .args(arguments)
+        .current_dir(directory.map_or_else(workspace_root, Path::to_path_buf))
+        .env_remove("ONCALL_GYM_FIXTURES")
+        .output()
+        .unwrap();
+    Ran {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8(output.stdout).unwrap(),
+        stderr: String::from_utf8(output.stderr).unwrap(),
+    }
+}
+
+/// Runs the binary with `arguments` at the workspace root.
+pub(crate) fn oncall_gym(arguments: &[&str]) -> Ran {
+    oncall_gym_in(None, arguments)
+}
