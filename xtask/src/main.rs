@@ -158,8 +158,9 @@ fn run_ci(workspace: &Workspace) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-/// The insta snapshot tests: the audit crate's own, and the integration
-/// tests' snapshots of whole runs. `--review` rewrites every changed snapshot
+/// The insta snapshot tests: the tool schema exports (phase 2), the
+/// engine's event order (phase 3), the audit crate's logs (phase 5) and the
+/// integration tests' audit logs of whole oracle runs (phase 6). `--review` rewrites every changed snapshot
 /// in place so that `git diff` shows the change for review; without it, a
 /// missing or changed snapshot fails, as it does in CI.
 fn run_snapshots(workspace: &Workspace, review: bool) -> ExitCode {

@@ -40,7 +40,7 @@ pub(crate) const PHASES: &[Phase] = &[
         package: "oncall-tools",
         marker: "crates/oncall-tools/Cargo.toml",
         extra: &[],
-        has_snapshots: false,
+        has_snapshots: true,
     },
     Phase {
         number: 3,
@@ -49,7 +49,7 @@ pub(crate) const PHASES: &[Phase] = &[
         package: "oncall-engine",
         marker: "crates/oncall-engine/Cargo.toml",
         extra: &[],
-        has_snapshots: false,
+        has_snapshots: true,
     },
     Phase {
         number: 4,
@@ -72,10 +72,13 @@ pub(crate) const PHASES: &[Phase] = &[
     Phase {
         number: 6,
         name: "integration",
-        covers: "the integration tests in `tests/`",
+        covers: "the integration tests in `tests/` and the `oncall-gym` command",
         package: "oncall-gym-workspace",
         marker: "tests/tests.rs",
-        extra: &["--test", "integration"],
+        // Testing `oncall-gym` too runs its unit tests and, through its own
+        // integration test, builds the `oncall-gym` binary that the
+        // command-line tests in `tests/` run.
+        extra: &["-p", "oncall-gym"],
         has_snapshots: true,
     },
 ];
