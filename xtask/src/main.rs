@@ -101,16 +101,43 @@ fn run_phase_command(workspace: &Workspace, rest: &[&str]) -> ExitCode {
 /// Runs `phases` in order and prints one line for each. Stops at the first
 /// failure. Returns whether every phase that ran passed.
 fn run_phases(workspace: &Workspace, phases: &[Phase], strictness: Strictness) -> bool {
+    run_phases_counting(workspace, phases, strictness).0
+}
+
+/// [`run_phases`], also returning how many tests passed and failed.
+fn run_phases_counting(
+    workspace: &Workspace,
+    phases: &[Phase],
+    strictness: Strictness,
+) -> (bool, u64, u64) {
+    let (mut passed, mut failed) = (0, 0);
+    let mut all_passed = true;
     for phase in phases {
         let outcome = phase.run(workspace);
         print_line(&phase.report_line(&outcome));
         match outcome {
-            PhaseOutcome::Passed { .. } => {}
+            PhaseOutcome::Passed { tests } => passed += tests,
             PhaseOutcome::NotImplemented if strictness == Strictness::SkipMissing => {}
-            PhaseOutcome::NotImplemented | PhaseOutcome::Failed { .. } => return false,
+            PhaseOutcome::NotImplemented => {
+                all_passed = false;
+                break;
+            }
+            PhaseOutcome::Failed {
+                tests_passed,
+                tests_failed,
+                ..
+            } => {
+                passed += tests_passed;
+                failed += tests_failed;
+                all_passed = false;
+                break;
+            }
         }
     }
-    true
+    // One closing line in the plain form CI systems read; the exit code
+    // also fails a phase that did not run at all.
+    print_line(&format!("phases: {passed} passed, {failed} failed"));
+    (all_passed, passed, failed)
 }
 
 fn run_ci(workspace: &Workspace) -> ExitCode {
@@ -142,7 +169,9 @@ fn run_ci(workspace: &Workspace) -> ExitCode {
         return ExitCode::FAILURE;
     }
     eprintln!("==> phases");
-    if !run_phases(workspace, PHASES, Strictness::SkipMissing) {
+    let (phases_passed, tests_passed, tests_failed) =
+        run_phases_counting(workspace, PHASES, Strictness::SkipMissing);
+    if !phases_passed {
         eprintln!("ci: a phase failed");
         return ExitCode::FAILURE;
     }
@@ -155,6 +184,7 @@ fn run_ci(workspace: &Workspace) -> ExitCode {
         return ExitCode::FAILURE;
     }
     eprintln!("ci: all checks passed");
+    print_line(&format!("ci: {tests_passed} passed, {tests_failed} failed"));
     ExitCode::SUCCESS
 }
 

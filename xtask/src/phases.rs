@@ -86,8 +86,14 @@ pub(crate) const PHASES: &[Phase] = &[
 /// How a phase went.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum PhaseOutcome {
-    Passed { tests: u64 },
-    Failed { tests_passed: u64, reason: String },
+    Passed {
+        tests: u64,
+    },
+    Failed {
+        tests_passed: u64,
+        tests_failed: u64,
+        reason: String,
+    },
     NotImplemented,
 }
 
@@ -120,6 +126,7 @@ impl Phase {
             Err(error) => {
                 return PhaseOutcome::Failed {
                     tests_passed: 0,
+                    tests_failed: 0,
                     reason: format!("could not start cargo: {error}"),
                 };
             }
@@ -131,12 +138,14 @@ impl Phase {
             eprintln!("{stdout}{stderr}");
             return PhaseOutcome::Failed {
                 tests_passed: counts.passed,
+                tests_failed: counts.failed,
                 reason: format!("{} failed", counts.failed.max(1)),
             };
         }
         if counts.passed == 0 {
             return PhaseOutcome::Failed {
                 tests_passed: 0,
+                tests_failed: 0,
                 reason: "no tests ran".to_owned(),
             };
         }
@@ -151,6 +160,7 @@ impl Phase {
             PhaseOutcome::Failed {
                 tests_passed,
                 reason,
+                ..
             } => format!("FAILED  {tests_passed} tests passed, {reason}"),
             PhaseOutcome::NotImplemented => "not implemented yet".to_owned(),
         };
@@ -257,6 +267,7 @@ test result: FAILED. 7 passed; 2 failed; 1 ignored; 0 measured; 0 filtered out; 
         assert!(missing.ends_with("not implemented yet"), "{missing}");
         let failed = phase.report_line(&PhaseOutcome::Failed {
             tests_passed: 3,
+            tests_failed: 2,
             reason: "2 failed".to_owned(),
         });
         assert!(
