@@ -15,7 +15,8 @@ use oncall_tools::ToolContext;
 use crate::agent::{AgentContext, AgentError, Analysis, HypothesisUpdate};
 use crate::engine::Engine;
 use crate::error::EngineError;
-use crate::run::{Run, Step, StepStatus, ToolCall};
+use crate::run::{Run, Step, StepStatus};
+use oncall_audit::ToolCall;
 
 /// What the caller learns from one action: the step it belonged to, the
 /// tool result (for a tool call, which then awaits [`Episode::analyze`]),

@@ -27,7 +27,8 @@ pub use crate::agent::{Agent, AgentContext, AgentError, Analysis, HypothesisUpda
 pub use crate::engine::{Engine, EngineConfig};
 pub use crate::episode::{ActionOutcome, Episode};
 pub use crate::error::EngineError;
-pub use crate::run::{Run, Step, StepStatus, ToolCall};
+pub use crate::run::{Run, Step, StepStatus};
+pub use oncall_audit::ToolCall;
 pub use oncall_domain::{Decision, Resolution, RunLimits, RunStatus, TerminationReason};
 
 #[cfg(test)]

@@ -2,21 +2,11 @@
 
 use serde::Serialize;
 
+use oncall_audit::{InvestigationState, Outcome, ReplayedStep, ToolCall};
 use oncall_domain::{
-    CallId, Decision, Hypothesis, Incident, Observation, Resolution, RunId, RunLimits, RunStatus,
+    Decision, Hypothesis, Incident, Observation, Resolution, RunId, RunLimits, RunStatus,
     TerminationReason, Timestamp, ToolResult,
 };
-
-/// A tool invocation as the engine made it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ToolCall {
-    /// The tool asked for (it may not exist).
-    pub tool_name: String,
-    /// The call's id.
-    pub call_id: CallId,
-    /// The parameters, as the agent sent them.
-    pub params: serde_json::Value,
-}
 
 /// How a step ended.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -90,6 +80,26 @@ impl Step {
     /// When it ended, by the run's clock.
     pub fn ended_at(&self) -> Timestamp {
         self.ended_at
+    }
+
+    /// The step as the audit log's replay describes it.
+    pub fn replayed_step(&self) -> ReplayedStep {
+        ReplayedStep {
+            number: self.number,
+            decision: self.decision.clone(),
+            tool_call: self.tool_call.clone(),
+            result: self.tool_result.clone(),
+            observation: self.observation.clone(),
+            hypothesis_after: self.hypothesis_after.clone(),
+            status: match &self.status {
+                StepStatus::Completed => oncall_audit::StepStatus::Completed,
+                StepStatus::Failed { reason } => oncall_audit::StepStatus::Failed {
+                    reason: reason.clone(),
+                },
+            },
+            started_at: self.started_at,
+            ended_at: Some(self.ended_at),
+        }
     }
 }
 
@@ -186,6 +196,31 @@ impl Run {
     /// When it ended, by the run's clock.
     pub fn ended_at(&self) -> Option<Timestamp> {
         self.ended_at
+    }
+
+    /// The run as the audit log's replay describes an investigation, so a
+    /// run and the replay of its log compare with `==`: replaying a
+    /// complete log gives exactly this state.
+    pub fn investigation_state(&self) -> InvestigationState {
+        InvestigationState {
+            run_id: self.id,
+            incident: self.incident.clone(),
+            agent: self.agent_name.clone(),
+            seed: self.seed,
+            limits: self.limits,
+            status: self.status,
+            started_at: self.started_at,
+            ended_at: self.ended_at,
+            steps: self.steps.iter().map(Step::replayed_step).collect(),
+            observations: self.observations.clone(),
+            hypothesis: self.hypothesis.clone(),
+            hypothesis_history: self.hypothesis_history.clone(),
+            outcome: self.termination.as_ref().map(|reason| Outcome {
+                status: self.status,
+                reason: reason.clone(),
+                resolution: self.resolution.clone(),
+            }),
+        }
     }
 
     /// The tool results of the run's steps, in order.

@@ -787,3 +787,12 @@ mod arbitrary_decisions {
         }
     }
 }
+
+#[test]
+fn replaying_the_log_gives_the_runs_investigation_state() {
+    let (decisions, analyses) = hypothesis_script();
+    let mut agent = ScriptedAgent::new(decisions, analyses);
+    let (run, log) = run_with(&mut agent, 10);
+    let replayed = oncall_audit::replay(log.events()).unwrap();
+    assert_eq!(replayed.final_state(), run.investigation_state());
+}

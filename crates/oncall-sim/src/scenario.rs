@@ -51,18 +51,7 @@ impl Scenario {
     ) -> Result<Scenario, ScenarioError> {
         let file: ScenarioFile = load_json(&directory.join(SCENARIO_FILE), limits)?;
         let telemetry = Telemetry::load(directory, limits)?;
-        let scenario = Scenario::from_parts(file, telemetry);
-        // Check the incident now, so a bad one is a load error with a place.
-        scenario
-            .incident_with_id(IncidentId::from_uuid(uuid::Uuid::nil()))
-            .map_err(|source| ScenarioError::InvalidIncident {
-                path: directory.join(SCENARIO_FILE),
-                source,
-            })?;
-        Ok(Scenario {
-            directory: Some(directory.to_path_buf()),
-            ..scenario
-        })
+        Scenario::from_parts(file, telemetry).loaded_from(directory)
     }
 
     /// Builds a scenario from file contents already in memory (for example
@@ -105,17 +94,7 @@ impl Scenario {
             deploys: parse_optional(directory, DEPLOYS_FILE, list(DEPLOYS_FILE)?)?,
             runbooks: parse_optional(directory, RUNBOOKS_FILE, list(RUNBOOKS_FILE)?)?,
         };
-        let scenario = Scenario::from_parts(file, telemetry);
-        scenario
-            .incident_with_id(IncidentId::from_uuid(uuid::Uuid::nil()))
-            .map_err(|source| ScenarioError::InvalidIncident {
-                path: directory.join(SCENARIO_FILE),
-                source,
-            })?;
-        Ok(Scenario {
-            directory: Some(directory.to_path_buf()),
-            ..scenario
-        })
+        Scenario::from_parts(file, telemetry).loaded_from(directory)
     }
 
     /// Loads the scenario called `name` under the fixtures root `root`.
@@ -222,6 +201,20 @@ impl Scenario {
         ids: &dyn IdGenerator,
     ) -> Result<Incident, oncall_domain::ValidationError> {
         self.incident_with_id(IncidentId::generate(ids))
+    }
+
+    /// Marks the scenario as loaded from `directory`, checking its incident
+    /// now so that a bad one is a load error that names the file.
+    fn loaded_from(self, directory: &Path) -> Result<Scenario, ScenarioError> {
+        self.incident_with_id(IncidentId::from_uuid(uuid::Uuid::nil()))
+            .map_err(|source| ScenarioError::InvalidIncident {
+                path: directory.join(SCENARIO_FILE),
+                source,
+            })?;
+        Ok(Scenario {
+            directory: Some(directory.to_path_buf()),
+            ..self
+        })
     }
 
     fn incident_with_id(&self, id: IncidentId) -> Result<Incident, oncall_domain::ValidationError> {
