@@ -162,7 +162,10 @@ pub enum ChainError {
     },
     /// A line's `prev` is not the hash of the line before it: something
     /// before it was changed.
-    #[error("line {line}: hash mismatch: expected prev {expected}, found {found}")]
+    #[error(
+        "line {line}: hash mismatch: its `prev` is {found}, but the line before it hashes to {expected}; line {} was changed, or the line itself was",
+        line.saturating_sub(1)
+    )]
     HashMismatch {
         /// The 1-based line number.
         line: usize,

@@ -165,9 +165,9 @@ fn a_changed_line_is_a_hash_mismatch_on_the_next_line() {
     assert_eq!(
         error.to_string(),
         format!(
-            "line 4: hash mismatch: expected prev {}, found {}",
-            sha256_hex(&lines[2]),
-            sha256_hex(&original)
+            "line 4: hash mismatch: its `prev` is {}, but the line before it hashes to {}; line 3 was changed, or the line itself was",
+            sha256_hex(&original),
+            sha256_hex(&lines[2])
         )
     );
 }
