@@ -6,10 +6,12 @@
 //! of positions. A time window is found by binary search (`partition_point`)
 //! on the sorted data or on the service's index, never by scanning. When a
 //! query filters only by service and time, counting the matches is the
-//! length of the window, and the page holds references, not copies; level
-//! and pattern filters are applied inside the window.
+//! length of the window, and the page holds references, not copies. A
+//! per-level index answers minimum-level queries the same way, merging only
+//! the tails of the level windows; a text pattern is matched inside the
+//! window.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use oncall_tools::{
@@ -19,6 +21,7 @@ use oncall_tools::{
 
 use crate::error::FixtureError;
 use crate::fixture::{LoadLimits, load_optional_list};
+use crate::log_index::{LogIndex, last_positions};
 
 /// The telemetry files of a scenario directory, by name.
 pub const LOGS_FILE: &str = "logs.json";
@@ -61,7 +64,7 @@ impl Telemetry {
 #[derive(Debug, Clone, PartialEq)]
 pub struct DataStore {
     logs: Vec<LogEntry>,
-    log_positions_by_service: HashMap<String, Vec<u32>>,
+    log_index: LogIndex,
     metrics_by_service: BTreeMap<String, Vec<MetricSeries>>,
     deploys: Vec<Deploy>,
     runbooks: Vec<Runbook>,
@@ -78,16 +81,7 @@ impl DataStore {
             mut runbooks,
         } = telemetry;
         logs.sort_by_key(LogEntry::timestamp);
-        let mut log_positions_by_service: HashMap<String, Vec<u32>> = HashMap::new();
-        for (position, entry) in logs.iter().enumerate() {
-            let position = u32::try_from(position).unwrap_or(u32::MAX);
-            match log_positions_by_service.get_mut(entry.service()) {
-                Some(positions) => positions.push(position),
-                None => {
-                    log_positions_by_service.insert(entry.service().to_owned(), vec![position]);
-                }
-            }
-        }
+        let log_index = LogIndex::new(&logs);
         let mut metrics_by_service: BTreeMap<String, Vec<MetricSeries>> = BTreeMap::new();
         for series in metrics {
             metrics_by_service
@@ -100,7 +94,7 @@ impl DataStore {
         }
         deploys.sort_by_key(Deploy::deployed_at);
         runbooks.sort_by(|a, b| a.id().cmp(b.id()));
-        let mut services: BTreeSet<String> = log_positions_by_service.keys().cloned().collect();
+        let mut services: BTreeSet<String> = log_index.services().cloned().collect();
         services.extend(metrics_by_service.keys().cloned());
         services.extend(deploys.iter().map(|deploy| deploy.service().to_owned()));
         services.extend(
@@ -110,7 +104,7 @@ impl DataStore {
         );
         DataStore {
             logs,
-            log_positions_by_service,
+            log_index,
             metrics_by_service,
             deploys,
             runbooks,
@@ -155,6 +149,22 @@ impl DataSource for DataStore {
     }
 
     fn logs(&self, query: &LogQuery<'_>) -> Result<LogPage<'_>, DataSourceError> {
+        if query.pattern.is_none() && query.min_level != LogLevel::Debug {
+            // Answered from the per-level index: count the windows, merge
+            // their tails.
+            let windows = self.log_index.level_windows(
+                &self.logs,
+                query.service,
+                query.min_level,
+                query.window,
+            );
+            let matched = windows.iter().map(|window| window.len() as u64).sum();
+            let entries = last_positions(&windows, query.limit)
+                .into_iter()
+                .map(|position| &self.logs[position as usize])
+                .collect();
+            return Ok(LogPage { matched, entries });
+        }
         let filters_only_by_time = query.min_level == LogLevel::Debug && query.pattern.is_none();
         match query.service {
             None => {
@@ -165,7 +175,7 @@ impl DataSource for DataStore {
                 Ok(LogPage::collect(query, window))
             }
             Some(service) => {
-                let Some(positions) = self.log_positions_by_service.get(service) else {
+                let Some(positions) = self.log_index.service_positions(service) else {
                     return Ok(LogPage::default());
                 };
                 let timestamp = |position: &u32| self.logs[*position as usize].timestamp();

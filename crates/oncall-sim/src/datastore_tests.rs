@@ -134,3 +134,52 @@ fn an_empty_store_answers_every_query() {
     );
     assert!(store.services().unwrap().is_empty());
 }
+
+mod agrees_with_the_predicate {
+    use proptest::prelude::*;
+
+    use oncall_tools::{DataSource, LogEntry, LogLevel, LogPage, LogQuery, TimeWindow};
+
+    use crate::datastore::{DataStore, Telemetry};
+    use crate::test_support::before;
+
+    fn entry() -> impl Strategy<Value = LogEntry> {
+        (0i64..60, 0usize..3, 0usize..5, 0u32..3).prop_map(|(minute, service, level, word)| {
+            LogEntry::new(
+                before(minute),
+                ["api", "db", "web"][service],
+                LogLevel::ALL[level],
+                ["timeout", "ok", "retry"][word as usize],
+            )
+            .unwrap()
+        })
+    }
+
+    proptest! {
+        /// Whatever the index does, a page is exactly what filtering every
+        /// entry with the query's own predicate gives.
+        #[test]
+        fn every_query_matches_the_reference(
+            logs in proptest::collection::vec(entry(), 0..80),
+            service in proptest::option::of(prop_oneof![Just("api"), Just("db"), Just("web"), Just("none")]),
+            level in 0usize..5,
+            start in 0i64..60,
+            length in 0i64..60,
+            limit in 0usize..12,
+            with_pattern in any::<bool>(),
+        ) {
+            let pattern = regex::Regex::new("time").unwrap();
+            let store = DataStore::from_telemetry(Telemetry { logs, ..Telemetry::default() });
+            let query = LogQuery {
+                service,
+                min_level: LogLevel::ALL[level],
+                window: TimeWindow::new(before(start + length), before(start)).unwrap(),
+                pattern: with_pattern.then_some(&pattern),
+                limit,
+            };
+            let page = store.logs(&query).unwrap();
+            let reference = LogPage::collect(&query, store.all_logs());
+            prop_assert_eq!(page, reference);
+        }
+    }
+}

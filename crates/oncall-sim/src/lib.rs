@@ -21,6 +21,7 @@ mod fixture;
 pub mod generator;
 #[cfg(test)]
 mod library_tests;
+mod log_index;
 mod matcher;
 mod runner;
 mod scenario;
