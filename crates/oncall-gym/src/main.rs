@@ -21,8 +21,10 @@ use crate::cli::Cli;
 fn main() -> ExitCode {
     // Nothing should panic; if something does, say so plainly rather than
     // with a backtrace.
+    // Exit 1 (what was asked failed), never Rust's 101.
     std::panic::set_hook(Box::new(|info| {
         eprintln!("error: internal error, please report it: {info}");
+        std::process::exit(1);
     }));
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,

@@ -300,6 +300,12 @@ pub enum GeneratorError {
 pub const MAX_SPEC_HOURS: u32 = 168;
 /// The most log lines a spec may render.
 pub const MAX_GENERATED_LOG_LINES: usize = 500_000;
+/// The largest number any `*minutes*` field or burst `count` of a spec may
+/// hold: a year of minutes. It keeps every time computed from a spec far
+/// inside the representable range, and every loop short.
+pub const MAX_SPEC_MINUTES: u64 = 525_600;
+/// The years an incident of a spec may fall in.
+pub const SPEC_YEARS: std::ops::RangeInclusive<i32> = 1970..=9999;
 
 /// Renders `spec` with `seed`.
 pub fn generate(spec: &ScenarioSpec, seed: u64) -> Result<GeneratedScenario, GeneratorError> {
@@ -311,6 +317,7 @@ pub fn generate(spec: &ScenarioSpec, seed: u64) -> Result<GeneratedScenario, Gen
         )));
     }
     check_effect_targets(telemetry_spec)?;
+    check_ranges(spec)?;
     let random = SeededRandom::new(seed);
     let alert = spec.scenario.incident.created_at;
     let start = alert - Duration::hours(i64::from(telemetry_spec.hours));
@@ -377,6 +384,59 @@ fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<(), GeneratorError
         path: path.display().to_string(),
         source,
     })
+}
+
+/// Refuses a spec whose times could leave chrono's range or whose loops
+/// could run long: the incident must fall in [`SPEC_YEARS`], and every
+/// field whose name mentions minutes, and every burst count, must be at most
+/// [`MAX_SPEC_MINUTES`]. The error names the field's JSON path.
+fn check_ranges(spec: &ScenarioSpec) -> Result<(), GeneratorError> {
+    let year = chrono::Datelike::year(&spec.scenario.incident.created_at);
+    if !SPEC_YEARS.contains(&year) {
+        return Err(GeneratorError::InvalidSpec(format!(
+            "`scenario.incident.created_at` must fall in the years {} to {}, got {year}",
+            SPEC_YEARS.start(),
+            SPEC_YEARS.end()
+        )));
+    }
+    let telemetry = serde_json::to_value(&spec.telemetry)
+        .map_err(|error| GeneratorError::InvalidSpec(error.to_string()))?;
+    let mut problems = Vec::new();
+    find_oversized(&telemetry, "telemetry", &mut problems);
+    match problems.first() {
+        None => Ok(()),
+        Some(first) => Err(GeneratorError::InvalidSpec(format!(
+            "{first} must be at most {MAX_SPEC_MINUTES}{}",
+            if problems.len() > 1 {
+                format!(" (and {} more fields)", problems.len() - 1)
+            } else {
+                String::new()
+            }
+        ))),
+    }
+}
+
+fn find_oversized(value: &serde_json::Value, path: &str, problems: &mut Vec<String>) {
+    match value {
+        serde_json::Value::Object(fields) => {
+            for (name, field) in fields {
+                let field_path = format!("{path}.{name}");
+                let bounded = name.contains("minutes") || name == "count";
+                match field.as_u64() {
+                    Some(number) if bounded && number > MAX_SPEC_MINUTES => {
+                        problems.push(format!("`{field_path}` is {number}, but it"));
+                    }
+                    _ => find_oversized(field, &field_path, problems),
+                }
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for (index, item) in items.iter().enumerate() {
+                find_oversized(item, &format!("{path}[{index}]"), problems);
+            }
+        }
+        _ => {}
+    }
 }
 
 fn default_metric_interval() -> u32 {

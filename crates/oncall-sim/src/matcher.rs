@@ -18,14 +18,19 @@
 //!    alternative that matches. `[["roll back", "rollback", "revert"],
 //!    ["checkout"]]` accepts "revert checkout to v41" and rejects "revert
 //!    the payments deploy".
-//! 4. **Negation.** An occurrence of a phrase does not count when one of the
-//!    words `not`, `no`, `never`, `don t`, `dont`, `do not`, `avoid`,
-//!    `without`, `instead of` appears among the three words before it. So
-//!    "do not restart the database" does not match `restart`. The three
-//!    words are counted within the phrase's clause only: a `.`, `,`, `;`,
-//!    `:`, `!` or `?` ends a clause, so in "don't panic: restart the
-//!    database" the restart counts. Only occurrences are discarded: if the
-//!    phrase also appears un-negated elsewhere, it matches.
+//! 4. **Negation.** An occurrence of a phrase does not count when a
+//!    negation governs it: one of `not`, `no`, `never`, `don t`, `dont`,
+//!    `avoid`, `without`, `instead of` stands among the three words before
+//!    it, and every word between the negation and the phrase is a filler
+//!    (`the`, `a`, `an`, `any`, `our`, `this`, `that`, `these`, `those`,
+//!    `it`, `its`, `to`, `ever`, `need`). So "do not restart the database" and
+//!    "avoid a restart" do not match `restart`, but "without further delay
+//!    restart the database" and "with no downtime roll back" do: there the
+//!    negation governs other words. The three words are counted within the
+//!    phrase's clause only: a `.`, `,`, `;`, `:`, `!` or `?` ends a clause,
+//!    so in "don't panic: restart the database" the restart counts. Only
+//!    occurrences are discarded: if the phrase also appears un-negated
+//!    elsewhere, it matches.
 //! 5. **`none_of`** is a list of phrases that must not match (after the same
 //!    negation rule). It lets an author exclude a near miss: a correct
 //!    "roll back checkout" can exclude "roll back payments".
@@ -252,9 +257,20 @@ fn negated_before(text: &NormalizedText, start: usize) -> bool {
     NEGATIONS.iter().any(|negation| {
         window
             .windows(negation.len())
-            .any(|candidate| candidate.iter().zip(negation.iter()).all(|(a, b)| a == b))
+            .enumerate()
+            .any(|(at, candidate)| {
+                let is_negation = candidate.iter().zip(negation.iter()).all(|(a, b)| a == b);
+                let between = &window[at + negation.len()..];
+                is_negation && between.iter().all(|word| FILLERS.contains(&word.as_str()))
+            })
     })
 }
+
+/// Words that may stand between a negation and the phrase it governs.
+const FILLERS: &[&str] = &[
+    "the", "a", "an", "any", "our", "this", "that", "these", "those", "it", "its", "to", "ever",
+    "need",
+];
 
 fn compile_phrases(phrases: &[String]) -> Result<Vec<Phrase>, ScenarioError> {
     phrases
@@ -384,6 +400,14 @@ mod tests {
         ] {
             assert!(!restart.matches(text), "negated: {text}");
         }
+        // A negation that governs other words leaves the phrase standing.
+        assert!(restart.matches("Without further delay restart the primary database"));
+        let rollback = matcher(&[&["roll back"], &["checkout"]], &[]);
+        assert!(rollback.matches("With no downtime roll back checkout to v2.13.2"));
+        assert!(
+            !rollback.matches("No need to roll back checkout"),
+            "no need to: need and to are fillers"
+        );
         assert!(restart.matches("don't panic: restart the database"));
     }
 

@@ -195,13 +195,17 @@ impl HeuristicAgent {
         self.runbook_steps
             .iter()
             .find_map(|step| {
-                let lower = step.to_lowercase();
-                lower.find("escalate to").map(|at| {
-                    step[at + "escalate to".len()..]
-                        .trim()
-                        .trim_end_matches('.')
-                        .to_owned()
-                })
+                // Search the original bytes: lowercasing can change a
+                // character's length, so an offset into a lowercased copy
+                // may not be a boundary in the original. An ASCII match
+                // always is.
+                const NEEDLE: &[u8] = b"escalate to";
+                let at = step
+                    .as_bytes()
+                    .windows(NEEDLE.len())
+                    .position(|window| window.eq_ignore_ascii_case(NEEDLE))?;
+                let rest = step.get(at + NEEDLE.len()..)?;
+                Some(rest.trim().trim_end_matches('.').to_owned())
             })
             .filter(|target| !target.is_empty())
             .unwrap_or_else(|| "the owner of the failing third-party dependency".to_owned())
@@ -475,4 +479,36 @@ fn anomaly_ratio(data: &Value) -> Option<f64> {
     let first = buckets.first()?["avg"].as_f64()?;
     let last = buckets.last()?["avg"].as_f64()?;
     (first.abs() > f64::EPSILON).then(|| last / first)
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn with_steps(steps: &[&str]) -> HeuristicAgent {
+        HeuristicAgent {
+            runbook_steps: steps.iter().map(|step| (*step).to_owned()).collect(),
+            ..HeuristicAgent::default()
+        }
+    }
+
+    #[test]
+    fn the_escalation_target_survives_characters_that_change_length_when_lowercased() {
+        let kelvin = "\u{212A}".repeat(7);
+        let agent = with_steps(&[&format!("{kelvin} Escalate to the PayCo provider.")]);
+        assert_eq!(agent.escalation_target(), "the PayCo provider");
+        let agent = with_steps(&["ȺȺȺ ESCALATE TO the DNS team"]);
+        assert_eq!(agent.escalation_target(), "the DNS team");
+    }
+
+    proptest! {
+        #[test]
+        fn reading_any_runbook_step_never_panics(step in "\\PC{0,40}(escalate to|Escalate To)?\\PC{0,20}") {
+            let agent = with_steps(&[&step]);
+            let _ = agent.escalation_target();
+            let _ = agent.runbook_action();
+        }
+    }
 }

@@ -240,3 +240,21 @@ fn the_same_spec_and_seed_give_the_same_telemetry_and_other_seeds_differ() {
     assert_eq!(first, again);
     assert_ne!(first.telemetry.logs, other.telemetry.logs);
 }
+
+#[test]
+fn times_out_of_range_are_refused_not_overflowed() {
+    let mut ancient = base_spec();
+    ancient.scenario.incident.created_at = "-262143-01-01T00:00:00Z".parse().unwrap();
+    let error = generate(&ancient, 1).unwrap_err().to_string();
+    assert_eq!(
+        error,
+        "invalid spec: `scenario.incident.created_at` must fall in the years 1970 to 9999, got -262143"
+    );
+    let mut far = base_spec();
+    far.telemetry.fault.onset_minutes_before_alert = 4_000_000_000;
+    let error = generate(&far, 1).unwrap_err().to_string();
+    assert_eq!(
+        error,
+        "invalid spec: `telemetry.fault.onset_minutes_before_alert` is 4000000000, but it must be at most 525600"
+    );
+}
