@@ -318,7 +318,7 @@ fn judge_outcome(
 fn find_evidence(truth: &GroundTruth, results: &[(String, serde_json::Value)]) -> EvidenceReport {
     let texts: Vec<(&str, NormalizedText)> = results
         .iter()
-        .map(|(tool, data)| (tool.as_str(), NormalizedText::new(&data.to_string())))
+        .map(|(tool, data)| (tool.as_str(), NormalizedText::new(&json_text(data))))
         .collect();
     let mut ids = Vec::new();
     let mut missing = Vec::new();
@@ -338,6 +338,37 @@ fn find_evidence(truth: &GroundTruth, results: &[(String, serde_json::Value)]) -
         ids,
         missing,
     }
+}
+
+/// The text of a tool result that evidence matchers read: every key and
+/// every value, strings as they are (not JSON-escaped, so a newline in a
+/// message separates words instead of gluing an `n` to the next one), each
+/// field and item ending its clause.
+fn json_text(value: &serde_json::Value) -> String {
+    fn push(value: &serde_json::Value, text: &mut String) {
+        match value {
+            serde_json::Value::Object(fields) => {
+                for (name, field) in fields {
+                    text.push_str(name);
+                    text.push_str(": ");
+                    push(field, text);
+                    text.push_str(". ");
+                }
+            }
+            serde_json::Value::Array(items) => {
+                for item in items {
+                    push(item, text);
+                    text.push_str(". ");
+                }
+            }
+            serde_json::Value::String(string) => text.push_str(string),
+            serde_json::Value::Null => {}
+            other => text.push_str(&other.to_string()),
+        }
+    }
+    let mut text = String::new();
+    push(value, &mut text);
+    text
 }
 
 fn efficiency(steps: StepsReport) -> f64 {

@@ -261,3 +261,20 @@ fn a_random_mitigation_with_nan_confidence_is_refused_not_scored() {
     assert_eq!(outcome.evaluation.mitigation, MitigationVerdict::Correct);
     assert_eq!(outcome.evaluation.steps.used, 2);
 }
+
+#[test]
+fn evidence_reads_strings_unescaped() {
+    // A newline inside a message must separate words, not glue an `n` on.
+    let results = [
+        ("deploys", json!({"deploys": [{"version": "v2.0.0"}]})),
+        (
+            "logs",
+            json!({"entries": [{"message": "boom:\ncart exploded\tagain"}]}),
+        ),
+    ];
+    let evaluation = evaluate(
+        &truth(),
+        &facts(mitigation("Roll back checkout"), 3, &results),
+    );
+    assert_eq!(evaluation.evidence.ids, vec!["the_deploy", "the_errors"]);
+}
