@@ -72,8 +72,8 @@ pub(crate) struct RunArgs {
     /// The seed for ids (and for the random agent).
     #[arg(long, default_value_t = 0)]
     pub(crate) seed: u64,
-    /// The step limit (default: the scenario's).
-    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    /// The step limit, 1 to 1000 (default: the scenario's).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=MAX_STEPS))]
     pub(crate) max_steps: Option<u32>,
     /// Write the hash-chained audit log to FILE.
     #[arg(long, value_name = "FILE")]
@@ -83,6 +83,14 @@ pub(crate) struct RunArgs {
     pub(crate) json: bool,
 }
 
+/// The most trials `eval` runs per scenario: every (scenario, trial) pair
+/// is planned up front, so the count must stay bounded.
+pub(crate) const MAX_TRIALS: i64 = 10_000;
+
+/// The highest step limit a run may be given: a run is a loop, and every
+/// loop has a bound.
+pub(crate) const MAX_STEPS: i64 = 1_000;
+
 /// `eval`'s arguments.
 #[derive(Debug, clap::Args)]
 pub(crate) struct EvalArgs {
@@ -91,8 +99,8 @@ pub(crate) struct EvalArgs {
     /// The agent.
     #[arg(long, value_enum, default_value_t = AgentKind::Heuristic)]
     pub(crate) agent: AgentKind,
-    /// Trials per scenario (k of pass^k).
-    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+    /// Trials per scenario (k of pass^k), 1 to 10000.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=MAX_TRIALS))]
     pub(crate) trials: u32,
     /// The base seed; each trial's seed is derived from it, the scenario and the trial.
     #[arg(long, default_value_t = 0)]
@@ -100,8 +108,8 @@ pub(crate) struct EvalArgs {
     /// Worker threads (default: the number of CPUs).
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1024))]
     pub(crate) jobs: Option<u32>,
-    /// The step limit for every run (default: each scenario's).
-    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    /// The step limit for every run, 1 to 1000 (default: each scenario's).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=MAX_STEPS))]
     pub(crate) max_steps: Option<u32>,
     /// Write one JSON line per run to FILE.
     #[arg(long, value_name = "FILE.jsonl")]
@@ -159,6 +167,8 @@ mod tests {
             vec!["oncall-gym", "run", "x", "--bogus"],
             vec!["oncall-gym", "run", "x", "--max-steps", "0"],
             vec!["oncall-gym", "eval", "--trials", "0"],
+            vec!["oncall-gym", "eval", "--trials", "10001"],
+            vec!["oncall-gym", "run", "x", "--max-steps", "1001"],
             vec!["oncall-gym", "tools", "--format", "yaml"],
             vec!["oncall-gym"],
         ] {
