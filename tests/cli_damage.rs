@@ -219,3 +219,52 @@ fn validate_refuses_paths_that_hold_no_scenario() {
         ran.stderr
     );
 }
+
+#[test]
+fn replay_with_the_expected_head_catches_a_cut_at_a_line_boundary() {
+    let log = audit_log("replay-expect-head");
+    let head = oncall_gym(&["replay", text(&log), "--json"]);
+    head.expect_code(0);
+    let report: serde_json::Value = serde_json::from_str(&head.stdout).unwrap();
+    let head_hash = report["head_hash"].as_str().unwrap().to_owned();
+
+    let pinned = oncall_gym(&["replay", text(&log), "--expect-head", &head_hash]);
+    pinned.expect_code(0);
+    assert!(
+        pinned.stdout.contains("verified to the expected head"),
+        "{}",
+        pinned.stdout
+    );
+
+    // Cut whole lines off the end: the chain alone cannot see it.
+    let whole = fs::read_to_string(&log).unwrap();
+    let kept: Vec<&str> = whole.lines().take(20).collect();
+    let cut = log.with_file_name("cut.jsonl");
+    fs::write(&cut, format!("{}\n", kept.join("\n"))).unwrap();
+    oncall_gym(&["replay", text(&cut)]).expect_code(0);
+    let caught = oncall_gym(&["replay", text(&cut), "--expect-head", &head_hash]);
+    caught.expect_code(1);
+    assert!(
+        caught.stderr.contains("head mismatch after 20 events"),
+        "{}",
+        caught.stderr
+    );
+}
+
+#[test]
+fn replay_refuses_to_re_score_against_another_scenarios_incident() {
+    let log = audit_log("replay-wrong-scenario");
+    let ran = oncall_gym(&[
+        "replay",
+        text(&log),
+        "--scenario",
+        "payments_provider_outage",
+    ]);
+    ran.expect_code(1);
+    assert!(
+        ran.stderr
+            .contains("is not scenario `payments_provider_outage`'s"),
+        "{}",
+        ran.stderr
+    );
+}

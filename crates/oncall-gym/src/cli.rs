@@ -131,6 +131,11 @@ pub(crate) struct ReplayArgs {
     /// Re-score the run against this scenario (a directory or a name).
     #[arg(long, value_name = "S")]
     pub(crate) scenario: Option<String>,
+    /// The head hash the log must end at (as `run --audit` printed it).
+    /// Without it, a change to the last line or a cut at a line boundary
+    /// cannot be detected.
+    #[arg(long, value_name = "HASH")]
+    pub(crate) expect_head: Option<String>,
     /// Print JSON.
     #[arg(long)]
     pub(crate) json: bool,

@@ -41,12 +41,16 @@ pub(crate) fn replay(
     arguments: &ReplayArgs,
 ) -> anyhow::Result<ExitCode> {
     let path = &arguments.audit;
-    let verified =
-        read_chain_file(path, None, &ReadLimits::default()).map_err(|error| match error {
-            // It already names the file.
-            ChainError::Io { .. } => anyhow!("{error}"),
-            _ => anyhow!("{}: {error}", path.display()),
-        })?;
+    let verified = read_chain_file(
+        path,
+        arguments.expect_head.as_deref(),
+        &ReadLimits::default(),
+    )
+    .map_err(|error| match error {
+        // It already names the file.
+        ChainError::Io { .. } => anyhow!("{error}"),
+        _ => anyhow!("{}: {error}", path.display()),
+    })?;
     for warning in verified.warnings() {
         eprintln!("warning: {}: {warning}", path.display());
     }
@@ -63,11 +67,26 @@ pub(crate) fn replay(
         None => replayed.final_state(),
     };
     let evaluation = match &arguments.scenario {
-        Some(scenario) => Some(
-            library
-                .resolve(scenario)?
-                .evaluate_events(verified.events()),
-        ),
+        Some(name) => {
+            let scenario = library.resolve(name)?;
+            let spec = scenario.incident_spec();
+            let incident = replayed.incident();
+            if incident.service() != spec.service
+                || incident.description() != spec.description
+                || incident.created_at() != spec.created_at
+            {
+                anyhow::bail!(
+                    "{}: the log's incident ({} at {}) is not scenario `{}`'s ({} at {}); re-scoring it there would mean nothing",
+                    path.display(),
+                    incident.service(),
+                    incident.created_at().to_rfc3339(),
+                    scenario.id(),
+                    spec.service,
+                    spec.created_at.to_rfc3339()
+                );
+            }
+            Some(scenario.evaluate_events(verified.events()))
+        }
         None => None,
     };
     let recorded = replayed.evaluations().last();
@@ -95,8 +114,13 @@ pub(crate) fn replay(
         })?;
         return Ok(ExitCode::SUCCESS);
     }
+    let pinned = if arguments.expect_head.is_some() {
+        "verified to the expected head"
+    } else {
+        "verified up to its last line, which only --expect-head can check"
+    };
     let mut text = format!(
-        "{}: {} events, hash chain verified (head {})\n",
+        "{}: {} events, hash chain {pinned} (head {})\n",
         path.display(),
         verified.event_count(),
         verified.head_hash()
