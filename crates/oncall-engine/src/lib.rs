@@ -18,6 +18,7 @@
 //! generator, and tool execution times from the injected timer.
 
 mod agent;
+mod decision_rules;
 mod engine;
 mod episode;
 mod error;
