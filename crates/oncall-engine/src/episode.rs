@@ -6,9 +6,8 @@ use chrono::Duration;
 
 use oncall_audit::{Event, EventKind, EventSink};
 use oncall_domain::{
-    CallId, Confidence, Decision, EventId, Hypothesis, HypothesisId, HypothesisStatus, Incident,
-    Observation, ObservationId, Resolution, RunId, RunStatus, TerminationReason, Timestamp,
-    ToolCallRef, ToolResult,
+    CallId, Decision, EventId, HypothesisId, Incident, Observation, ObservationId, Resolution,
+    RunId, RunStatus, TerminationReason, Timestamp, ToolCallRef, ToolResult,
 };
 use oncall_tools::ToolContext;
 
