@@ -4,9 +4,106 @@
 //! becomes the failed step's reason.
 
 use oncall_domain::{
-    Confidence, Hypothesis, HypothesisId, HypothesisStatus, ObservationId, Resolution,
+    Confidence, Decision, Hypothesis, HypothesisId, HypothesisStatus, ObservationId, Resolution,
     TerminationReason,
 };
+
+use crate::agent::{Analysis, HypothesisUpdate};
+
+/// The most bytes any one text an agent sends may hold: a reasoning, a
+/// mitigation, an escalation's reason or target, an observation summary, a
+/// hypothesis statement or proposed mitigation. Larger texts fail the step
+/// and are not recorded, so an agent cannot flood the audit log.
+pub const MAX_AGENT_TEXT_BYTES: usize = 16 * 1024;
+/// The most bytes a tool call's parameters may take as JSON.
+pub const MAX_TOOL_PARAMS_BYTES: usize = 16 * 1024;
+/// The most bytes the raw data an analysis keeps with its observation may
+/// take as JSON.
+pub const MAX_OBSERVATION_RAW_BYTES: usize = 64 * 1024;
+
+/// Why `decision` is too large to record, if it is.
+pub(crate) fn oversized_decision(decision: &Decision) -> Option<String> {
+    match decision {
+        Decision::CallTool {
+            tool_name,
+            params,
+            reasoning,
+        } => too_long("tool_name", tool_name)
+            .or_else(|| too_long("reasoning", reasoning))
+            .or_else(|| {
+                let size = json_size(params);
+                (size > MAX_TOOL_PARAMS_BYTES).then(|| {
+                    format!("`params` take {size} bytes as JSON, over the {MAX_TOOL_PARAMS_BYTES}-byte limit")
+                })
+            }),
+        Decision::ProposeMitigation {
+            mitigation,
+            reasoning,
+            ..
+        } => too_long("mitigation", mitigation).or_else(|| too_long("reasoning", reasoning)),
+        Decision::Escalate { reason, target } => {
+            too_long("reason", reason).or_else(|| too_long("target", target))
+        }
+    }
+}
+
+/// Why `analysis` is too large to record, if it is.
+pub(crate) fn oversized_analysis(analysis: &Analysis) -> Option<String> {
+    let raw = analysis.raw.as_ref().and_then(|raw| {
+        let size = json_size(raw);
+        (size > MAX_OBSERVATION_RAW_BYTES).then(|| {
+            format!(
+                "`raw` takes {size} bytes as JSON, over the {MAX_OBSERVATION_RAW_BYTES}-byte limit"
+            )
+        })
+    });
+    let update = match &analysis.hypothesis_update {
+        Some(HypothesisUpdate::Create { statement, .. }) => too_long("statement", statement),
+        Some(HypothesisUpdate::Revise {
+            statement,
+            proposed_mitigation,
+            ..
+        }) => statement
+            .as_deref()
+            .and_then(|statement| too_long("statement", statement))
+            .or_else(|| {
+                proposed_mitigation
+                    .as_deref()
+                    .and_then(|mitigation| too_long("proposed_mitigation", mitigation))
+            }),
+        None => None,
+    };
+    too_long("summary", &analysis.summary).or(raw).or(update)
+}
+
+/// How many bytes `value` takes as compact JSON, counted without building
+/// the text (this runs on every step).
+fn json_size(value: &impl serde::Serialize) -> usize {
+    struct Counter(usize);
+    impl std::io::Write for Counter {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0 = self.0.saturating_add(bytes.len());
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut counter = Counter(0);
+    match serde_json::to_writer(&mut counter, value) {
+        Ok(()) => counter.0,
+        Err(_) => usize::MAX,
+    }
+}
+
+fn too_long(field: &str, text: &str) -> Option<String> {
+    (text.len() > MAX_AGENT_TEXT_BYTES).then(|| {
+        format!(
+            "`{field}` is {} bytes, over the {MAX_AGENT_TEXT_BYTES}-byte limit on agent text",
+            text.len()
+        )
+    })
+}
 
 pub(crate) fn validate_mitigation(
     mitigation: &str,

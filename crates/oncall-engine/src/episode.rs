@@ -13,7 +13,8 @@ use oncall_tools::ToolContext;
 
 use crate::agent::{AgentContext, AgentError, Analysis, HypothesisUpdate};
 use crate::decision_rules::{
-    create_hypothesis, revise_hypothesis, validate_escalation, validate_mitigation,
+    create_hypothesis, oversized_analysis, oversized_decision, revise_hypothesis,
+    validate_escalation, validate_mitigation,
 };
 use crate::engine::Engine;
 use crate::error::EngineError;
@@ -169,6 +170,31 @@ impl<'e, S: EventSink> Episode<'e, S> {
         self.run.status = RunStatus::Running;
         let started_at = self.now();
         self.emit(Some(number), EventKind::StepStarted)?;
+        if let Some(reason) = oversized_decision(&decision) {
+            // Refused before it is recorded, so an agent cannot flood the
+            // audit log: the step holds no decision, only the reason.
+            let record = StepRecord {
+                number,
+                decision: None,
+                tool_call: None,
+                tool_result: None,
+                observation: None,
+                started_at,
+            };
+            self.close_step(
+                record,
+                StepStatus::Failed {
+                    reason: reason.clone(),
+                },
+                true,
+            )?;
+            return Ok(ActionOutcome {
+                step: number,
+                tool_result: None,
+                step_failure: Some(reason),
+                termination: self.run.termination.clone(),
+            });
+        }
         self.emit(
             Some(number),
             EventKind::DecisionMade {
@@ -242,10 +268,16 @@ impl<'e, S: EventSink> Episode<'e, S> {
             .ok_or(EngineError::NoPendingToolResult)?;
         let step = pending.number;
         let mut problems = Vec::new();
-        let observation = self.record_observation(&pending, &analysis, &mut problems)?;
-        if let Some(update) = &analysis.hypothesis_update {
-            let cited = observation.as_ref().map(Observation::id);
-            self.apply_hypothesis_update(step, update, cited, &mut problems)?;
+        let mut observation = None;
+        match oversized_analysis(&analysis) {
+            Some(reason) => problems.push(reason),
+            None => {
+                observation = self.record_observation(&pending, &analysis, &mut problems)?;
+                if let Some(update) = &analysis.hypothesis_update {
+                    let cited = observation.as_ref().map(Observation::id);
+                    self.apply_hypothesis_update(step, update, cited, &mut problems)?;
+                }
+            }
         }
         let problem = (!problems.is_empty()).then(|| problems.join("; "));
         let step_failure = self.close_tool_step(pending, observation, problem)?;

@@ -680,3 +680,43 @@ fn replaying_the_log_gives_the_runs_investigation_state() {
 }
 
 mod arbitrary_decisions;
+
+#[test]
+fn oversized_agent_text_fails_the_step_and_stays_out_of_the_log() {
+    let huge = "x".repeat(crate::MAX_AGENT_TEXT_BYTES + 1);
+    let mut agent = ScriptedAgent::new(
+        vec![
+            Decision::ProposeMitigation {
+                mitigation: "roll back".to_owned(),
+                confidence: 0.5,
+                reasoning: huge.clone(),
+            },
+            call("logs", json!({})),
+            mitigate("roll back", 0.5),
+        ],
+        vec![Analysis::new(huge.clone(), true)],
+    );
+    let (run, log) = run_with(&mut agent, 10);
+    let reasons: Vec<String> = run
+        .steps()
+        .iter()
+        .filter_map(|step| match step.status() {
+            StepStatus::Failed { reason } => Some(reason.clone()),
+            StepStatus::Completed => None,
+        })
+        .collect();
+    assert_eq!(reasons.len(), 2, "{reasons:?}");
+    assert!(
+        reasons[0].starts_with("`reasoning` is 16385 bytes, over the 16384-byte limit"),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons[1].contains("`summary` is 16385 bytes"),
+        "{reasons:?}"
+    );
+    assert!(run.steps()[0].decision().is_none());
+    assert!(run.observations().is_empty());
+    assert_eq!(run.status(), RunStatus::Completed);
+    assert!(!log.to_jsonl().contains(&huge));
+    assert!(oncall_audit::replay(log.events()).is_ok());
+}
