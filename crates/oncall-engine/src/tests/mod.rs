@@ -142,6 +142,17 @@ fn run_with(agent: &mut dyn Agent, max_steps: u32) -> (Run, Log) {
     (run, log)
 }
 
+/// The reasons of the run's failed steps, in order.
+fn failure_reasons(run: &Run) -> Vec<String> {
+    run.steps()
+        .iter()
+        .filter_map(|step| match step.status() {
+            StepStatus::Failed { reason } => Some(reason.clone()),
+            StepStatus::Completed => None,
+        })
+        .collect()
+}
+
 fn kinds(log: &Log) -> Vec<String> {
     log.events()
         .iter()
@@ -400,14 +411,7 @@ fn nan_and_out_of_range_confidences_fail_the_step_not_the_engine() {
         ],
     );
     let (run, log) = run_with(&mut agent, 10);
-    let reasons: Vec<String> = run
-        .steps()
-        .iter()
-        .filter_map(|step| match step.status() {
-            StepStatus::Failed { reason } => Some(reason.clone()),
-            StepStatus::Completed => None,
-        })
-        .collect();
+    let reasons = failure_reasons(&run);
     assert_eq!(reasons.len(), 3, "{reasons:?}");
     assert!(reasons[0].contains("finite number"), "{reasons:?}");
     assert!(reasons[1].contains("between 0.0 and 1.0"), "{reasons:?}");
@@ -697,14 +701,7 @@ fn oversized_agent_text_fails_the_step_and_stays_out_of_the_log() {
         vec![Analysis::new(huge.clone(), true)],
     );
     let (run, log) = run_with(&mut agent, 10);
-    let reasons: Vec<String> = run
-        .steps()
-        .iter()
-        .filter_map(|step| match step.status() {
-            StepStatus::Failed { reason } => Some(reason.clone()),
-            StepStatus::Completed => None,
-        })
-        .collect();
+    let reasons = failure_reasons(&run);
     assert_eq!(reasons.len(), 2, "{reasons:?}");
     assert!(
         reasons[0].starts_with("`reasoning` is 16385 bytes, over the 16384-byte limit"),
