@@ -142,6 +142,14 @@ fn run_with(agent: &mut dyn Agent, max_steps: u32) -> (Run, Log) {
     (run, log)
 }
 
+/// The kinds of the log's events, in order.
+fn event_names(log: &Log) -> Vec<&'static str> {
+    log.events()
+        .iter()
+        .map(|event| event.kind().name())
+        .collect()
+}
+
 /// The reasons of the run's failed steps, in order.
 fn failure_reasons(run: &Run) -> Vec<String> {
     run.steps()
@@ -361,7 +369,7 @@ fn an_agent_error_while_deciding_ends_the_run_as_failed() {
         }
     );
     assert!(run.steps()[1].decision().is_none());
-    let names: Vec<_> = log.events().iter().map(|e| e.kind().name()).collect();
+    let names = event_names(&log);
     assert_eq!(
         &names[names.len() - 3..],
         &["step_started", "step_failed", "run_failed"]
@@ -378,7 +386,7 @@ fn an_agent_error_while_analysing_keeps_the_tool_result() {
     let (run, log) = run_with(&mut agent, 5);
     assert_eq!(run.status(), RunStatus::Failed);
     assert!(run.steps()[0].tool_result().is_some());
-    let names: Vec<_> = log.events().iter().map(|e| e.kind().name()).collect();
+    let names = event_names(&log);
     assert_eq!(
         names,
         vec![
@@ -624,7 +632,7 @@ fn an_episode_finished_early_is_abandoned_and_closed_in_the_log() {
         Some(TerminationReason::Abandoned { .. })
     ));
     assert_eq!(run.steps().len(), 1, "the open step is closed");
-    let names: Vec<_> = log.events().iter().map(|e| e.kind().name()).collect();
+    let names = event_names(&log);
     assert_eq!(&names[names.len() - 2..], &["step_completed", "run_failed"]);
 }
 
