@@ -280,7 +280,15 @@ fn run_refuses_bad_input_with_the_documented_exit_codes() {
         missing.stderr
     );
 
-    let traversal = oncall_gym(&["run", "../../etc"]);
+    // A path that climbs out of the working directory is taken as a path,
+    // never as a name, and refused for what it is. The test builds both
+    // targets itself: what `../../etc` means must not depend on where the
+    // checkout lives.
+    let root = scratch_dir("run_refuses_traversal");
+    let working = root.join("a").join("b");
+    std::fs::create_dir_all(&working).unwrap();
+    std::fs::create_dir_all(root.join("etc")).unwrap();
+    let traversal = oncall_gym_in(Some(&working), &["run", "../../etc"]);
     traversal.expect_code(1);
     assert!(
         traversal.stderr.contains("../../etc"),
@@ -291,6 +299,15 @@ fn run_refuses_bad_input_with_the_documented_exit_codes() {
         traversal.stderr.contains("not a scenario directory"),
         "{}",
         traversal.stderr
+    );
+    let nowhere = oncall_gym_in(Some(&working), &["run", "../../nowhere"]);
+    nowhere.expect_code(1);
+    assert!(
+        nowhere
+            .stderr
+            .contains("../../nowhere: no such scenario directory"),
+        "{}",
+        nowhere.stderr
     );
 
     let bad_name = oncall_gym(&["run", "Etc;rm"]);
