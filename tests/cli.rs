@@ -5,6 +5,7 @@
 use std::collections::BTreeSet;
 use std::fs;
 
+use oncall_audit::read_chain;
 use oncall_gym::agents::AgentKind;
 use oncall_gym::builtin::builtin_scenarios;
 use oncall_gym::tools::ToolRegistry;
@@ -204,7 +205,8 @@ fn run_json_has_the_documented_shape_and_matches_the_library() {
                 "termination",
                 "steps",
                 "score"
-            ])
+            ]),
+            "without --audit there is no `audit` member"
         );
         let score = &json["score"];
         for key in [
@@ -253,7 +255,29 @@ fn the_same_run_twice_writes_byte_identical_audit_logs() {
         ran.expect_code(0);
         assert!(ran.stderr.contains("audit log: "), "{}", ran.stderr);
     }
+    // With --json the head and event count are in the object too, and they
+    // are the head of the file just written.
+    let pinned = directory.join("pinned.jsonl");
+    let json = oncall_gym(&[
+        "run",
+        "latency_spike",
+        "--agent",
+        "random",
+        "--seed",
+        "1234",
+        "--audit",
+        pinned.to_str().unwrap(),
+        "--json",
+    ])
+    .expect_code(0)
+    .json();
+    let audit = &json["audit"];
+    assert_eq!(audit["path"], pinned.to_str().unwrap());
+    let chain = read_chain(&fs::read(&pinned).unwrap(), None).unwrap();
+    assert_eq!(audit["events"], chain.event_count());
+    assert_eq!(audit["head_hash"], chain.head_hash());
     let (first, second) = (fs::read(first).unwrap(), fs::read(second).unwrap());
+    assert_eq!(first, fs::read(&pinned).unwrap());
     assert!(!first.is_empty());
     assert!(first == second, "the two audit logs differ");
     // The log is the library's log for the same run, byte for byte.

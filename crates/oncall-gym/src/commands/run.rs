@@ -30,6 +30,19 @@ struct RunReport<'a> {
     termination: Option<&'a TerminationReason>,
     steps: usize,
     score: &'a Evaluation,
+    /// Present only with `--audit`: where the log went and its head, so a
+    /// script can pin the log (`replay --expect-head`) without reading
+    /// stderr.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    audit: Option<AuditSummary>,
+}
+
+/// `run --json`'s `audit` member.
+#[derive(Debug, Serialize)]
+struct AuditSummary {
+    path: String,
+    events: u64,
+    head_hash: String,
 }
 
 /// Runs the agent on the scenario with a live trace on stderr, then prints
@@ -42,6 +55,7 @@ pub(crate) fn run(library: &ScenarioLibrary, arguments: &RunArgs) -> anyhow::Res
         max_steps: arguments.max_steps,
     };
     let started = Instant::now();
+    let mut audit = None;
     let outcome = match &arguments.audit {
         Some(path) => {
             let file = File::create(path)
@@ -62,6 +76,11 @@ pub(crate) fn run(library: &ScenarioLibrary, arguments: &RunArgs) -> anyhow::Res
                 head.event_count,
                 head.head_hash
             );
+            audit = Some(AuditSummary {
+                path: path.display().to_string(),
+                events: head.event_count,
+                head_hash: head.head_hash,
+            });
             outcome
         }
         None => {
@@ -83,6 +102,7 @@ pub(crate) fn run(library: &ScenarioLibrary, arguments: &RunArgs) -> anyhow::Res
             termination: outcome.run.termination(),
             steps: outcome.run.steps().len(),
             score: &outcome.evaluation,
+            audit,
         })?;
     } else {
         output::print(&run_table(&scenario, &outcome).render())?;
