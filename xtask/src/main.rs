@@ -29,7 +29,7 @@ fn main() -> ExitCode {
         [task, ..] => {
             eprintln!("error: unknown task `{task}`\n");
             eprint_usage();
-            ExitCode::from(2)
+            ExitCode::from(USAGE_ERROR)
         }
     }
 }
@@ -70,19 +70,27 @@ impl Workspace {
 }
 
 fn run_phase_command(workspace: &Workspace, rest: &[&str]) -> ExitCode {
+    ExitCode::from(phase_command(rest, &mut |phase| phase.run(workspace)))
+}
+
+/// `cargo xtask phase N [--only]` with the phase runner injected, so the
+/// exit codes can be tested without running cargo: 0 when every selected
+/// phase passed, 1 when one failed or does not exist yet, 2 for a usage
+/// error (an unknown phase such as 0, 7 or `x`).
+fn phase_command(rest: &[&str], run_phase: &mut dyn FnMut(&Phase) -> PhaseOutcome) -> u8 {
     let (number, only) = match rest {
         [number] => (*number, false),
         [number, "--only"] | ["--only", number] => (*number, true),
         _ => {
             eprintln!("error: `cargo xtask phase` takes a phase number and an optional `--only`\n");
             eprint_usage();
-            return ExitCode::from(2);
+            return USAGE_ERROR;
         }
     };
     let Some(number) = parse_phase_number(number) else {
         eprintln!("error: unknown phase `{number}`\n");
         eprint_usage();
-        return ExitCode::from(2);
+        return USAGE_ERROR;
     };
     let selected: Vec<Phase> = PHASES
         .iter()
@@ -95,31 +103,53 @@ fn run_phase_command(workspace: &Workspace, rest: &[&str]) -> ExitCode {
             }
         })
         .collect();
-    exit_code(run_phases(workspace, &selected, Strictness::Strict))
+    if run_phases_with(&selected, Strictness::Strict, run_phase).passed {
+        0
+    } else {
+        1
+    }
 }
+
+/// The exit code of a usage error.
+const USAGE_ERROR: u8 = 2;
 
 /// Runs `phases` in order and prints one line for each. Stops at the first
 /// failure. Returns whether every phase that ran passed.
 fn run_phases(workspace: &Workspace, phases: &[Phase], strictness: Strictness) -> bool {
-    run_phases_counting(workspace, phases, strictness).0
+    run_phases_with(phases, strictness, &mut |phase| phase.run(workspace)).passed
 }
 
-/// [`run_phases`], also returning how many tests passed and failed.
-fn run_phases_counting(
-    workspace: &Workspace,
+/// What a sequence of phases came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct PhasesTally {
+    /// Whether every phase passed (or, under `SkipMissing`, was missing).
+    passed: bool,
+    tests_passed: u64,
+    tests_failed: u64,
+}
+
+/// [`run_phases`] with the phase runner injected: prints one line per phase
+/// and a closing `phases: N passed, M failed` line, and stops at the first
+/// failing phase, or at the first missing one unless `strictness` skips
+/// missing phases.
+fn run_phases_with(
     phases: &[Phase],
     strictness: Strictness,
-) -> (bool, u64, u64) {
-    let (mut passed, mut failed) = (0, 0);
-    let mut all_passed = true;
+    run_phase: &mut dyn FnMut(&Phase) -> PhaseOutcome,
+) -> PhasesTally {
+    let mut tally = PhasesTally {
+        passed: true,
+        tests_passed: 0,
+        tests_failed: 0,
+    };
     for phase in phases {
-        let outcome = phase.run(workspace);
+        let outcome = run_phase(phase);
         print_line(&phase.report_line(&outcome));
         match outcome {
-            PhaseOutcome::Passed { tests } => passed += tests,
+            PhaseOutcome::Passed { tests } => tally.tests_passed += tests,
             PhaseOutcome::NotImplemented if strictness == Strictness::SkipMissing => {}
             PhaseOutcome::NotImplemented => {
-                all_passed = false;
+                tally.passed = false;
                 break;
             }
             PhaseOutcome::Failed {
@@ -127,17 +157,20 @@ fn run_phases_counting(
                 tests_failed,
                 ..
             } => {
-                passed += tests_passed;
-                failed += tests_failed;
-                all_passed = false;
+                tally.tests_passed += tests_passed;
+                tally.tests_failed += tests_failed;
+                tally.passed = false;
                 break;
             }
         }
     }
     // One closing line in the plain form CI systems read; the exit code
     // also fails a phase that did not run at all.
-    print_line(&format!("phases: {passed} passed, {failed} failed"));
-    (all_passed, passed, failed)
+    print_line(&format!(
+        "phases: {} passed, {} failed",
+        tally.tests_passed, tally.tests_failed
+    ));
+    tally
 }
 
 fn run_ci(workspace: &Workspace) -> ExitCode {
@@ -169,9 +202,10 @@ fn run_ci(workspace: &Workspace) -> ExitCode {
         return ExitCode::FAILURE;
     }
     eprintln!("==> phases");
-    let (phases_passed, tests_passed, tests_failed) =
-        run_phases_counting(workspace, PHASES, Strictness::SkipMissing);
-    if !phases_passed {
+    let tally = run_phases_with(PHASES, Strictness::SkipMissing, &mut |phase| {
+        phase.run(workspace)
+    });
+    if !tally.passed {
         eprintln!("ci: a phase failed");
         return ExitCode::FAILURE;
     }
@@ -184,7 +218,10 @@ fn run_ci(workspace: &Workspace) -> ExitCode {
         return ExitCode::FAILURE;
     }
     eprintln!("ci: all checks passed");
-    print_line(&format!("ci: {tests_passed} passed, {tests_failed} failed"));
+    print_line(&format!(
+        "ci: {} passed, {} failed",
+        tally.tests_passed, tally.tests_failed
+    ));
     ExitCode::SUCCESS
 }
 
@@ -282,4 +319,112 @@ fn print_usage() {
 
 fn eprint_usage() {
     eprint!("{}", usage());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A phase runner that records which phases it was asked to run and
+    /// answers from `outcome`.
+    fn recording<'a>(
+        ran: &'a mut Vec<u8>,
+        outcome: impl Fn(u8) -> PhaseOutcome + 'a,
+    ) -> impl FnMut(&Phase) -> PhaseOutcome + 'a {
+        move |phase| {
+            ran.push(phase.number);
+            outcome(phase.number)
+        }
+    }
+
+    fn passed(_: u8) -> PhaseOutcome {
+        PhaseOutcome::Passed { tests: 10 }
+    }
+
+    #[test]
+    fn an_unknown_phase_is_a_usage_error_and_runs_nothing() {
+        for arguments in [
+            &["7"][..],
+            &["0"],
+            &["x"],
+            &["-1"],
+            &[],
+            &["1", "2"],
+            &["3", "--all"],
+        ] {
+            let mut ran = Vec::new();
+            let code = phase_command(arguments, &mut recording(&mut ran, passed));
+            assert_eq!(code, 2, "{arguments:?}");
+            assert!(ran.is_empty(), "{arguments:?} ran {ran:?}");
+        }
+    }
+
+    #[test]
+    fn phase_n_runs_phases_one_to_n_in_order_and_only_runs_n_alone() {
+        let mut ran = Vec::new();
+        assert_eq!(phase_command(&["4"], &mut recording(&mut ran, passed)), 0);
+        assert_eq!(ran, [1, 2, 3, 4]);
+        for arguments in [&["4", "--only"], &["--only", "4"]] {
+            let mut ran = Vec::new();
+            assert_eq!(
+                phase_command(arguments, &mut recording(&mut ran, passed)),
+                0
+            );
+            assert_eq!(ran, [4]);
+        }
+    }
+
+    #[test]
+    fn a_failing_phase_stops_the_run_with_exit_1() {
+        let mut ran = Vec::new();
+        let failing_at_two = |number| {
+            if number == 2 {
+                PhaseOutcome::Failed {
+                    tests_passed: 3,
+                    tests_failed: 1,
+                    reason: "a test failed".to_owned(),
+                }
+            } else {
+                passed(number)
+            }
+        };
+        assert_eq!(
+            phase_command(&["6"], &mut recording(&mut ran, failing_at_two)),
+            1
+        );
+        assert_eq!(ran, [1, 2]);
+    }
+
+    #[test]
+    fn a_missing_phase_fails_phase_n_but_ci_lists_it_and_carries_on() {
+        let missing_from_three = |number| {
+            if number >= 3 {
+                PhaseOutcome::NotImplemented
+            } else {
+                passed(number)
+            }
+        };
+        let mut ran = Vec::new();
+        assert_eq!(
+            phase_command(&["5"], &mut recording(&mut ran, missing_from_three)),
+            1
+        );
+        assert_eq!(ran, [1, 2, 3], "phase N stops at the first missing phase");
+
+        let mut ran = Vec::new();
+        let tally = run_phases_with(
+            PHASES,
+            Strictness::SkipMissing,
+            &mut recording(&mut ran, missing_from_three),
+        );
+        assert_eq!(ran, [1, 2, 3, 4, 5, 6], "ci goes through every phase");
+        assert_eq!(
+            tally,
+            PhasesTally {
+                passed: true,
+                tests_passed: 20,
+                tests_failed: 0,
+            }
+        );
+    }
 }
