@@ -185,22 +185,6 @@ impl Log {
     }
 }
 
-/// Serialising an event cannot fail (every value in it is representable in
-/// JSON), but should it ever, the error is written in place of the event so
-/// that importing the export fails loudly rather than losing the event.
-fn write_json_or_error(bytes: &mut Vec<u8>, event: &Event) {
-    let start = bytes.len();
-    if let Err(error) = serde_json::to_writer(&mut *bytes, event) {
-        bytes.truncate(start);
-        let message = format!(
-            "event {} could not be serialised: {error}",
-            event.sequence()
-        );
-        let value = serde_json::json!({ "error": message });
-        bytes.extend_from_slice(value.to_string().as_bytes());
-    }
-}
-
 impl EventSink for Log {
     fn append(&mut self, event: Event) -> Result<(), AuditError> {
         let expected = self.next_sequence();
@@ -309,6 +293,22 @@ impl EventFilter {
             && (self.kinds.is_empty() || self.kinds.contains(&event.kind().kind_name()))
             && self.from.is_none_or(|from| event.timestamp() >= from)
             && self.until.is_none_or(|until| event.timestamp() < until)
+    }
+}
+
+/// Serialising an event cannot fail (every value in it is representable in
+/// JSON), but should it ever, the error is written in place of the event so
+/// that importing the export fails loudly rather than losing the event.
+fn write_json_or_error(bytes: &mut Vec<u8>, event: &Event) {
+    let start = bytes.len();
+    if let Err(error) = serde_json::to_writer(&mut *bytes, event) {
+        bytes.truncate(start);
+        let message = format!(
+            "event {} could not be serialised: {error}",
+            event.sequence()
+        );
+        let value = serde_json::json!({ "error": message });
+        bytes.extend_from_slice(value.to_string().as_bytes());
     }
 }
 

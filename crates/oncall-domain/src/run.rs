@@ -35,20 +35,6 @@ impl RunLimits {
     }
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RunLimitsRecord {
-    max_steps: u32,
-}
-
-impl TryFrom<RunLimitsRecord> for RunLimits {
-    type Error = ValidationError;
-
-    fn try_from(record: RunLimitsRecord) -> Result<RunLimits, ValidationError> {
-        RunLimits::new(record.max_steps)
-    }
-}
-
 /// Where a run stands: `Started → Running → Completed | Failed | Escalated`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -172,6 +158,20 @@ impl fmt::Display for TerminationReason {
             TerminationReason::Abandoned { message } => write!(f, "abandoned: {message}"),
             other => f.write_str(other.as_str()),
         }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RunLimitsRecord {
+    max_steps: u32,
+}
+
+impl TryFrom<RunLimitsRecord> for RunLimits {
+    type Error = ValidationError;
+
+    fn try_from(record: RunLimitsRecord) -> Result<RunLimits, ValidationError> {
+        RunLimits::new(record.max_steps)
     }
 }
 
