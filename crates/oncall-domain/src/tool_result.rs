@@ -12,7 +12,9 @@ use crate::incident::non_blank;
 /// how long it took by the injected timer, and what was left out.
 ///
 /// Rules, checked on construction and deserialisation: a success has data
-/// and no errors; a failure has at least one error and no data.
+/// and no errors; a failure has at least one error and no data; a
+/// truncation names what it counted and reports fewer items returned than
+/// matched (otherwise nothing was left out).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(try_from = "ToolResultRecord")]
 pub struct ToolResult {
@@ -93,6 +95,9 @@ impl ToolResult {
         execution_time_us: u64,
         truncation: Option<Truncation>,
     ) -> Result<ToolResult, ValidationError> {
+        if let Some(truncation) = &truncation {
+            check_truncation(truncation)?;
+        }
         Ok(ToolResult {
             tool_name: non_blank("tool_name", tool_name.into())?,
             call_id,
@@ -245,6 +250,18 @@ impl TryFrom<ToolResultRecord> for ToolResult {
     }
 }
 
+/// A truncation must say what it counted and that something was left out.
+fn check_truncation(truncation: &Truncation) -> Result<(), ValidationError> {
+    non_blank("truncation.items", truncation.items.clone())?;
+    if truncation.returned >= truncation.matched {
+        return Err(ValidationError::Inconsistent {
+            field: "truncation",
+            reason: "a truncation reports fewer items returned than matched",
+        });
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use uuid::Uuid;
@@ -318,6 +335,46 @@ mod tests {
         assert!(error.to_string().contains("carries no errors"), "{error}");
         let none = r#"{"tool_name":"logs","call_id":"00000000-0000-0000-0000-000000000003","success":false,"execution_time_us":0}"#;
         assert!(serde_json::from_str::<ToolResult>(none).is_err());
+    }
+
+    #[test]
+    fn a_truncation_must_have_left_something_out() {
+        let truncation = |items: &str, matched, returned| {
+            Some(Truncation {
+                items: items.to_owned(),
+                matched,
+                returned,
+                limit: 10,
+            })
+        };
+        let ok = ToolResult::success(
+            "logs",
+            call(),
+            serde_json::json!([]),
+            0,
+            truncation("entries", 11, 10),
+        );
+        assert!(ok.is_ok());
+        for (items, matched, returned) in [("entries", 10, 10), ("entries", 3, 10), (" ", 11, 10)] {
+            let error = ToolResult::success(
+                "logs",
+                call(),
+                serde_json::json!([]),
+                0,
+                truncation(items, matched, returned),
+            )
+            .unwrap_err()
+            .to_string();
+            assert!(error.contains("truncation"), "{error}");
+        }
+        let json = r#"{"tool_name":"logs","call_id":"00000000-0000-0000-0000-000000000003","success":true,"data":[],"execution_time_us":0,"truncation":{"items":"entries","matched":5,"returned":5,"limit":5}}"#;
+        let error = serde_json::from_str::<ToolResult>(json)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("fewer items returned than matched"),
+            "{error}"
+        );
     }
 
     #[test]
