@@ -25,6 +25,21 @@ pub const DEFAULT_REGEX_SIZE_LIMIT: usize = 1 << 20;
 pub const DEFAULT_REGEX_NEST_LIMIT: u32 = 50;
 /// Default cap on the characters of one log message; longer ones are cut.
 pub const DEFAULT_MAX_MESSAGE_CHARS: usize = 2_000;
+/// Default cap on the metrics one `metrics` listing (no `metric` given)
+/// returns.
+pub const DEFAULT_MAX_METRICS_LISTED: usize = 100;
+/// Default cap on the steps returned when one runbook is fetched by id.
+pub const DEFAULT_MAX_RUNBOOK_STEPS: usize = 50;
+/// Default cap on the characters of every other text a tool returns: ids,
+/// service, metric and version names, units, authors, change summaries,
+/// runbook titles, steps, services and keywords, ranking reasons, and each
+/// log attribute's key and value (a non-string value counted as compact
+/// JSON). Longer ones are cut like messages.
+pub const DEFAULT_MAX_FIELD_CHARS: usize = 1_000;
+/// Default cap on the items of a list inside one returned record: a log
+/// entry's attributes, a runbook's services and its keywords. When more
+/// exist, one marker item says how many were left out.
+pub const DEFAULT_MAX_LIST_ITEMS: usize = 50;
 
 /// The caps on what tools return and accept. Every field is at least 1.
 ///
@@ -42,6 +57,10 @@ pub struct ToolLimits {
     regex_size_limit: usize,
     regex_nest_limit: u32,
     max_message_chars: usize,
+    max_metrics_listed: usize,
+    max_runbook_steps: usize,
+    max_field_chars: usize,
+    max_list_items: usize,
 }
 
 impl Default for ToolLimits {
@@ -55,6 +74,10 @@ impl Default for ToolLimits {
             regex_size_limit: DEFAULT_REGEX_SIZE_LIMIT,
             regex_nest_limit: DEFAULT_REGEX_NEST_LIMIT,
             max_message_chars: DEFAULT_MAX_MESSAGE_CHARS,
+            max_metrics_listed: DEFAULT_MAX_METRICS_LISTED,
+            max_runbook_steps: DEFAULT_MAX_RUNBOOK_STEPS,
+            max_field_chars: DEFAULT_MAX_FIELD_CHARS,
+            max_list_items: DEFAULT_MAX_LIST_ITEMS,
         }
     }
 }
@@ -101,8 +124,21 @@ limit_accessors! {
     regex_size_limit, with_regex_size_limit: usize;
     /// The deepest regex nesting accepted.
     regex_nest_limit, with_regex_nest_limit: u32;
-    /// The most characters of one log message returned; longer ones are cut.
+    /// The most characters of one log message returned; longer ones are
+    /// cut and marked `… [cut N chars]`.
     max_message_chars, with_max_message_chars: usize;
+    /// The most metrics one `metrics` listing returns.
+    max_metrics_listed, with_max_metrics_listed: usize;
+    /// The most steps returned when one runbook is fetched by id.
+    max_runbook_steps, with_max_runbook_steps: usize;
+    /// The most characters of any other text returned (see
+    /// [`DEFAULT_MAX_FIELD_CHARS`]); longer ones are cut and marked
+    /// `… [cut N chars]`.
+    max_field_chars, with_max_field_chars: usize;
+    /// The most items of a list inside one returned record (a log entry's
+    /// attributes, a runbook's services and keywords); the rest are
+    /// replaced by one marker item.
+    max_list_items, with_max_list_items: usize;
 }
 
 #[derive(Deserialize)]
@@ -116,6 +152,10 @@ struct ToolLimitsRecord {
     regex_size_limit: usize,
     regex_nest_limit: u32,
     max_message_chars: usize,
+    max_metrics_listed: usize,
+    max_runbook_steps: usize,
+    max_field_chars: usize,
+    max_list_items: usize,
 }
 
 impl Default for ToolLimitsRecord {
@@ -130,6 +170,10 @@ impl Default for ToolLimitsRecord {
             regex_size_limit: limits.regex_size_limit,
             regex_nest_limit: limits.regex_nest_limit,
             max_message_chars: limits.max_message_chars,
+            max_metrics_listed: limits.max_metrics_listed,
+            max_runbook_steps: limits.max_runbook_steps,
+            max_field_chars: limits.max_field_chars,
+            max_list_items: limits.max_list_items,
         }
     }
 }
@@ -147,6 +191,10 @@ impl TryFrom<ToolLimitsRecord> for ToolLimits {
             regex_size_limit: record.regex_size_limit,
             regex_nest_limit: record.regex_nest_limit,
             max_message_chars: record.max_message_chars,
+            max_metrics_listed: record.max_metrics_listed,
+            max_runbook_steps: record.max_runbook_steps,
+            max_field_chars: record.max_field_chars,
+            max_list_items: record.max_list_items,
         }
         .validated()
     }
@@ -214,6 +262,49 @@ mod tests {
         assert_eq!(limits.max_runbook_results(), 10);
         assert_eq!(limits.max_pattern_length(), 256);
         assert_eq!(limits.max_message_chars(), 2_000);
+        assert_eq!(limits.max_metrics_listed(), 100);
+        assert_eq!(limits.max_runbook_steps(), 50);
+        assert_eq!(limits.max_field_chars(), 1_000);
+        assert_eq!(limits.max_list_items(), 50);
+    }
+
+    #[test]
+    fn the_new_caps_read_from_json_and_reject_zero() {
+        let limits: ToolLimits = serde_json::from_str(
+            r#"{"max_metrics_listed": 2, "max_runbook_steps": 3, "max_field_chars": 4, "max_list_items": 5}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            (
+                limits.max_metrics_listed(),
+                limits.max_runbook_steps(),
+                limits.max_field_chars(),
+                limits.max_list_items()
+            ),
+            (2, 3, 4, 5)
+        );
+        assert_eq!(limits.max_log_entries(), DEFAULT_MAX_LOG_ENTRIES);
+        for field in [
+            "max_metrics_listed",
+            "max_runbook_steps",
+            "max_field_chars",
+            "max_list_items",
+        ] {
+            let error =
+                serde_json::from_str::<ToolLimits>(&format!(r#"{{"{field}": 0}}"#)).unwrap_err();
+            assert!(
+                error
+                    .to_string()
+                    .contains(&format!("`{field}` must be at least 1")),
+                "{error}"
+            );
+        }
+        assert_eq!(
+            ToolLimits::default().with_max_list_items(0).unwrap_err(),
+            RecordError::ZeroLimit {
+                field: "max_list_items"
+            }
+        );
     }
 
     #[test]

@@ -33,10 +33,12 @@
 //! - `logs`: `{"window", "entries": [{"timestamp", "service", "level",
 //!   "message", "attributes"?}], "matched", "returned", "note"?}`. Entries
 //!   oldest first; when more matched than the limit, the most recent are
-//!   kept and `note` says so. Messages longer than
-//!   [`ToolLimits::max_message_chars`] are cut.
+//!   kept and `note` says so. An entry shows at most
+//!   [`ToolLimits::max_list_items`] attributes, then an attribute
+//!   `"…": "[cut N attributes]"`.
 //! - `metrics` without `metric`: `{"service", "window", "metrics": [{"name",
-//!   "unit", "points_in_window"}]}`.
+//!   "unit", "points_in_window"}]}`, at most
+//!   [`ToolLimits::max_metrics_listed`] metrics, sorted by name.
 //! - `metrics`, raw: `{"service", "metric", "unit", "window", "aggregation":
 //!   "raw", "points": [{"timestamp", "value"}], "matched", "returned"}`;
 //!   over the cap the points are thinned evenly, keeping first and last.
@@ -52,10 +54,21 @@
 //! - `runbook` search: `{"results": [{"id", "title", "services", "keywords",
 //!   "score", "reasons"}], "matched", "returned"}`, best first (see
 //!   [`rank_runbooks`]); fetch by id: `{"runbook": {"id", "title",
-//!   "services", "keywords", "steps"}}`.
+//!   "services", "keywords", "steps"}, "note"?}`, the first
+//!   [`ToolLimits::max_runbook_steps`] steps, with `note` saying how many
+//!   there are when more. A runbook shows at most
+//!   [`ToolLimits::max_list_items`] services and keywords, then an item
+//!   `… [cut N items]`.
 //!
 //! `?` marks a field left out when empty. Truncation items are `entries`,
-//! `points`, `buckets`, `metrics`, `deploys` and `runbooks`.
+//! `points`, `buckets`, `metrics`, `deploys`, `runbooks` and `steps`.
+//!
+//! Every returned text is bounded: log messages by
+//! [`ToolLimits::max_message_chars`], every other string (ids, names,
+//! versions, units, authors, change summaries, runbook texts, reasons, log
+//! attribute keys and values) by [`ToolLimits::max_field_chars`]. Longer
+//! text is cut and marked `… [cut N chars]`; a non-string attribute value
+//! whose compact JSON is too long becomes that JSON, cut.
 
 mod context;
 mod error;
@@ -71,8 +84,9 @@ mod window;
 pub use oncall_domain::{ToolError, ToolResult, Truncation};
 
 pub use crate::context::{
-    DEFAULT_MAX_DEPLOYS, DEFAULT_MAX_LOG_ENTRIES, DEFAULT_MAX_MESSAGE_CHARS,
-    DEFAULT_MAX_METRIC_POINTS, DEFAULT_MAX_PATTERN_LENGTH, DEFAULT_MAX_RUNBOOK_RESULTS,
+    DEFAULT_MAX_DEPLOYS, DEFAULT_MAX_FIELD_CHARS, DEFAULT_MAX_LIST_ITEMS, DEFAULT_MAX_LOG_ENTRIES,
+    DEFAULT_MAX_MESSAGE_CHARS, DEFAULT_MAX_METRIC_POINTS, DEFAULT_MAX_METRICS_LISTED,
+    DEFAULT_MAX_PATTERN_LENGTH, DEFAULT_MAX_RUNBOOK_RESULTS, DEFAULT_MAX_RUNBOOK_STEPS,
     DEFAULT_REGEX_NEST_LIMIT, DEFAULT_REGEX_SIZE_LIMIT, ToolContext, ToolLimits,
 };
 pub use crate::error::{DataSourceError, RecordError, RegistryError, ToolExecutionError};
@@ -89,8 +103,7 @@ pub use crate::tool::{Tool, ToolOutput};
 pub use crate::tools::{
     DEPLOYS_DEFAULT_LIMIT, DEPLOYS_DEFAULT_WINDOW_MINUTES, DeploysTool, LOGS_DEFAULT_LIMIT,
     LOGS_DEFAULT_WINDOW_MINUTES, LogsTool, MAX_LAST_MINUTES, METRICS_DEFAULT_BUCKET_SECONDS,
-    METRICS_DEFAULT_WINDOW_MINUTES, METRICS_MAX_BUCKET_SECONDS, METRICS_MAX_LISTED, MetricsTool,
-    RUNBOOK_DEFAULT_LIMIT, RUNBOOK_MAX_TERMS, RankedRunbook, RunbookTool, compile_pattern,
-    rank_runbooks,
+    METRICS_DEFAULT_WINDOW_MINUTES, METRICS_MAX_BUCKET_SECONDS, MetricsTool, RUNBOOK_DEFAULT_LIMIT,
+    RUNBOOK_MAX_TERMS, RankedRunbook, RunbookTool, compile_pattern, rank_runbooks,
 };
 pub use crate::window::{TimeWindow, rfc3339};

@@ -6,8 +6,9 @@ use std::str::FromStr;
 use oncall_domain::Timestamp;
 use serde::{Deserialize, Serialize};
 
+use crate::context::ToolLimits;
 use crate::error::RecordError;
-use crate::records::non_blank;
+use crate::records::{cut_text, non_blank};
 
 /// How a deploy went. Written snake_case in JSON; parsed case-insensitively.
 /// `Succeeded` is the default.
@@ -195,6 +196,24 @@ impl Deploy {
             ..self.clone()
         }
     }
+
+    /// The copy a tool returns, fit to `limits`: every text (id, service,
+    /// versions, author, change summary) cut to
+    /// [`ToolLimits::max_field_chars`] and marked `… [cut N chars]`.
+    /// Unchanged when everything fits.
+    pub(crate) fn bounded(&self, limits: &ToolLimits) -> Deploy {
+        let cut = |text: &str| cut_text(text, limits.max_field_chars()).into_owned();
+        Deploy {
+            id: cut(&self.id),
+            service: cut(&self.service),
+            version: cut(&self.version),
+            previous_version: self.previous_version.as_deref().map(cut),
+            deployed_at: self.deployed_at,
+            author: cut(&self.author),
+            change_summary: cut(&self.change_summary),
+            status: self.status,
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -253,6 +272,43 @@ mod tests {
         assert_eq!(deploy.status(), DeployStatus::RolledBack);
         let written = serde_json::to_string(&deploy).unwrap();
         assert_eq!(serde_json::from_str::<Deploy>(&written).unwrap(), deploy);
+    }
+
+    #[test]
+    fn bounded_deploys_cut_every_text_and_keep_the_rest() {
+        let at = "2026-11-25T11:40:00Z".parse().unwrap();
+        let deploy = Deploy::new("d-1", "checkout", "v41", at)
+            .unwrap()
+            .with_previous_version("v40")
+            .unwrap()
+            .with_author("ana")
+            .with_change_summary("connection pool size 50 -> 5")
+            .with_status(DeployStatus::Failed);
+        assert_eq!(deploy.bounded(&ToolLimits::default()), deploy);
+        let limits = ToolLimits::default().with_max_field_chars(3).unwrap();
+        let bounded = deploy.bounded(&limits);
+        assert_eq!(
+            (
+                bounded.id(),
+                bounded.service(),
+                bounded.version(),
+                bounded.previous_version(),
+                bounded.author(),
+                bounded.change_summary()
+            ),
+            (
+                "d-1",
+                "che… [cut 5 chars]",
+                "v41",
+                Some("v40"),
+                "ana",
+                "con… [cut 25 chars]"
+            )
+        );
+        assert_eq!(
+            (bounded.deployed_at(), bounded.status()),
+            (at, DeployStatus::Failed)
+        );
     }
 
     #[test]

@@ -2,8 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::context::ToolLimits;
 use crate::error::RecordError;
-use crate::records::{non_blank, non_blank_all};
+use crate::records::{cut_list, cut_text, non_blank, non_blank_all};
 
 /// A runbook: what to check and do for a kind of problem.
 ///
@@ -81,6 +82,29 @@ impl Runbook {
             ..self.clone()
         })
     }
+
+    /// The copy a tool returns, fit to `limits`: the first
+    /// [`ToolLimits::max_runbook_steps`] steps (the caller reports the rest
+    /// as a truncation); at most [`ToolLimits::max_list_items`] services and
+    /// keywords, then an item `… [cut N items]`; and every text cut to
+    /// [`ToolLimits::max_field_chars`], marked `… [cut N chars]`.
+    /// Unchanged when everything fits.
+    pub(crate) fn bounded(&self, limits: &ToolLimits) -> Runbook {
+        let max_chars = limits.max_field_chars();
+        let max_items = limits.max_list_items();
+        Runbook {
+            id: cut_text(&self.id, max_chars).into_owned(),
+            title: cut_text(&self.title, max_chars).into_owned(),
+            services: cut_list(&self.services, max_items, max_chars),
+            keywords: cut_list(&self.keywords, max_items, max_chars),
+            steps: self
+                .steps
+                .iter()
+                .take(limits.max_runbook_steps())
+                .map(|step| cut_text(step, max_chars).into_owned())
+                .collect(),
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -127,6 +151,30 @@ mod tests {
         assert!(
             error.to_string().contains("`keywords` must not be empty"),
             "{error}"
+        );
+    }
+
+    #[test]
+    fn bounded_runbooks_keep_the_first_steps_and_cut_texts_and_lists() {
+        let json = r#"{"id":"rb-pool","title":"Connection pool exhausted","services":["checkout","accounts","orders"],"keywords":["pool","timeout"],"steps":["Check pool metrics","Roll back","Page the owner"]}"#;
+        let runbook: Runbook = serde_json::from_str(json).unwrap();
+        assert_eq!(runbook.bounded(&ToolLimits::default()), runbook);
+        let limits = ToolLimits::default()
+            .with_max_runbook_steps(2)
+            .unwrap()
+            .with_max_list_items(2)
+            .unwrap()
+            .with_max_field_chars(9)
+            .unwrap();
+        assert_eq!(
+            serde_json::to_value(runbook.bounded(&limits)).unwrap(),
+            serde_json::json!({
+                "id": "rb-pool",
+                "title": "Connectio… [cut 16 chars]",
+                "services": ["checkout", "accounts", "… [cut 1 items]"],
+                "keywords": ["pool", "timeout"],
+                "steps": ["Check poo… [cut 9 chars]", "Roll back"]
+            })
         );
     }
 }

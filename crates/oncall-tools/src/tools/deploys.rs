@@ -21,7 +21,7 @@ pub const DEPLOYS_DEFAULT_WINDOW_MINUTES: i64 = 1_440;
 pub const DEPLOYS_DEFAULT_LIMIT: usize = 20;
 
 const DESCRIPTION: &str = "List deploys before the incident, newest first: recent changes are the usual suspects. Filters: `service` (default: all services) and a time window over the deploy time (`last_minutes`, or `start`/`end` in RFC 3339, edges inclusive; default: the last 1440 minutes, one day, before the incident). Nothing after the incident time is ever returned. \
-Returns {\"window\": {\"start\", \"end\"}, \"deploys\": [{\"id\", \"service\", \"version\", \"previous_version\"?, \"deployed_at\", \"author\"?, \"change_summary\"?, \"status\"}], \"matched\": N, \"returned\": M}; status is one of in_progress, succeeded, failed, rolled_back. At most `limit` deploys (default 20, cap 50) come back, the most recent ones.";
+Returns {\"window\": {\"start\", \"end\"}, \"deploys\": [{\"id\", \"service\", \"version\", \"previous_version\"?, \"deployed_at\", \"author\"?, \"change_summary\"?, \"status\"}], \"matched\": N, \"returned\": M}; status is one of in_progress, succeeded, failed, rolled_back. At most `limit` deploys (default 20, cap 50) come back, the most recent ones. Text longer than 1000 characters is cut and marked \"… [cut N chars]\".";
 
 /// The `deploys` tool. See its description for parameters and output.
 #[derive(Debug, Clone)]
@@ -118,7 +118,7 @@ impl Tool for DeploysTool {
             .iter()
             .filter(|deploy| window.contains(deploy.deployed_at()))
             .take(limit)
-            .map(serde_json::to_value)
+            .map(|deploy| serde_json::to_value(deploy.bounded(context.limits())))
             .collect::<Result<_, _>>()?;
         let returned = deploys.len();
         let data = json!({

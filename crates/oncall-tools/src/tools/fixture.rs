@@ -159,7 +159,34 @@ pub(crate) fn call(tool: &str, params: Value) -> ToolResult {
 
 /// Calls `tool` through the default registry with `limits`.
 pub(crate) fn call_with(tool: &str, params: Value, limits: ToolLimits) -> ToolResult {
-    ToolRegistry::with_default_tools().call(tool, &params, &context_with(limits), &source())
+    call_on(&source(), tool, params, limits)
+}
+
+/// Calls `tool` through the default registry with `limits`, over `source`.
+pub(crate) fn call_on(
+    source: &InMemoryDataSource,
+    tool: &str,
+    params: Value,
+    limits: ToolLimits,
+) -> ToolResult {
+    ToolRegistry::with_default_tools().call(tool, &params, &context_with(limits), source)
+}
+
+/// `count` characters: `a` to `z` over and over.
+pub(crate) fn long_text(count: usize) -> String {
+    ('a'..='z').cycle().take(count).collect()
+}
+
+/// The `(items, matched, returned, limit)` of a call's truncation report.
+pub(crate) fn truncation_of(result: &ToolResult) -> Option<(&str, u64, u64, u64)> {
+    result.truncation().map(|truncation| {
+        (
+            truncation.items.as_str(),
+            truncation.matched,
+            truncation.returned,
+            truncation.limit,
+        )
+    })
 }
 
 /// The data of a successful call, or a panic showing the errors.

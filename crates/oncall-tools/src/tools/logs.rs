@@ -21,7 +21,7 @@ pub const LOGS_DEFAULT_WINDOW_MINUTES: i64 = 60;
 pub const LOGS_DEFAULT_LIMIT: usize = 100;
 
 const DESCRIPTION: &str = "Search the application logs around the incident. Filters: `service` (default: all services), `min_level` (default: info), a time window (`last_minutes`, or `start`/`end` in RFC 3339; default: the last 60 minutes before the incident), and `pattern` (text the message or an attribute value must contain, case-insensitive; with `regex`: true, a regex). Nothing after the incident time is ever returned. \
-Returns {\"window\": {\"start\", \"end\"}, \"entries\": [{\"timestamp\", \"service\", \"level\", \"message\", \"attributes\"?}], \"matched\": N, \"returned\": M}, entries oldest first. At most `limit` entries (default 100, cap 200) come back: when matched > returned, they are the most recent ones and a \"note\" says so; narrow the window, raise min_level or add a pattern to see the rest.";
+Returns {\"window\": {\"start\", \"end\"}, \"entries\": [{\"timestamp\", \"service\", \"level\", \"message\", \"attributes\"?}], \"matched\": N, \"returned\": M}, entries oldest first. At most `limit` entries (default 100, cap 200) come back: when matched > returned, they are the most recent ones and a \"note\" says so; narrow the window, raise min_level or add a pattern to see the rest. Long text is cut and marked \"… [cut N chars]\" (messages after 2000 characters, other values after 1000); an entry shows at most 50 attributes, then \"…\": \"[cut N attributes]\".";
 
 /// The `logs` tool. See its description for parameters and output.
 #[derive(Debug, Clone)]
@@ -179,9 +179,7 @@ impl Tool for LogsTool {
         let entries: Vec<Value> = entries
             .iter()
             .skip(skip)
-            .map(|entry| {
-                serde_json::to_value(entry.with_message_cut_to(limits.max_message_chars()))
-            })
+            .map(|entry| serde_json::to_value(entry.bounded(limits)))
             .collect::<Result<_, _>>()?;
         let returned = entries.len();
         let truncation = truncation("entries", page.matched, returned, limit);

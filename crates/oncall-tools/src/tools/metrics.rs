@@ -4,10 +4,10 @@
 use oncall_domain::{ToolError, Truncation};
 use serde_json::{Map, Value, json};
 
-use crate::context::ToolContext;
+use crate::context::{ToolContext, ToolLimits};
 use crate::error::ToolExecutionError;
 use crate::params::{ValidatedParams, preview};
-use crate::records::{MetricPoint, MetricSeries};
+use crate::records::{MetricPoint, MetricSeries, cut_text};
 use crate::source::DataSource;
 use crate::tool::{Tool, ToolOutput};
 use crate::tools::{
@@ -22,10 +22,8 @@ pub const METRICS_DEFAULT_WINDOW_MINUTES: i64 = 60;
 pub const METRICS_DEFAULT_BUCKET_SECONDS: i64 = 60;
 /// The largest `bucket_seconds` (one day).
 pub const METRICS_MAX_BUCKET_SECONDS: i64 = 86_400;
-/// The most metrics one listing returns.
-pub const METRICS_MAX_LISTED: usize = 100;
 
-const DESCRIPTION: &str = "Read a service's metrics around the incident (e.g. latency, error rate, saturation). Without `metric`, lists the service's metrics so you can pick one: {\"service\", \"window\": {\"start\", \"end\"}, \"metrics\": [{\"name\", \"unit\", \"points_in_window\"}]}. \
+const DESCRIPTION: &str = "Read a service's metrics around the incident (e.g. latency, error rate, saturation). Without `metric`, lists the service's metrics (at most 100, sorted by name) so you can pick one: {\"service\", \"window\": {\"start\", \"end\"}, \"metrics\": [{\"name\", \"unit\", \"points_in_window\"}]}. \
 With `metric` and aggregation \"raw\" (default): {\"service\", \"metric\", \"unit\", \"window\", \"aggregation\": \"raw\", \"points\": [{\"timestamp\", \"value\"}], \"matched\": N, \"returned\": M}, oldest first; more than 500 points are thinned evenly (first and last kept). \
 With aggregation \"buckets\": {\"service\", \"metric\", \"unit\", \"window\", \"aggregation\": \"buckets\", \"bucket_seconds\", \"points_matched\": N, \"buckets\": [{\"start\", \"count\", \"min\", \"max\", \"avg\", \"p95\"}]}; buckets start at the window start, empty ones are left out, and bucket_seconds is raised if the window would need more than 500 buckets. \
 Window: `last_minutes`, or `start`/`end` in RFC 3339 (edges inclusive); default: the last 60 minutes before the incident. Nothing after the incident time is ever returned.";
@@ -131,9 +129,10 @@ impl Tool for MetricsTool {
             ]));
         };
         let service = resolve_service(source, service)?;
-        let max_points = context.limits().max_metric_points();
+        let limits = context.limits();
+        let max_points = limits.max_metric_points();
         let Some(metric) = params.string("metric") else {
-            return list_metrics(source, &service, &window);
+            return list_metrics(source, &service, &window, limits);
         };
         let series = find_series(source, &service, metric)?;
         let points = series.points_in(&window);
@@ -143,10 +142,11 @@ impl Tool for MetricsTool {
             .filter(|point| window.contains(point.timestamp()))
             .copied()
             .collect();
+        let max_chars = limits.max_field_chars();
         let mut data = json!({
-            "service": service,
-            "metric": series.name(),
-            "unit": series.unit(),
+            "service": cut_text(&service, max_chars),
+            "metric": cut_text(series.name(), max_chars),
+            "unit": cut_text(series.unit(), max_chars),
             "window": window.to_json(),
         });
         if params.string("aggregation") == Some("buckets") {
@@ -179,27 +179,33 @@ impl Tool for MetricsTool {
     }
 }
 
+/// The service's metrics, at most [`ToolLimits::max_metrics_listed`] of
+/// them (sorted by name, as the source gives them), with a truncation
+/// report when more exist.
 fn list_metrics(
     source: &dyn DataSource,
     service: &str,
     window: &TimeWindow,
+    limits: &ToolLimits,
 ) -> Result<ToolOutput, ToolExecutionError> {
     let all = source.metric_series(service)?;
+    let max_listed = limits.max_metrics_listed();
+    let max_chars = limits.max_field_chars();
     let listed: Vec<Value> = all
         .iter()
-        .take(METRICS_MAX_LISTED)
+        .take(max_listed)
         .map(|series| {
             json!({
-                "name": series.name(),
-                "unit": series.unit(),
+                "name": cut_text(series.name(), max_chars),
+                "unit": cut_text(series.unit(), max_chars),
                 "points_in_window": series.points_in(window).len(),
             })
         })
         .collect();
     let matched = u64::try_from(all.len()).unwrap_or(u64::MAX);
-    let truncation = truncation("metrics", matched, listed.len(), METRICS_MAX_LISTED);
+    let truncation = truncation("metrics", matched, listed.len(), max_listed);
     let data = json!({
-        "service": service,
+        "service": cut_text(service, max_chars),
         "window": window.to_json(),
         "metrics": listed,
     });

@@ -30,7 +30,7 @@ pub use crate::tools::deploys::{
 pub use crate::tools::logs::{LOGS_DEFAULT_LIMIT, LOGS_DEFAULT_WINDOW_MINUTES, LogsTool};
 pub use crate::tools::metrics::{
     METRICS_DEFAULT_BUCKET_SECONDS, METRICS_DEFAULT_WINDOW_MINUTES, METRICS_MAX_BUCKET_SECONDS,
-    METRICS_MAX_LISTED, MetricsTool,
+    MetricsTool,
 };
 pub use crate::tools::runbook::{
     RUNBOOK_DEFAULT_LIMIT, RUNBOOK_MAX_TERMS, RankedRunbook, RunbookTool, rank_runbooks,

@@ -6,10 +6,10 @@ use std::collections::BTreeSet;
 use oncall_domain::ToolError;
 use serde_json::{Value, json};
 
-use crate::context::ToolContext;
+use crate::context::{ToolContext, ToolLimits};
 use crate::error::ToolExecutionError;
 use crate::params::{ValidatedParams, preview};
-use crate::records::Runbook;
+use crate::records::{Runbook, cut_text};
 use crate::source::DataSource;
 use crate::tool::{Tool, ToolOutput};
 use crate::tools::{list_names, object_schema, resolve_limit, truncation};
@@ -32,7 +32,8 @@ const TITLE_SCORE: u32 = 2;
 const STEP_SCORE: u32 = 1;
 
 const DESCRIPTION: &str = "Find the runbook for a problem, or read one. Search with `service` and/or `keywords` (symptoms or terms, e.g. \"connection pool timeout\"); results are ranked by relevance: +5 if the runbook names the service (+1 if it applies to any service), and per search term +3 if it is one of the runbook's keywords, else +2 if in the title, else +1 if in a step. Returns {\"results\": [{\"id\", \"title\", \"services\", \"keywords\", \"score\", \"reasons\": [..]}], \"matched\": N, \"returned\": M}, best first, without steps; with neither service nor keywords, lists every runbook. \
-Fetch one with `runbook_id` (alone) to get its steps: {\"runbook\": {\"id\", \"title\", \"services\", \"keywords\", \"steps\"}}.";
+Fetch one with `runbook_id` (alone) to get its steps: {\"runbook\": {\"id\", \"title\", \"services\", \"keywords\", \"steps\"}}; at most the first 50 steps come back, and a \"note\" says when there are more. \
+Text longer than 1000 characters is cut and marked \"… [cut N chars]\"; a runbook shows at most 50 services and 50 keywords, then \"… [cut N items]\".";
 
 /// The `runbook` tool. See its description for parameters and output.
 #[derive(Debug, Clone)]
@@ -126,10 +127,11 @@ impl Tool for RunbookTool {
         if !problems.is_empty() {
             return Err(ToolExecutionError::InvalidParameters(problems));
         }
+        let limits = context.limits();
         if let Some(id) = params.string("runbook_id") {
-            return fetch(source, id);
+            return fetch(source, id, limits);
         }
-        let cap = context.limits().max_runbook_results();
+        let cap = limits.max_runbook_results();
         let limit = resolve_limit(params, RUNBOOK_DEFAULT_LIMIT, cap, "runbooks")
             .map_err(|error| ToolExecutionError::InvalidParameters(vec![error]))?;
         let ranked = rank_runbooks(
@@ -142,13 +144,19 @@ impl Tool for RunbookTool {
             .iter()
             .take(limit)
             .map(|ranked| {
+                let runbook = ranked.runbook.bounded(limits);
+                let reasons: Vec<_> = ranked
+                    .reasons
+                    .iter()
+                    .map(|reason| cut_text(reason, limits.max_field_chars()))
+                    .collect();
                 json!({
-                    "id": ranked.runbook.id(),
-                    "title": ranked.runbook.title(),
-                    "services": ranked.runbook.services(),
-                    "keywords": ranked.runbook.keywords(),
+                    "id": runbook.id(),
+                    "title": runbook.title(),
+                    "services": runbook.services(),
+                    "keywords": runbook.keywords(),
                     "score": ranked.score,
-                    "reasons": ranked.reasons,
+                    "reasons": reasons,
                 })
             })
             .collect();
@@ -161,7 +169,14 @@ impl Tool for RunbookTool {
     }
 }
 
-fn fetch(source: &dyn DataSource, id: &str) -> Result<ToolOutput, ToolExecutionError> {
+/// The runbook `id` (exact, then case-insensitive), fit to `limits`; when
+/// it has more than [`ToolLimits::max_runbook_steps`] steps, the first ones
+/// come back with a note and a truncation report.
+fn fetch(
+    source: &dyn DataSource,
+    id: &str,
+    limits: &ToolLimits,
+) -> Result<ToolOutput, ToolExecutionError> {
     let wanted = id.trim();
     let runbook = match source.runbook(wanted)? {
         Some(runbook) => Some(runbook),
@@ -180,10 +195,20 @@ fn fetch(source: &dyn DataSource, id: &str) -> Result<ToolOutput, ToolExecutionE
             ),
         });
     };
-    Ok(ToolOutput::new(
-        json!({ "runbook": serde_json::to_value(runbook)? }),
-        None,
-    ))
+    let bounded = runbook.bounded(limits);
+    let total = runbook.steps().len();
+    let returned = bounded.steps().len();
+    let mut data = json!({ "runbook": serde_json::to_value(bounded)? });
+    let truncation = truncation(
+        "steps",
+        u64::try_from(total).unwrap_or(u64::MAX),
+        returned,
+        limits.max_runbook_steps(),
+    );
+    if truncation.is_some() {
+        data["note"] = json!(format!("showing the first {returned} of {total} steps"));
+    }
+    Ok(ToolOutput::new(data, truncation))
 }
 
 /// One search result: a runbook, its score and why it matched.

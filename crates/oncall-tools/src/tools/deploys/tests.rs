@@ -1,7 +1,11 @@
 use serde_json::{Value, json};
 
 use crate::context::ToolLimits;
-use crate::tools::fixture::{assert_problem, call, call_with, data};
+use crate::records::Deploy;
+use crate::source::InMemoryDataSource;
+use crate::tools::fixture::{
+    assert_problem, at, call, call_on, call_with, data, long_text, truncation_of,
+};
 
 fn ids(data: &Value) -> Vec<&str> {
     data["deploys"]
@@ -65,6 +69,46 @@ fn service_filter_limit_and_truncation() {
         &capped,
         Some("limit"),
         "must be at most 1 (the cap on deploys per call), got 2",
+    );
+}
+
+#[test]
+fn long_text_is_cut_to_the_default_field_cap() {
+    let summary = long_text(1_500);
+    let deploy = Deploy::new("d-1", "api", "v2", at(11, 0))
+        .unwrap()
+        .with_previous_version(long_text(1_000))
+        .unwrap()
+        .with_author("ana")
+        .with_change_summary(summary.clone());
+    let source = InMemoryDataSource::new(Vec::new(), Vec::new(), vec![deploy], Vec::new()).unwrap();
+    let result = call_on(&source, "deploys", json!({}), ToolLimits::default());
+    let deploy = &data(&result)["deploys"][0];
+    assert_eq!(
+        deploy["change_summary"],
+        json!(format!("{}… [cut 500 chars]", &summary[..1_000]))
+    );
+    assert_eq!(deploy["previous_version"], json!(long_text(1_000)));
+    assert_eq!(deploy["author"], json!("ana"));
+    assert_eq!(truncation_of(&result), None);
+}
+
+#[test]
+fn the_field_cap_can_be_overridden_through_the_context() {
+    let limits = ToolLimits::default().with_max_field_chars(3).unwrap();
+    let result = call_with("deploys", json!({"limit": 1}), limits);
+    assert_eq!(
+        data(&result)["deploys"][0],
+        json!({
+            "id": "d-1",
+            "service": "che… [cut 5 chars]",
+            "version": "v41",
+            "previous_version": "v40",
+            "deployed_at": "2026-11-25T11:40:00Z",
+            "author": "ana",
+            "change_summary": "con… [cut 25 chars]",
+            "status": "succeeded"
+        })
     );
 }
 

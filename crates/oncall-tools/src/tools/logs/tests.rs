@@ -1,7 +1,11 @@
 use serde_json::{Value, json};
 
 use crate::context::ToolLimits;
-use crate::tools::fixture::{assert_problem, call, call_with, data};
+use crate::records::{LogEntry, LogLevel};
+use crate::source::InMemoryDataSource;
+use crate::tools::fixture::{
+    assert_problem, at, call, call_on, call_with, data, long_text, truncation_of,
+};
 
 fn messages(data: &Value) -> Vec<&str> {
     data["entries"]
@@ -164,6 +168,54 @@ fn limits_from_the_context_cap_results_and_messages() {
         &call_with("logs", json!({"limit": 4}), limits),
         Some("limit"),
         "must be at most 3",
+    );
+}
+
+#[test]
+fn attributes_are_capped_by_default_and_the_cut_is_marked() {
+    let entry = (0..52).fold(
+        LogEntry::new(at(11, 30), "api", LogLevel::Error, "boom").unwrap(),
+        |entry, i| entry.with_attribute(format!("k{i:02}"), json!(i)),
+    );
+    let entry = entry
+        .with_attribute("a-long", json!(long_text(1_001)))
+        .with_attribute("a-nested", json!({"list": [1, 2, 3]}));
+    let source = InMemoryDataSource::new(vec![entry], Vec::new(), Vec::new(), Vec::new()).unwrap();
+    let result = call_on(&source, "logs", json!({}), ToolLimits::default());
+    let attributes = data(&result)["entries"][0]["attributes"]
+        .as_object()
+        .unwrap();
+    // 54 attributes: the first 50 in key order, then the marker.
+    assert_eq!(attributes.len(), 51);
+    assert_eq!(
+        attributes["a-long"],
+        json!(format!("{}… [cut 1 chars]", long_text(1_000)))
+    );
+    assert_eq!(attributes["a-nested"], json!({"list": [1, 2, 3]}));
+    assert_eq!(attributes["k47"], json!(47));
+    assert!(attributes.get("k48").is_none());
+    assert_eq!(attributes["…"], json!("[cut 4 attributes]"));
+    // Cutting inside an entry is marked in it; the entries were not cut.
+    assert_eq!(truncation_of(&result), None);
+}
+
+#[test]
+fn attribute_caps_can_be_overridden_through_the_context() {
+    let limits = ToolLimits::default()
+        .with_max_list_items(1)
+        .unwrap()
+        .with_max_field_chars(4)
+        .unwrap();
+    let result = call_with("logs", json!({"pattern": "pool"}), limits);
+    assert_eq!(
+        data(&result)["entries"][0],
+        json!({
+            "timestamp": "2026-11-25T11:50:00Z",
+            "service": "chec… [cut 4 chars]",
+            "level": "error",
+            "message": "Connection pool exhausted",
+            "attributes": {"pool": "orde… [cut 5 chars]", "…": "[cut 1 attributes]"}
+        })
     );
 }
 

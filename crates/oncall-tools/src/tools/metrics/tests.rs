@@ -1,7 +1,11 @@
 use serde_json::json;
 
 use crate::context::ToolLimits;
-use crate::tools::fixture::{assert_problem, call, call_with, data};
+use crate::records::{MetricPoint, MetricSeries};
+use crate::source::InMemoryDataSource;
+use crate::tools::fixture::{
+    assert_problem, at, call, call_on, call_with, data, long_text, truncation_of,
+};
 
 #[test]
 fn without_a_metric_name_the_service_metrics_are_listed() {
@@ -17,6 +21,77 @@ fn without_a_metric_name_the_service_metrics_are_listed() {
             ]
         })
     );
+}
+
+#[test]
+fn the_listing_is_capped_by_default_and_says_so() {
+    let series: Vec<MetricSeries> = (0..101)
+        .map(|i| {
+            let point = MetricPoint::new(at(11, 30), 1.0).unwrap();
+            MetricSeries::new("api", format!("m{i:03}"), "count", vec![point]).unwrap()
+        })
+        .collect();
+    let source = InMemoryDataSource::new(Vec::new(), series, Vec::new(), Vec::new()).unwrap();
+    let result = call_on(
+        &source,
+        "metrics",
+        json!({"service": "api"}),
+        ToolLimits::default(),
+    );
+    let metrics = data(&result)["metrics"].as_array().unwrap();
+    assert_eq!(metrics.len(), 100);
+    assert_eq!(metrics[99]["name"], json!("m099"));
+    assert_eq!(truncation_of(&result), Some(("metrics", 101, 100, 100)));
+}
+
+#[test]
+fn the_listing_cap_can_be_overridden_through_the_context() {
+    let limits = ToolLimits::default().with_max_metrics_listed(1).unwrap();
+    let result = call_with("metrics", json!({"service": "checkout"}), limits.clone());
+    assert_eq!(
+        data(&result)["metrics"],
+        json!([{"name": "error_rate", "unit": "ratio", "points_in_window": 3}])
+    );
+    assert_eq!(truncation_of(&result), Some(("metrics", 2, 1, 1)));
+    let two = limits.with_max_metrics_listed(2).unwrap();
+    assert_eq!(
+        truncation_of(&call_with("metrics", json!({"service": "checkout"}), two)),
+        None
+    );
+}
+
+#[test]
+fn names_and_units_are_cut_to_the_field_cap() {
+    let point = MetricPoint::new(at(11, 30), 1.0).unwrap();
+    let name = long_text(1_001);
+    let series = MetricSeries::new("api", name.clone(), long_text(1_000), vec![point]).unwrap();
+    let source = InMemoryDataSource::new(Vec::new(), vec![series], Vec::new(), Vec::new()).unwrap();
+    let listing = call_on(
+        &source,
+        "metrics",
+        json!({"service": "api"}),
+        ToolLimits::default(),
+    );
+    let listed = &data(&listing)["metrics"][0];
+    let cut_name = format!("{}… [cut 1 chars]", &name[..1_000]);
+    assert_eq!(listed["name"], json!(cut_name));
+    assert_eq!(listed["unit"], json!(long_text(1_000)));
+    let read = call_on(
+        &source,
+        "metrics",
+        json!({"service": "api", "metric": name}),
+        ToolLimits::default().with_max_field_chars(2).unwrap(),
+    );
+    let data = data(&read);
+    assert_eq!(
+        (&data["service"], &data["metric"], &data["unit"]),
+        (
+            &json!("ap… [cut 1 chars]"),
+            &json!("ab… [cut 999 chars]"),
+            &json!("ab… [cut 998 chars]")
+        )
+    );
+    assert_eq!(data["points"][0]["value"], json!(1.0));
 }
 
 #[test]
