@@ -24,7 +24,9 @@ use crate::incident::non_blank;
 /// - `Supported` → `Actionable` (only with a proposed mitigation) or `Refuted`.
 /// - `Actionable` and `Refuted` are final.
 ///
-/// Staying in the same status is not a transition. Anything else is an
+/// Staying in the same status is not a transition: [`Hypothesis::transition_to`]
+/// accepts it and changes nothing, so an agent may restate the status it
+/// already has. Anything else is an
 /// [`ValidationError::IllegalStatusTransition`] naming both states.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -53,7 +55,9 @@ impl HypothesisStatus {
         }
     }
 
-    /// Whether the state machine allows moving from `self` to `next`.
+    /// Whether the state machine allows moving from `self` to a different
+    /// status `next`. Staying put is not a move, so `s.can_move_to(s)` is
+    /// false; [`Hypothesis::transition_to`] accepts it as no change.
     pub fn can_move_to(self, next: HypothesisStatus) -> bool {
         self.allowed_next().contains(&next)
     }
@@ -197,8 +201,10 @@ impl Hypothesis {
     }
 
     /// A copy in status `next`, if the state machine allows the move.
+    /// Asking for the status it already has is not a transition: the copy
+    /// is unchanged.
     pub fn transition_to(&self, next: HypothesisStatus) -> Result<Hypothesis, ValidationError> {
-        if !self.status.can_move_to(next) {
+        if next != self.status && !self.status.can_move_to(next) {
             return Err(illegal_transition(self.status, next));
         }
         if next == HypothesisStatus::Actionable && self.proposed_mitigation.is_none() {
@@ -290,6 +296,22 @@ mod tests {
         .unwrap()
     }
 
+    /// A hypothesis with a proposed mitigation, in `status`.
+    fn in_status(status: HypothesisStatus) -> Hypothesis {
+        let proposing = fresh().with_proposed_mitigation("roll back").unwrap();
+        match status {
+            HypothesisStatus::Investigating => proposing,
+            HypothesisStatus::Supported | HypothesisStatus::Refuted => {
+                proposing.transition_to(status).unwrap()
+            }
+            HypothesisStatus::Actionable => proposing
+                .transition_to(HypothesisStatus::Supported)
+                .unwrap()
+                .transition_to(status)
+                .unwrap(),
+        }
+    }
+
     #[test]
     fn starts_investigating_with_nothing_attached() {
         let hypothesis = fresh();
@@ -345,6 +367,53 @@ mod tests {
                     allowed.contains(&(from, to)),
                     "{from} -> {to}"
                 );
+            }
+        }
+    }
+
+    #[test]
+    fn restating_the_current_status_is_accepted_and_changes_nothing() {
+        let supported = fresh()
+            .with_supporting_observation(observation(2))
+            .unwrap()
+            .transition_to(HypothesisStatus::Supported)
+            .unwrap();
+        let actionable = supported
+            .with_proposed_mitigation("roll back to v2.2")
+            .unwrap()
+            .transition_to(HypothesisStatus::Actionable)
+            .unwrap();
+        let refuted = fresh().transition_to(HypothesisStatus::Refuted).unwrap();
+        for hypothesis in [fresh(), supported, actionable, refuted] {
+            let status = hypothesis.status();
+            assert!(!status.can_move_to(status), "{status} is not a move");
+            let restated = hypothesis.transition_to(status).unwrap();
+            assert_eq!(restated, hypothesis, "restating {status}");
+        }
+    }
+
+    #[test]
+    fn moving_to_another_status_follows_the_table() {
+        use HypothesisStatus::*;
+        let all = [Investigating, Supported, Refuted, Actionable];
+        for from in all {
+            let hypothesis = in_status(from);
+            for to in all.into_iter().filter(|to| *to != from) {
+                match hypothesis.transition_to(to) {
+                    Ok(moved) => {
+                        assert!(from.can_move_to(to), "{from} -> {to} was accepted");
+                        assert_eq!(moved.status(), to);
+                    }
+                    Err(ValidationError::IllegalStatusTransition {
+                        from: named_from,
+                        to: named_to,
+                        ..
+                    }) => {
+                        assert!(!from.can_move_to(to), "{from} -> {to} was refused");
+                        assert_eq!((named_from, named_to), (from, to));
+                    }
+                    Err(other) => panic!("{from} -> {to}: unexpected {other}"),
+                }
             }
         }
     }

@@ -173,7 +173,8 @@ pub enum HypothesisUpdate {
         /// A mitigation to propose.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         proposed_mitigation: Option<String>,
-        /// A status to move to.
+        /// A status to move to. Restating the current status is accepted
+        /// and is no transition.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         status: Option<HypothesisStatus>,
     },

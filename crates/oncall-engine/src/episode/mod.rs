@@ -1,25 +1,32 @@
 //! [`Episode`]: one run, driven one decision at a time. This is the engine's
 //! only implementation of the rules; [`Engine::run`](crate::Engine::run) is a
 //! loop over it.
+//!
+//! This file holds the protocol (`act`, `analyze`, `agent_failed`,
+//! `abandon`, `finish`) and the plumbing every step uses (time, tool calls,
+//! events). `analysis.rs` turns an [`Analysis`] into an observation and a
+//! hypothesis change; `closing.rs` closes steps, enforces the step limit and
+//! ends the run.
+
+mod analysis;
+mod closing;
 
 use chrono::Duration;
 
-use oncall_audit::{Event, EventKind, EventSink};
+use oncall_audit::{Event, EventKind, EventSink, ToolCall};
 use oncall_domain::{
-    CallId, Decision, EventId, HypothesisId, Incident, Observation, ObservationId, Resolution,
-    RunId, RunStatus, TerminationReason, Timestamp, ToolCallRef, ToolResult,
+    CallId, Decision, EventId, Incident, Observation, RunId, RunStatus, TerminationReason,
+    Timestamp, ToolResult,
 };
 use oncall_tools::ToolContext;
 
-use crate::agent::{AgentContext, AgentError, Analysis, HypothesisUpdate};
+use crate::agent::{AgentContext, AgentError, Analysis};
 use crate::decision_rules::{
-    create_hypothesis, oversized_analysis, oversized_decision, revise_hypothesis,
-    validate_escalation, validate_mitigation,
+    oversized_analysis, oversized_decision, validate_escalation, validate_mitigation,
 };
 use crate::engine::Engine;
 use crate::error::EngineError;
-use crate::run::{Run, Step, StepStatus};
-use oncall_audit::ToolCall;
+use crate::run::{Run, StepStatus};
 
 /// What the caller learns from one action: the step it belonged to, the
 /// tool result (for a tool call, which then awaits [`Episode::analyze`]),
@@ -49,26 +56,6 @@ pub struct Episode<'e, S: EventSink> {
     run: Run,
     pending: Option<PendingToolStep>,
     elapsed: Duration,
-}
-
-/// A tool step whose result awaits the agent's analysis.
-#[derive(Debug)]
-struct PendingToolStep {
-    number: u32,
-    decision: Decision,
-    tool_call: ToolCall,
-    tool_result: ToolResult,
-    started_at: Timestamp,
-}
-
-/// Everything about a step but how it ended.
-struct StepRecord {
-    number: u32,
-    decision: Option<Decision>,
-    tool_call: Option<ToolCall>,
-    tool_result: Option<ToolResult>,
-    observation: Option<Observation>,
-    started_at: Timestamp,
 }
 
 impl<'e, S: EventSink> Episode<'e, S> {
@@ -412,267 +399,24 @@ impl<'e, S: EventSink> Episode<'e, S> {
                 run: Box::new(self.run.clone()),
             })
     }
+}
 
-    fn record_observation(
-        &mut self,
-        pending: &PendingToolStep,
-        analysis: &Analysis,
-        problems: &mut Vec<String>,
-    ) -> Result<Option<Observation>, EngineError> {
-        let observation = ToolCallRef::new(&pending.tool_call.tool_name, pending.tool_call.call_id)
-            .and_then(|source| {
-                Observation::new(
-                    ObservationId::generate(&*self.engine.config.ids),
-                    source,
-                    analysis.summary.clone(),
-                    analysis.raw.clone(),
-                    analysis.significant,
-                    self.now(),
-                )
-            });
-        match observation {
-            Ok(observation) => {
-                self.emit(
-                    Some(pending.number),
-                    EventKind::ObservationRecorded {
-                        observation: observation.clone(),
-                    },
-                )?;
-                self.run.observations.push(observation.clone());
-                Ok(Some(observation))
-            }
-            Err(error) => {
-                problems.push(format!("observation refused: {error}"));
-                Ok(None)
-            }
-        }
-    }
+/// A tool step whose result awaits the agent's analysis.
+#[derive(Debug)]
+struct PendingToolStep {
+    number: u32,
+    decision: Decision,
+    tool_call: ToolCall,
+    tool_result: ToolResult,
+    started_at: Timestamp,
+}
 
-    fn apply_hypothesis_update(
-        &mut self,
-        step: u32,
-        update: &HypothesisUpdate,
-        cited: Option<ObservationId>,
-        problems: &mut Vec<String>,
-    ) -> Result<(), EngineError> {
-        let previous = self.run.hypothesis.as_ref();
-        let updated = match update {
-            HypothesisUpdate::Create {
-                statement,
-                confidence,
-                cite_observation,
-            } => create_hypothesis(
-                HypothesisId::generate(&*self.engine.config.ids),
-                statement,
-                *confidence,
-                cite_observation.then_some(cited).flatten(),
-            ),
-            HypothesisUpdate::Revise {
-                statement,
-                confidence,
-                cite_observation,
-                proposed_mitigation,
-                status,
-            } => match previous {
-                None => {
-                    Err("there is no current hypothesis to revise: create one first".to_owned())
-                }
-                Some(current) => revise_hypothesis(
-                    current,
-                    statement.as_deref(),
-                    *confidence,
-                    cite_observation.then_some(cited).flatten(),
-                    proposed_mitigation.as_deref(),
-                    *status,
-                ),
-            },
-        };
-        let hypothesis = match updated {
-            Ok(hypothesis) => hypothesis,
-            Err(reason) => {
-                problems.push(format!("hypothesis update refused: {reason}"));
-                return Ok(());
-            }
-        };
-        let kind = match (update, previous) {
-            (HypothesisUpdate::Revise { .. }, Some(previous)) => EventKind::HypothesisUpdated {
-                hypothesis: hypothesis.clone(),
-                previous_status: previous.status(),
-                previous_confidence: previous.confidence(),
-            },
-            _ => EventKind::HypothesisCreated {
-                hypothesis: hypothesis.clone(),
-            },
-        };
-        self.emit(Some(step), kind)?;
-        self.run.hypothesis_history.push(hypothesis.clone());
-        self.run.hypothesis = Some(hypothesis);
-        Ok(())
-    }
-
-    /// Closes a tool step. It fails when the tool call failed or the analysis
-    /// had a problem. Returns the failure reason, if any.
-    fn close_tool_step(
-        &mut self,
-        pending: PendingToolStep,
-        observation: Option<Observation>,
-        analysis_problem: Option<String>,
-    ) -> Result<Option<String>, EngineError> {
-        let mut reasons = Vec::new();
-        if !pending.tool_result.is_success() {
-            let errors: Vec<String> = pending
-                .tool_result
-                .errors()
-                .iter()
-                .map(ToString::to_string)
-                .collect();
-            reasons.push(format!(
-                "tool `{}` failed: {}",
-                pending.tool_call.tool_name,
-                errors.join("; ")
-            ));
-        }
-        reasons.extend(analysis_problem);
-        let status = if reasons.is_empty() {
-            StepStatus::Completed
-        } else {
-            StepStatus::Failed {
-                reason: reasons.join("; "),
-            }
-        };
-        let failure = match &status {
-            StepStatus::Failed { reason } => Some(reason.clone()),
-            StepStatus::Completed => None,
-        };
-        let record = StepRecord {
-            number: pending.number,
-            decision: Some(pending.decision),
-            tool_call: Some(pending.tool_call),
-            tool_result: Some(pending.tool_result),
-            observation,
-            started_at: pending.started_at,
-        };
-        self.close_step(record, status, true)?;
-        Ok(failure)
-    }
-
-    fn close_terminal_step(
-        &mut self,
-        number: u32,
-        decision: Decision,
-        started_at: Timestamp,
-        resolution: Result<(Resolution, TerminationReason), String>,
-    ) -> Result<ActionOutcome, EngineError> {
-        let record = StepRecord {
-            number,
-            decision: Some(decision),
-            tool_call: None,
-            tool_result: None,
-            observation: None,
-            started_at,
-        };
-        match resolution {
-            Ok((resolution, termination)) => {
-                self.close_step(record, StepStatus::Completed, false)?;
-                self.end(termination, Some(resolution))?;
-                Ok(ActionOutcome {
-                    step: number,
-                    tool_result: None,
-                    step_failure: None,
-                    termination: self.run.termination.clone(),
-                })
-            }
-            Err(reason) => {
-                self.close_step(
-                    record,
-                    StepStatus::Failed {
-                        reason: reason.clone(),
-                    },
-                    true,
-                )?;
-                Ok(ActionOutcome {
-                    step: number,
-                    tool_result: None,
-                    step_failure: Some(reason),
-                    termination: self.run.termination.clone(),
-                })
-            }
-        }
-    }
-
-    /// Writes `step_completed` or `step_failed`, advances the simulated
-    /// time, records the step, and, when `enforce_limit` and the run has used
-    /// its last step, ends it with `step_limit`.
-    fn close_step(
-        &mut self,
-        record: StepRecord,
-        status: StepStatus,
-        enforce_limit: bool,
-    ) -> Result<(), EngineError> {
-        self.elapsed = self
-            .elapsed
-            .checked_add(&self.engine.config.step_duration)
-            .unwrap_or(self.elapsed);
-        let kind = match &status {
-            StepStatus::Completed => EventKind::StepCompleted,
-            StepStatus::Failed { reason } => EventKind::StepFailed {
-                reason: reason.clone(),
-            },
-        };
-        self.emit(Some(record.number), kind)?;
-        self.run.steps.push(Step {
-            number: record.number,
-            decision: record.decision,
-            tool_call: record.tool_call,
-            tool_result: record.tool_result,
-            observation: record.observation,
-            hypothesis_after: self.run.hypothesis.clone(),
-            status,
-            started_at: record.started_at,
-            ended_at: self.now(),
-        });
-        let sequence = self.engine.sink.next_sequence();
-        self.engine
-            .sink
-            .end_of_step()
-            .map_err(|source| EngineError::Audit {
-                sequence,
-                kind: "step_end_sync",
-                source,
-                run: Box::new(self.run.clone()),
-            })?;
-        let max_steps = self.engine.config.limits.max_steps();
-        if enforce_limit && !self.is_over() && self.run.steps.len() >= max_steps as usize {
-            self.end(TerminationReason::StepLimit { max_steps }, None)?;
-        }
-        Ok(())
-    }
-
-    fn end(
-        &mut self,
-        termination: TerminationReason,
-        resolution: Option<Resolution>,
-    ) -> Result<(), EngineError> {
-        let status = termination.final_status();
-        let kind = match status {
-            RunStatus::Completed => EventKind::RunCompleted {
-                reason: termination.clone(),
-                resolution: resolution.clone(),
-            },
-            RunStatus::Escalated => EventKind::RunEscalated {
-                reason: termination.clone(),
-                resolution: resolution.clone(),
-            },
-            _ => EventKind::RunFailed {
-                reason: termination.clone(),
-                resolution: resolution.clone(),
-            },
-        };
-        self.emit(None, kind)?;
-        self.run.status = status;
-        self.run.resolution = resolution;
-        self.run.termination = Some(termination);
-        self.run.ended_at = Some(self.now());
-        Ok(())
-    }
+/// Everything about a step but how it ended.
+struct StepRecord {
+    number: u32,
+    decision: Option<Decision>,
+    tool_call: Option<ToolCall>,
+    tool_result: Option<ToolResult>,
+    observation: Option<Observation>,
+    started_at: Timestamp,
 }

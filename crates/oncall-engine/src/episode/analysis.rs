@@ -1,0 +1,109 @@
+//! How an [`Analysis`] changes an [`Episode`]: the observation it records
+//! and the hypothesis update it applies.
+
+use oncall_audit::{EventKind, EventSink};
+use oncall_domain::{HypothesisId, Observation, ObservationId, ToolCallRef};
+
+use super::{Episode, PendingToolStep};
+use crate::agent::{Analysis, HypothesisUpdate};
+use crate::decision_rules::{create_hypothesis, revise_hypothesis};
+use crate::error::EngineError;
+
+impl<S: EventSink> Episode<'_, S> {
+    pub(super) fn record_observation(
+        &mut self,
+        pending: &PendingToolStep,
+        analysis: &Analysis,
+        problems: &mut Vec<String>,
+    ) -> Result<Option<Observation>, EngineError> {
+        let observation = ToolCallRef::new(&pending.tool_call.tool_name, pending.tool_call.call_id)
+            .and_then(|source| {
+                Observation::new(
+                    ObservationId::generate(&*self.engine.config.ids),
+                    source,
+                    analysis.summary.clone(),
+                    analysis.raw.clone(),
+                    analysis.significant,
+                    self.now(),
+                )
+            });
+        match observation {
+            Ok(observation) => {
+                self.emit(
+                    Some(pending.number),
+                    EventKind::ObservationRecorded {
+                        observation: observation.clone(),
+                    },
+                )?;
+                self.run.observations.push(observation.clone());
+                Ok(Some(observation))
+            }
+            Err(error) => {
+                problems.push(format!("observation refused: {error}"));
+                Ok(None)
+            }
+        }
+    }
+
+    pub(super) fn apply_hypothesis_update(
+        &mut self,
+        step: u32,
+        update: &HypothesisUpdate,
+        cited: Option<ObservationId>,
+        problems: &mut Vec<String>,
+    ) -> Result<(), EngineError> {
+        let previous = self.run.hypothesis.as_ref();
+        let updated = match update {
+            HypothesisUpdate::Create {
+                statement,
+                confidence,
+                cite_observation,
+            } => create_hypothesis(
+                HypothesisId::generate(&*self.engine.config.ids),
+                statement,
+                *confidence,
+                cite_observation.then_some(cited).flatten(),
+            ),
+            HypothesisUpdate::Revise {
+                statement,
+                confidence,
+                cite_observation,
+                proposed_mitigation,
+                status,
+            } => match previous {
+                None => {
+                    Err("there is no current hypothesis to revise: create one first".to_owned())
+                }
+                Some(current) => revise_hypothesis(
+                    current,
+                    statement.as_deref(),
+                    *confidence,
+                    cite_observation.then_some(cited).flatten(),
+                    proposed_mitigation.as_deref(),
+                    *status,
+                ),
+            },
+        };
+        let hypothesis = match updated {
+            Ok(hypothesis) => hypothesis,
+            Err(reason) => {
+                problems.push(format!("hypothesis update refused: {reason}"));
+                return Ok(());
+            }
+        };
+        let kind = match (update, previous) {
+            (HypothesisUpdate::Revise { .. }, Some(previous)) => EventKind::HypothesisUpdated {
+                hypothesis: hypothesis.clone(),
+                previous_status: previous.status(),
+                previous_confidence: previous.confidence(),
+            },
+            _ => EventKind::HypothesisCreated {
+                hypothesis: hypothesis.clone(),
+            },
+        };
+        self.emit(Some(step), kind)?;
+        self.run.hypothesis_history.push(hypothesis.clone());
+        self.run.hypothesis = Some(hypothesis);
+        Ok(())
+    }
+}
