@@ -26,6 +26,7 @@
 //! Message templates may hold placeholders, filled from the seeded stream:
 //! `{n}` (1 to 999), `{ms}` (20 to 2000), `{hex}` (8 hex digits).
 
+mod limits;
 mod render;
 
 use std::collections::BTreeMap;
@@ -42,6 +43,7 @@ use crate::error::FixtureError;
 use crate::scenario::SCENARIO_FILE;
 use crate::scenario_file::{ScenarioFile, TimeWindow};
 
+use self::limits::{check_ranges, check_volume};
 use self::render::Renderer;
 
 /// A compact description of a scenario: the scenario file itself (metadata,
@@ -298,8 +300,17 @@ pub enum GeneratorError {
 
 /// The most telemetry a spec may ask for: 7 days.
 pub const MAX_SPEC_HOURS: u32 = 168;
-/// The most log lines a spec may render.
+/// The most log lines a spec may render, bursts included.
 pub const MAX_GENERATED_LOG_LINES: usize = 500_000;
+/// The most metric points a spec may render, over all its series.
+pub const MAX_GENERATED_METRIC_POINTS: usize = 1_000_000;
+/// The most items any list of a spec's `telemetry` may hold: services,
+/// metrics, effects, deploys, bursts, runbooks, message templates, runbook
+/// steps.
+pub const MAX_SPEC_LIST_ITEMS: usize = 256;
+/// The longest text (message template, runbook step, name) a spec's
+/// `telemetry` may hold, in bytes.
+pub const MAX_SPEC_TEXT_BYTES: usize = 4_096;
 /// The largest number any `*minutes*` field or burst `count` of a spec may
 /// hold: a year of minutes. It keeps every time computed from a spec far
 /// inside the representable range, and every loop short.
@@ -308,6 +319,12 @@ pub const MAX_SPEC_MINUTES: u64 = 525_600;
 pub const SPEC_YEARS: std::ops::RangeInclusive<i32> = 1970..=9999;
 
 /// Renders `spec` with `seed`.
+///
+/// A spec beyond the caps is refused before anything is rendered, with an
+/// error naming the field: [`MAX_SPEC_HOURS`], [`MAX_SPEC_MINUTES`],
+/// [`MAX_SPEC_LIST_ITEMS`], [`MAX_SPEC_TEXT_BYTES`],
+/// [`MAX_GENERATED_LOG_LINES`] (background, fault and burst lines
+/// together) and [`MAX_GENERATED_METRIC_POINTS`].
 pub fn generate(spec: &ScenarioSpec, seed: u64) -> Result<GeneratedScenario, GeneratorError> {
     let telemetry_spec = &spec.telemetry;
     if telemetry_spec.hours == 0 || telemetry_spec.hours > MAX_SPEC_HOURS {
@@ -318,6 +335,7 @@ pub fn generate(spec: &ScenarioSpec, seed: u64) -> Result<GeneratedScenario, Gen
     }
     check_effect_targets(telemetry_spec)?;
     check_ranges(spec)?;
+    check_volume(telemetry_spec)?;
     let random = SeededRandom::new(seed);
     let alert = spec.scenario.incident.created_at;
     let start = alert - Duration::hours(i64::from(telemetry_spec.hours));
@@ -384,59 +402,6 @@ fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<(), GeneratorError
         path: path.display().to_string(),
         source,
     })
-}
-
-/// Refuses a spec whose times could leave chrono's range or whose loops
-/// could run long: the incident must fall in [`SPEC_YEARS`], and every
-/// field whose name mentions minutes, and every burst count, must be at most
-/// [`MAX_SPEC_MINUTES`]. The error names the field's JSON path.
-fn check_ranges(spec: &ScenarioSpec) -> Result<(), GeneratorError> {
-    let year = chrono::Datelike::year(&spec.scenario.incident.created_at);
-    if !SPEC_YEARS.contains(&year) {
-        return Err(GeneratorError::InvalidSpec(format!(
-            "`scenario.incident.created_at` must fall in the years {} to {}, got {year}",
-            SPEC_YEARS.start(),
-            SPEC_YEARS.end()
-        )));
-    }
-    let telemetry = serde_json::to_value(&spec.telemetry)
-        .map_err(|error| GeneratorError::InvalidSpec(error.to_string()))?;
-    let mut problems = Vec::new();
-    find_oversized(&telemetry, "telemetry", &mut problems);
-    match problems.first() {
-        None => Ok(()),
-        Some(first) => Err(GeneratorError::InvalidSpec(format!(
-            "{first} must be at most {MAX_SPEC_MINUTES}{}",
-            if problems.len() > 1 {
-                format!(" (and {} more fields)", problems.len() - 1)
-            } else {
-                String::new()
-            }
-        ))),
-    }
-}
-
-fn find_oversized(value: &serde_json::Value, path: &str, problems: &mut Vec<String>) {
-    match value {
-        serde_json::Value::Object(fields) => {
-            for (name, field) in fields {
-                let field_path = format!("{path}.{name}");
-                let bounded = name.contains("minutes") || name == "count";
-                match field.as_u64() {
-                    Some(number) if bounded && number > MAX_SPEC_MINUTES => {
-                        problems.push(format!("`{field_path}` is {number}, but it"));
-                    }
-                    _ => find_oversized(field, &field_path, problems),
-                }
-            }
-        }
-        serde_json::Value::Array(items) => {
-            for (index, item) in items.iter().enumerate() {
-                find_oversized(item, &format!("{path}[{index}]"), problems);
-            }
-        }
-        _ => {}
-    }
 }
 
 fn default_metric_interval() -> u32 {

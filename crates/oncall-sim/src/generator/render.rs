@@ -9,6 +9,7 @@ use chrono::Duration;
 use oncall_domain::{SeededRandom, Timestamp};
 use oncall_tools::{Deploy, LogEntry, LogLevel, MetricPoint, MetricSeries};
 
+use crate::generator::limits::burst_lines;
 use crate::generator::{
     GeneratorError, MAX_GENERATED_LOG_LINES, MetricEffectSpec, MetricSpec, TelemetrySpec,
 };
@@ -95,7 +96,10 @@ impl<'a> Renderer<'a> {
                         continue;
                     }
                     let at = minute_start + Duration::seconds(self.random.next_below(60) as i64);
-                    logs.push(self.entry(at, &service.name, None, level, templates)?);
+                    push_capped(
+                        &mut logs,
+                        self.entry(at, &service.name, None, level, templates)?,
+                    )?;
                 }
             }
             for effect in &self.spec.fault.log_effects {
@@ -114,20 +118,27 @@ impl<'a> Renderer<'a> {
                     if !span.contains(at) || at > self.alert {
                         continue;
                     }
-                    logs.push(self.entry(
+                    let entry = self.entry(
                         at,
                         &effect.service,
                         effect.host.as_deref(),
                         effect.level,
                         &effect.messages,
-                    )?);
+                    )?;
+                    push_capped(&mut logs, entry)?;
                 }
             }
-            if logs.len() > MAX_GENERATED_LOG_LINES {
-                return Err(GeneratorError::InvalidSpec(format!(
-                    "the spec renders more than {MAX_GENERATED_LOG_LINES} log lines; lower the rates or the hours"
-                )));
-            }
+        }
+        // Refuse before rendering any burst line: the bursts may add up to
+        // this many more.
+        let bursts = burst_lines(self.spec);
+        if (logs.len() as u64).saturating_add(bursts) > MAX_GENERATED_LOG_LINES as u64 {
+            return Err(GeneratorError::InvalidSpec(format!(
+                "the spec renders {} log lines before its bursts, and `telemetry.bursts` add up \
+                 to {bursts} more (the sum of their `count`), over the {MAX_GENERATED_LOG_LINES} \
+                 a spec may render; lower the burst counts, the rates or the hours",
+                logs.len()
+            )));
         }
         for burst in &self.spec.bursts {
             let burst_start = match burst.minutes_after_onset {
@@ -140,13 +151,14 @@ impl<'a> Renderer<'a> {
                 if at < self.start || at > self.alert {
                     continue;
                 }
-                logs.push(self.entry(
+                let entry = self.entry(
                     at,
                     &burst.service,
                     burst.host.as_deref(),
                     burst.level,
                     &burst.messages,
-                )?);
+                )?;
+                push_capped(&mut logs, entry)?;
             }
         }
         logs.retain(|entry| entry.timestamp() <= self.alert);
@@ -312,22 +324,48 @@ impl<'a> Renderer<'a> {
         (-2.0 * first.ln()).sqrt() * (2.0 * PI * second).cos()
     }
 
+    /// Fills every placeholder of `template`: first each `{n}`, left to
+    /// right, then each `{ms}`, then each `{hex}`. No value contains a
+    /// brace, so filling never makes a new placeholder, and one pass per
+    /// kind keeps it linear in the template's length.
     fn fill(&self, template: &str) -> String {
-        let mut text = template.to_owned();
-        while let Some(position) = text.find("{n}") {
-            let value = (self.random.next_below(999) + 1).to_string();
-            text.replace_range(position..position + 3, &value);
-        }
-        while let Some(position) = text.find("{ms}") {
-            let value = (self.random.next_below(1981) + 20).to_string();
-            text.replace_range(position..position + 4, &value);
-        }
-        while let Some(position) = text.find("{hex}") {
-            let value = format!("{:08x}", self.random.next_u64() as u32);
-            text.replace_range(position..position + 5, &value);
-        }
-        text
+        let text = replace_each(template, "{n}", || {
+            (self.random.next_below(999) + 1).to_string()
+        });
+        let text = replace_each(&text, "{ms}", || {
+            (self.random.next_below(1981) + 20).to_string()
+        });
+        replace_each(&text, "{hex}", || {
+            format!("{:08x}", self.random.next_u64() as u32)
+        })
     }
+}
+
+/// Adds `entry` unless `logs` already holds [`MAX_GENERATED_LOG_LINES`].
+fn push_capped(logs: &mut Vec<LogEntry>, entry: LogEntry) -> Result<(), GeneratorError> {
+    if logs.len() >= MAX_GENERATED_LOG_LINES {
+        return Err(GeneratorError::InvalidSpec(format!(
+            "the spec renders more than {MAX_GENERATED_LOG_LINES} log lines; lower \
+             `telemetry.services[].log_lines_per_minute`, `telemetry.fault.log_effects[].per_minute` \
+             or `telemetry.hours`"
+        )));
+    }
+    logs.push(entry);
+    Ok(())
+}
+
+/// `text` with each `placeholder`, left to right, replaced by the next
+/// `value()`.
+fn replace_each(text: &str, placeholder: &str, mut value: impl FnMut() -> String) -> String {
+    let mut filled = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some((before, after)) = rest.split_once(placeholder) {
+        filled.push_str(before);
+        filled.push_str(&value());
+        rest = after;
+    }
+    filled.push_str(rest);
+    filled
 }
 
 fn round_to(value: f64, decimals: u32) -> f64 {

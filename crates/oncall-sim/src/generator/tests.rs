@@ -6,6 +6,9 @@ use chrono::Duration;
 
 use oncall_tools::LogLevel;
 
+use oncall_domain::SeededRandom;
+
+use crate::generator::render::Renderer;
 use crate::generator::{
     BurstSpec, GeneratorError, LogEffectSpec, MetricEffectSpec, ScenarioSpec, generate, load_spec,
 };
@@ -257,4 +260,174 @@ fn times_out_of_range_are_refused_not_overflowed() {
         error,
         "invalid spec: `telemetry.fault.onset_minutes_before_alert` is 4000000000, but it must be at most 525600"
     );
+}
+
+fn burst(count: u32) -> BurstSpec {
+    BurstSpec {
+        service: "checkout".to_owned(),
+        minutes_before_alert: 60,
+        minutes_after_onset: None,
+        level: LogLevel::Warn,
+        count,
+        messages: vec!["burst line".to_owned()],
+        host: None,
+    }
+}
+
+fn invalid_spec(spec: &ScenarioSpec) -> String {
+    match generate(spec, 1) {
+        Err(GeneratorError::InvalidSpec(message)) => message,
+        other => panic!("expected an invalid spec, got {other:?}"),
+    }
+}
+
+/// Renders the logs of `spec` directly, past the checks `generate` makes
+/// first, to test the renderer's own count.
+fn render_logs(spec: &ScenarioSpec) -> Result<usize, GeneratorError> {
+    let random = SeededRandom::new(1);
+    let alert = spec.scenario.incident.created_at;
+    let start = alert - Duration::hours(i64::from(spec.telemetry.hours));
+    let onset = alert - Duration::minutes(20);
+    Renderer::new(&random, &spec.telemetry, start, alert, onset)
+        .logs()
+        .map(|logs| logs.len())
+}
+
+#[test]
+fn bursts_asking_for_more_lines_than_the_cap_are_refused_before_rendering() {
+    let mut spec = base_spec();
+    spec.telemetry.bursts = vec![burst(300_000), burst(300_000)];
+    assert_eq!(
+        invalid_spec(&spec),
+        "`telemetry.bursts` ask for 600000 log lines in total (the sum of their `count`), \
+         but a spec may render at most 500000"
+    );
+}
+
+#[test]
+fn the_cap_holds_for_background_lines_and_bursts_together() {
+    let mut spec = base_spec();
+    // Under the cap alone, over it with the background lines.
+    spec.telemetry.bursts = vec![burst(499_999)];
+    let message = invalid_spec(&spec);
+    assert!(
+        message.starts_with("the spec expects about ")
+            && message.contains("499999 from `telemetry.bursts[].count`"),
+        "{message}"
+    );
+    // The renderer counts too, before it renders a single burst line.
+    let error = render_logs(&spec).unwrap_err().to_string();
+    assert!(
+        error.starts_with("invalid spec: the spec renders ")
+            && error.contains("and `telemetry.bursts` add up to 499999 more"),
+        "{error}"
+    );
+    spec.telemetry.bursts = vec![burst(1_000)];
+    assert!(render_logs(&spec).unwrap() > 1_000);
+}
+
+#[test]
+fn expected_log_lines_beyond_the_cap_are_refused_before_rendering() {
+    let mut spec = base_spec();
+    for service in &mut spec.telemetry.services {
+        service.log_lines_per_minute = 0.0;
+    }
+    spec.telemetry.services[0].log_lines_per_minute = 2_000.0;
+    assert_eq!(
+        invalid_spec(&spec),
+        "the spec expects about 720000 log lines (720000 from \
+         `telemetry.services[].log_lines_per_minute` over `telemetry.hours`, 0 from \
+         `telemetry.fault.log_effects[].per_minute`, 0 from `telemetry.bursts[].count`), but \
+         a spec may render at most 500000; lower the rates or the hours"
+    );
+    // A high rate for a short time is counted over its duration only.
+    spec.telemetry.services[0].log_lines_per_minute = 1.0;
+    let mut flood = log_effect("flood");
+    flood.per_minute = 2_000.0;
+    flood.duration_minutes = Some(10);
+    spec.telemetry.fault.log_effects.push(flood);
+    assert!(generate(&spec, 1).is_ok());
+}
+
+#[test]
+fn the_renderer_stops_at_the_log_line_cap() {
+    let mut spec = base_spec();
+    spec.telemetry.services[0].log_lines_per_minute = 1_500.0;
+    let error = render_logs(&spec).unwrap_err().to_string();
+    assert_eq!(
+        error,
+        "invalid spec: the spec renders more than 500000 log lines; lower \
+         `telemetry.services[].log_lines_per_minute`, `telemetry.fault.log_effects[].per_minute` \
+         or `telemetry.hours`"
+    );
+}
+
+#[test]
+fn too_many_metric_points_are_refused_before_rendering() {
+    let mut spec = base_spec();
+    spec.telemetry.hours = 168;
+    spec.telemetry.metric_interval_seconds = 1;
+    let series: usize = spec
+        .telemetry
+        .services
+        .iter()
+        .map(|service| service.metrics.len())
+        .sum();
+    assert_eq!(
+        invalid_spec(&spec),
+        format!(
+            "the spec renders {} metric points ({series} series in \
+             `telemetry.services[].metrics`, 604800 points each over `telemetry.hours` at \
+             `telemetry.metric_interval_seconds`), but a spec may render at most 1000000; use \
+             fewer series, fewer hours or a longer interval",
+            series * 604_800
+        )
+    );
+}
+
+#[test]
+fn oversized_lists_and_texts_are_refused_with_the_path_named() {
+    let mut spec = base_spec();
+    let deploy = spec.telemetry.deploys[0].clone();
+    spec.telemetry.deploys = vec![deploy; 257];
+    assert_eq!(
+        invalid_spec(&spec),
+        "`telemetry.deploys` has 257 items, but it may have at most 256"
+    );
+
+    let mut spec = base_spec();
+    spec.telemetry.services[1].info_messages[0] = "x".repeat(4_097);
+    assert_eq!(
+        invalid_spec(&spec),
+        "`telemetry.services[1].info_messages[0]` is 4097 bytes long, but it may be at most 4096"
+    );
+    spec.telemetry.services[0].warn_messages = vec!["slow".to_owned(); 300];
+    assert_eq!(
+        invalid_spec(&spec),
+        "`telemetry.services[0].warn_messages` has 300 items, but it may have at most 256 \
+         (and 1 more fields)"
+    );
+}
+
+#[test]
+fn every_placeholder_is_filled_even_next_to_another() {
+    let mut spec = base_spec();
+    let mut effect = log_effect("{n}{n} took {ms}ms ({hex}{hex})");
+    effect.per_minute = 5.0;
+    spec.telemetry.fault.log_effects.push(effect);
+    let generated = generate(&spec, 2).unwrap();
+    let filled: Vec<&str> = generated
+        .telemetry
+        .logs
+        .iter()
+        .map(|entry| entry.message())
+        .filter(|message| message.contains(" took "))
+        .collect();
+    assert!(!filled.is_empty());
+    for message in filled {
+        assert!(!message.contains('{'), "{message}");
+        let hex = message.rsplit('(').next().unwrap().trim_end_matches(')');
+        assert_eq!(hex.len(), 16, "{message}");
+        assert!(hex.chars().all(|c| c.is_ascii_hexdigit()), "{message}");
+    }
 }
