@@ -84,6 +84,36 @@ pub enum ScenarioError {
         /// The path given.
         root: PathBuf,
     },
+    /// A fixtures root whose entries cannot be listed.
+    #[error("{}: cannot list the scenario directories: {source}", root.display())]
+    ListRoot {
+        /// The fixtures root.
+        root: PathBuf,
+        /// What the operating system said.
+        #[source]
+        source: std::io::Error,
+    },
+    /// One entry of a fixtures root could not be read.
+    #[error("{}: cannot read an entry: {source}", root.display())]
+    ReadEntry {
+        /// The fixtures root.
+        root: PathBuf,
+        /// What the operating system said.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A fixtures root with more entries than
+    /// [`crate::MAX_FIXTURE_ROOT_ENTRIES`].
+    #[error(
+        "{}: more than {limit} entries; a fixtures root may hold at most {limit} (split the library)",
+        root.display()
+    )]
+    TooManyEntries {
+        /// The fixtures root.
+        root: PathBuf,
+        /// The cap.
+        limit: usize,
+    },
     /// A matcher that can never work (no groups, an empty phrase).
     #[error("invalid matcher: {reason}")]
     InvalidMatcher {

@@ -45,7 +45,8 @@ pub use crate::runner::{
     run_scenario_with_registry,
 };
 pub use crate::scenario::{
-    DEFAULT_WINDOW_HOURS, SCENARIO_FILE, Scenario, check_scenario_name, scenario_directories,
+    DEFAULT_WINDOW_HOURS, MAX_FIXTURE_ROOT_ENTRIES, SCENARIO_FILE, Scenario, check_scenario_name,
+    scenario_directories,
 };
 pub use crate::scenario_file::{
     Difficulty, ExpectedOutcome, GroundTruth, IncidentSpec, KeyEvidence, Mitigations, RootCause,

@@ -14,6 +14,7 @@ use oncall_engine::Agent;
 
 use crate::agents::{HeuristicAgent, OracleAgent, RandomAgent};
 use crate::generator::{generate, load_spec, to_fixture_json};
+use crate::matcher::{NormalizedText, TextMatcher};
 use crate::runner::{RunSettings, run_scenario};
 use crate::scenario::{Scenario, scenario_directories};
 use crate::scenario_file::{Difficulty, ExpectedOutcome};
@@ -310,8 +311,9 @@ fn the_heuristic_solves_most_easy_scenarios_and_fails_some_hard_ones() {
         .filter(|row| row.difficulty == Difficulty::Easy)
         .collect();
     let easy_passed = easy.iter().filter(|row| row.pass_rate == 1.0).count();
+    // "Most" is a strict majority: exactly half is not most.
     assert!(
-        easy_passed * 2 >= easy.len(),
+        easy_passed * 2 > easy.len(),
         "the heuristic passes only {easy_passed} of {} easy scenarios",
         easy.len()
     );
@@ -322,4 +324,89 @@ fn the_heuristic_solves_most_easy_scenarios_and_fails_some_hard_ones() {
     assert!(hard_failed >= 1, "the heuristic solves every hard scenario");
     let all_passed = rows.iter().all(|row| row.pass_rate == 1.0);
     assert!(!all_passed, "the heuristic solves the whole library");
+}
+
+/// The baseline agents' source, tests included. The oracle is left out: it
+/// reads the ground truth by design.
+const AGENT_SOURCES: &[(&str, &str)] = &[
+    ("agents/heuristic.rs", include_str!("agents/heuristic.rs")),
+    ("agents/random.rs", include_str!("agents/random.rs")),
+];
+
+/// `text` as the matchers read it: lowercased, every run of characters
+/// that are not letters or digits one space.
+fn normalized(text: &str) -> String {
+    NormalizedText::new(text).words().join(" ")
+}
+
+/// The phrases of the bundled scenarios' answers that an agent's code must
+/// not hold, normalised: each scenario's id, root-cause statement,
+/// key-evidence ids, mitigation labels, and escalation target's label and
+/// alternatives. Only phrases of two or more words count: single words
+/// ("restart", "resync", "provider") are the trade's generic vocabulary.
+fn answer_phrases() -> BTreeSet<String> {
+    let mut phrases = BTreeSet::new();
+    for scenario in library() {
+        let truth = scenario.ground_truth();
+        let mitigations = &truth.mitigations;
+        let labels = mitigations
+            .correct
+            .iter()
+            .chain(&mitigations.acceptable)
+            .chain(&mitigations.harmful)
+            .filter_map(TextMatcher::label);
+        let mut texts: Vec<&str> = vec![scenario.id(), truth.root_cause.statement.as_str()];
+        texts.extend(truth.key_evidence.iter().map(|item| item.id.as_str()));
+        texts.extend(labels);
+        if let ExpectedOutcome::Escalate { target } = &truth.expected_outcome {
+            texts.extend(target.label());
+            texts.extend(target.all_of().iter().flatten().map(String::as_str));
+        }
+        phrases.extend(
+            texts
+                .into_iter()
+                .map(normalized)
+                .filter(|phrase| phrase.split(' ').count() >= 2),
+        );
+    }
+    phrases
+}
+
+/// The answer phrases that appear, on word boundaries and whatever the
+/// case or punctuation, in `source`.
+fn leaked_answers(source: &str, phrases: &BTreeSet<String>) -> Vec<String> {
+    let source = format!(" {} ", normalized(source));
+    phrases
+        .iter()
+        .filter(|phrase| source.contains(&format!(" {phrase} ")))
+        .cloned()
+        .collect()
+}
+
+/// A scenario's answers never appear in a baseline agent's code: no
+/// scenario id, root-cause statement, key-evidence id, mitigation label,
+/// or escalation target phrase of two or more words (case-insensitive;
+/// see [`answer_phrases`]).
+#[test]
+fn no_scenario_answer_appears_in_a_baseline_agents_code() {
+    let phrases = answer_phrases();
+    assert!(
+        phrases.len() > 3 * library().len(),
+        "only {} answer phrases to look for: {phrases:?}",
+        phrases.len()
+    );
+    for (path, source) in AGENT_SOURCES {
+        let leaked = leaked_answers(source, &phrases);
+        assert!(leaked.is_empty(), "{path} holds answers: {leaked:?}");
+    }
+    // The check finds what it is meant to, however it is written.
+    let (_, heuristic) = AGENT_SOURCES[0];
+    for planted in [
+        "const SCENARIO: &str = \"notifications_dns_record_removed\";",
+        "// escalate to The DNS-Team",
+        "\"Roll back checkout to v2.13.2\"",
+    ] {
+        let leaked = leaked_answers(&format!("{heuristic}\n{planted}\n"), &phrases);
+        assert_eq!(leaked.len(), 1, "{planted}: {leaked:?}");
+    }
 }

@@ -5,7 +5,7 @@ use proptest::prelude::*;
 
 use crate::error::{FixtureError, ScenarioError};
 use crate::fixture::LoadLimits;
-use crate::scenario::Scenario;
+use crate::scenario::{Scenario, scenario_directories, scenario_directories_capped};
 use crate::test_support::TempDir;
 
 fn load_error(directory: &std::path::Path) -> String {
@@ -154,6 +154,68 @@ fn path_traversal_names_are_refused() {
     assert!(
         matches!(missing, ScenarioError::NotFound { .. }),
         "{missing}"
+    );
+}
+
+#[test]
+fn scenario_directories_lists_only_directories_with_a_scenario_file_sorted() {
+    let temp = TempDir::new("listing");
+    let second = temp.write_tiny("second");
+    let first = temp.write_tiny("first");
+    std::fs::create_dir(temp.path.join("empty")).unwrap();
+    std::fs::write(temp.path.join("README.md"), "notes").unwrap();
+    assert_eq!(scenario_directories(&temp.path).unwrap(), [first, second]);
+}
+
+#[test]
+fn a_root_that_cannot_be_listed_reports_the_real_error_and_the_path() {
+    let temp = TempDir::new("unlistable");
+    let missing = temp.path.join("no-such-root");
+    let error = scenario_directories(&missing).unwrap_err();
+    assert!(
+        matches!(&error, ScenarioError::ListRoot { root, source }
+            if *root == missing && source.kind() == std::io::ErrorKind::NotFound),
+        "{error:?}"
+    );
+    let message = error.to_string();
+    let expected = format!(
+        "{}: cannot list the scenario directories: ",
+        missing.display()
+    );
+    assert!(message.starts_with(&expected), "{message}");
+    assert!(
+        message.len() > expected.len(),
+        "the operating system's reason is missing: {message}"
+    );
+
+    let file = temp.path.join("a-file");
+    std::fs::write(&file, "not a directory").unwrap();
+    let error = scenario_directories(&file).unwrap_err();
+    assert!(
+        matches!(&error, ScenarioError::ListRoot { root, .. } if *root == file),
+        "{error:?}"
+    );
+}
+
+#[test]
+fn a_root_with_more_entries_than_the_cap_is_refused() {
+    let temp = TempDir::new("crowded");
+    temp.write_tiny("one");
+    temp.write_tiny("two");
+    std::fs::write(temp.path.join("notes.txt"), "not a scenario").unwrap();
+    // Every entry counts, scenario or not.
+    assert_eq!(scenario_directories_capped(&temp.path, 3).unwrap().len(), 2);
+    let error = scenario_directories_capped(&temp.path, 2).unwrap_err();
+    assert!(
+        matches!(error, ScenarioError::TooManyEntries { limit: 2, .. }),
+        "{error:?}"
+    );
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "{}: more than 2 entries; a fixtures root may hold at most 2 (split the library)",
+            temp.path.display()
+        )
     );
 }
 

@@ -20,6 +20,11 @@ use crate::scenario_file::{Difficulty, GroundTruth, IncidentSpec, ScenarioFile, 
 /// The scenario file's name inside a scenario directory.
 pub const SCENARIO_FILE: &str = "scenario.json";
 
+/// The most entries (scenario directories, and anything else) a fixtures
+/// root may hold: [`scenario_directories`] refuses a root with more, rather
+/// than read without end.
+pub const MAX_FIXTURE_ROOT_ENTRIES: usize = 10_000;
+
 /// How far back the telemetry reaches by default: 24 hours before the
 /// incident.
 pub const DEFAULT_WINDOW_HOURS: i64 = 24;
@@ -270,16 +275,41 @@ pub fn check_scenario_name(name: &str) -> Result<(), ScenarioError> {
 }
 
 /// The scenario directories under a fixtures root, sorted by name: every
-/// subdirectory holding a `scenario.json`.
+/// subdirectory holding a `scenario.json`. A root that cannot be listed, or
+/// an entry that cannot be read, is an error naming the root and what the
+/// operating system said; so is a root with more than
+/// [`MAX_FIXTURE_ROOT_ENTRIES`] entries (of any kind).
 pub fn scenario_directories(root: &Path) -> Result<Vec<PathBuf>, ScenarioError> {
-    let entries = std::fs::read_dir(root).map_err(|_| ScenarioError::NotADirectory {
+    scenario_directories_capped(root, MAX_FIXTURE_ROOT_ENTRIES)
+}
+
+/// [`scenario_directories`], reading at most `limit` entries.
+pub(crate) fn scenario_directories_capped(
+    root: &Path,
+    limit: usize,
+) -> Result<Vec<PathBuf>, ScenarioError> {
+    let entries = std::fs::read_dir(root).map_err(|source| ScenarioError::ListRoot {
         root: root.to_path_buf(),
+        source,
     })?;
-    let mut directories: Vec<PathBuf> = entries
-        .filter_map(Result::ok)
-        .map(|entry| entry.path())
-        .filter(|path| path.join(SCENARIO_FILE).is_file())
-        .collect();
+    let mut directories = Vec::new();
+    for (count, entry) in entries.enumerate() {
+        if count >= limit {
+            return Err(ScenarioError::TooManyEntries {
+                root: root.to_path_buf(),
+                limit,
+            });
+        }
+        let path = entry
+            .map_err(|source| ScenarioError::ReadEntry {
+                root: root.to_path_buf(),
+                source,
+            })?
+            .path();
+        if path.join(SCENARIO_FILE).is_file() {
+            directories.push(path);
+        }
+    }
     directories.sort();
     Ok(directories)
 }

@@ -35,8 +35,11 @@ impl Scenario {
     /// not just the first:
     ///
     /// - the id is a valid scenario name, and matches its directory;
+    /// - the title, summary, category and root-cause statement are not
+    ///   blank;
     /// - ids are unique: key evidence, deploys, runbooks, metric series;
-    /// - every telemetry timestamp lies inside the scenario's window;
+    /// - the window's start is not after its end, and every telemetry
+    ///   timestamp and the incident's `created_at` lie inside it;
     /// - the incident's service appears in the telemetry;
     /// - the root cause's category is the scenario's category;
     /// - `optimal_steps` is at least 1 and at most `max_steps`, and the
@@ -57,6 +60,7 @@ impl Scenario {
             });
         };
         self.check_identity(&mut problem);
+        self.check_text(&mut problem);
         self.check_unique_ids(&mut problem);
         self.check_window(&mut problem);
         self.check_ground_truth(&mut problem);
@@ -96,6 +100,23 @@ impl Scenario {
         }
     }
 
+    fn check_text(&self, problem: &mut impl FnMut(String)) {
+        let fields = [
+            ("title", self.title()),
+            ("summary", self.summary()),
+            ("category", self.category()),
+            (
+                "ground_truth.root_cause.statement",
+                self.ground_truth().root_cause.statement.as_str(),
+            ),
+        ];
+        for (field, text) in fields {
+            if text.trim().is_empty() {
+                problem(format!("{field} is blank"));
+            }
+        }
+    }
+
     fn check_unique_ids(&self, problem: &mut impl FnMut(String)) {
         let store = self.data_store();
         let truth = self.ground_truth();
@@ -131,6 +152,16 @@ impl Scenario {
 
     fn check_window(&self, problem: &mut impl FnMut(String)) {
         let window = self.window();
+        if window.start > window.end {
+            // An inverted window holds nothing: every timestamp would be
+            // reported outside it, so the inversion is the one problem.
+            problem(format!(
+                "window.start {} is after window.end {}",
+                window.start.to_rfc3339(),
+                window.end.to_rfc3339()
+            ));
+            return;
+        }
         let outside = |at: oncall_domain::Timestamp| at < window.start || at > window.end;
         let store = self.data_store();
         let describe = |what: &str, count: usize, first: Option<oncall_domain::Timestamp>| {
@@ -171,10 +202,14 @@ impl Scenario {
         if !deploys.is_empty() {
             problem(describe("deploys", deploys.len(), deploys.first().copied()));
         }
-        if self.incident_spec().created_at < window.start
-            || self.incident_spec().created_at > window.end
-        {
-            problem("incident.created_at lies outside the window".to_owned());
+        let created_at = self.incident_spec().created_at;
+        if outside(created_at) {
+            problem(format!(
+                "incident.created_at {} lies outside the window {} to {}",
+                created_at.to_rfc3339(),
+                window.start.to_rfc3339(),
+                window.end.to_rfc3339()
+            ));
         }
     }
 

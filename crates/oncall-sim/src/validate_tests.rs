@@ -5,10 +5,10 @@ use serde_json::json;
 
 use oncall_domain::Timestamp;
 use oncall_engine::{Agent, AgentContext, AgentError, Analysis};
-use oncall_tools::{Deploy, LogEntry, LogLevel};
+use oncall_tools::{Deploy, LogEntry, LogLevel, MetricPoint, MetricSeries, Runbook};
 
 use crate::agents::{HeuristicAgent, RandomAgent};
-use crate::datastore::DataStore;
+use crate::datastore::{DataStore, Telemetry};
 use crate::runner::{RunSettings, run_scenario};
 use crate::scenario::Scenario;
 use crate::scenario_file::ScenarioFile;
@@ -64,6 +64,144 @@ fn a_broken_scenario_reports_every_problem() {
             problems.join("\n")
         );
     }
+}
+
+/// The problems `validate()` reports for a scenario file and telemetry,
+/// as displayed.
+fn problems_of(file: serde_json::Value, telemetry: Telemetry) -> Vec<String> {
+    let file: ScenarioFile = serde_json::from_value(file).unwrap();
+    Scenario::from_parts(file, telemetry)
+        .validate()
+        .into_iter()
+        .map(|problem| problem.to_string())
+        .collect()
+}
+
+fn assert_reports(problems: &[String], expected: &str) {
+    assert!(
+        problems.iter().any(|problem| problem == expected),
+        "missing {expected:?} in:\n{}",
+        problems.join("\n")
+    );
+}
+
+#[test]
+fn duplicate_runbook_ids_and_metric_series_are_reported_once_each() {
+    let mut telemetry = telemetry();
+    for _ in 0..2 {
+        telemetry
+            .runbooks
+            .push(Runbook::new("rb1", "Another runbook", vec!["Wait.".to_owned()]).unwrap());
+        telemetry.metrics.push(
+            MetricSeries::new(
+                "checkout",
+                "error_rate",
+                "ratio",
+                vec![MetricPoint::new(before(15), 0.1).unwrap()],
+            )
+            .unwrap(),
+        );
+    }
+    let problems = problems_of(scenario_json(), telemetry);
+    assert_eq!(
+        problems,
+        [
+            "tiny: runbook id `rb1` is used more than once",
+            "tiny: metric series `checkout/error_rate` is used more than once",
+        ],
+    );
+}
+
+#[test]
+fn metric_points_outside_the_window_are_reported() {
+    let mut telemetry = telemetry();
+    telemetry.metrics.push(
+        MetricSeries::new(
+            "checkout",
+            "latency_p99_ms",
+            "ms",
+            vec![
+                MetricPoint::new(before(200), 100.0).unwrap(),
+                MetricPoint::new(before(60), 100.0).unwrap(),
+                MetricPoint::new(before(-1), 100.0).unwrap(),
+            ],
+        )
+        .unwrap(),
+    );
+    let problems = problems_of(scenario_json(), telemetry);
+    assert_eq!(
+        problems,
+        [
+            "tiny: 2 metric points lie outside the window 2026-11-20T12:30:00+00:00 to \
+          2026-11-20T14:30:00+00:00 (first at 2026-11-20T11:10:00+00:00)"
+        ],
+    );
+}
+
+#[test]
+fn an_incident_created_outside_the_window_is_reported() {
+    let mut file = scenario_json();
+    file["incident"]["created_at"] = json!("2026-11-20T14:45:00Z");
+    let problems = problems_of(file, telemetry());
+    assert_reports(
+        &problems,
+        "tiny: incident.created_at 2026-11-20T14:45:00+00:00 lies outside the window \
+         2026-11-20T12:30:00+00:00 to 2026-11-20T14:30:00+00:00",
+    );
+}
+
+#[test]
+fn key_evidence_no_result_of_its_tool_matches_is_reported() {
+    let mut file = scenario_json();
+    file["ground_truth"]["key_evidence"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"id": "unreachable", "tool": "logs", "matcher": {"all_of": [["disk full"]]}}));
+    let problems = problems_of(file, telemetry());
+    assert_reports(
+        &problems,
+        "tiny: key evidence `unreachable` is not found by the reference solution: \
+         no successful result of its tool matches",
+    );
+    assert!(
+        problems
+            .iter()
+            .all(|problem| !problem.contains("`the_deploy`") && !problem.contains("`the_errors`")),
+        "evidence the reference solution finds is reported: {problems:#?}"
+    );
+}
+
+#[test]
+fn blank_text_fields_are_all_reported() {
+    let mut file = scenario_json();
+    file["title"] = json!("  ");
+    file["summary"] = json!("");
+    file["category"] = json!(" \t");
+    file["ground_truth"]["root_cause"]["category"] = json!(" \t");
+    file["ground_truth"]["root_cause"]["statement"] = json!("\n");
+    let problems = problems_of(file, telemetry());
+    assert_eq!(
+        problems,
+        [
+            "tiny: title is blank",
+            "tiny: summary is blank",
+            "tiny: category is blank",
+            "tiny: ground_truth.root_cause.statement is blank",
+        ],
+    );
+}
+
+#[test]
+fn a_window_that_starts_after_it_ends_is_reported_once() {
+    let mut file = scenario_json();
+    file["window"] = json!({"start": "2026-11-20T14:30:00Z", "end": "2026-11-20T12:30:00Z"});
+    let problems = problems_of(file, telemetry());
+    assert_eq!(
+        problems,
+        [
+            "tiny: window.start 2026-11-20T14:30:00+00:00 is after window.end 2026-11-20T12:30:00+00:00"
+        ],
+    );
 }
 
 #[test]

@@ -67,12 +67,12 @@ const NEGATIONS: &[&str] = &["do not", "don't", "dont", "never", "avoid"];
 /// A generic baseline that never sees ground truth. It works the way an SRE
 /// does:
 ///
-/// 1. recent deploys, across services;
-/// 2. error logs of the last hour, across services, to see who is failing;
-/// 3. the alerting service's metrics, and the most telling one over three
-///    hours;
-/// 4. a runbook search on the failing service and the error's words, then
-///    the best runbook's steps;
+/// 1. the alerting service's metrics around the alert: the list, then the
+///    most telling one over three hours;
+/// 2. recent deploys, across services;
+/// 3. error logs of the last hour, across services, to see who is failing;
+/// 4. a runbook search on the failing service and the symptoms (the
+///    errors' words and the alert's), then the best runbook's steps;
 /// 5. a hypothesis whose confidence the evidence raises or lowers;
 /// 6. then a rollback of a deploy that landed shortly before the trouble on
 ///    a failing service (and shortly before its first error), or an
@@ -270,30 +270,30 @@ impl Agent for HeuristicAgent {
             self.phase += 1;
             let decision = match phase {
                 0 => Self::call(
-                    "deploys",
-                    json!({}),
-                    "recent changes are the usual suspects",
-                ),
-                1 => Self::call(
-                    "logs",
-                    json!({"min_level": "error", "last_minutes": 60, "limit": 200}),
-                    "who is failing, and how",
-                ),
-                2 => Self::call(
                     "metrics",
                     json!({"service": alerting}),
                     "what the alerting service measures",
                 ),
-                3 => {
+                1 => {
                     let Some(metric) = pick_metric(&self.metric_names) else {
                         continue;
                     };
                     Self::call(
                         "metrics",
                         json!({"service": alerting, "metric": metric, "last_minutes": 180, "aggregation": "buckets", "bucket_seconds": 900}),
-                        "the shape of the most telling metric",
+                        "the shape of the most telling metric around the alert",
                     )
                 }
+                2 => Self::call(
+                    "deploys",
+                    json!({}),
+                    "recent changes are the usual suspects",
+                ),
+                3 => Self::call(
+                    "logs",
+                    json!({"min_level": "error", "last_minutes": 60, "limit": 200}),
+                    "who is failing, and how",
+                ),
                 4 => Self::call(
                     "runbook",
                     json!({"service": self.failing_service(context), "keywords": self.search_keywords(context)}),
@@ -497,10 +497,10 @@ mod tests {
     #[test]
     fn the_escalation_target_survives_characters_that_change_length_when_lowercased() {
         let kelvin = "\u{212A}".repeat(7);
-        let agent = with_steps(&[&format!("{kelvin} Escalate to the PayCo provider.")]);
-        assert_eq!(agent.escalation_target(), "the PayCo provider");
-        let agent = with_steps(&["ȺȺȺ ESCALATE TO the DNS team"]);
-        assert_eq!(agent.escalation_target(), "the DNS team");
+        let agent = with_steps(&[&format!("{kelvin} Escalate to the Example vendor.")]);
+        assert_eq!(agent.escalation_target(), "the Example vendor");
+        let agent = with_steps(&["ȺȺȺ ESCALATE TO the Sample crew"]);
+        assert_eq!(agent.escalation_target(), "the Sample crew");
     }
 
     proptest! {

@@ -16,8 +16,13 @@ const GENERIC_MITIGATIONS: &[&str] = &[
     "clear the message queue",
 ];
 
-/// Generic teams one might escalate to.
-const GENERIC_TEAMS: &[&str] = &["the platform team", "the database team", "the network team"];
+/// Generic teams one might escalate to. None is a bundled scenario's
+/// escalation target (`library_tests` checks).
+const GENERIC_TEAMS: &[&str] = &[
+    "the platform team",
+    "the database team",
+    "the security team",
+];
 
 /// A seeded lower bound: a random number of valid tool calls with random
 /// parameters drawn from each tool's schema, then a random generic
