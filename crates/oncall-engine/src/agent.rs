@@ -2,7 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use oncall_domain::{Decision, Hypothesis, HypothesisStatus, Incident, Observation, ToolResult};
+use oncall_domain::{
+    Decision, Hypothesis, HypothesisStatus, Incident, Observation, ObservationId, ToolResult,
+};
 use oncall_tools::ToolDefinition;
 
 /// An investigator. Object safe, so engines hold `Box<dyn Agent>` or
@@ -152,6 +154,11 @@ pub enum HypothesisUpdate {
         /// Whether this step's observation supports it.
         #[serde(default)]
         cite_observation: bool,
+        /// Earlier observations of this run that support it, by id (at most
+        /// [`MAX_CITED_OBSERVATIONS`](crate::MAX_CITED_OBSERVATIONS)). An id
+        /// the run has not recorded fails the step.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        cite_observations: Vec<ObservationId>,
     },
     /// Change the current hypothesis. Every field is optional; the status
     /// change is applied last, so a mitigation given in the same update
@@ -170,6 +177,12 @@ pub enum HypothesisUpdate {
         /// Whether this step's observation supports it.
         #[serde(default)]
         cite_observation: bool,
+        /// Earlier observations of this run that support it, by id (at most
+        /// [`MAX_CITED_OBSERVATIONS`](crate::MAX_CITED_OBSERVATIONS)). An id
+        /// the run has not recorded fails the step; one the hypothesis
+        /// already cites is left as it is.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        cite_observations: Vec<ObservationId>,
         /// A mitigation to propose.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         proposed_mitigation: Option<String>,

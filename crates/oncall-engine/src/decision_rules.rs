@@ -20,6 +20,8 @@ pub const MAX_TOOL_PARAMS_BYTES: usize = 16 * 1024;
 /// The most bytes the raw data an analysis keeps with its observation may
 /// take as JSON.
 pub const MAX_OBSERVATION_RAW_BYTES: usize = 64 * 1024;
+/// The most earlier observations one hypothesis update may cite by id.
+pub const MAX_CITED_OBSERVATIONS: usize = 256;
 
 /// Why `decision` is too large to record, if it is.
 pub(crate) fn oversized_decision(decision: &Decision) -> Option<String> {
@@ -144,24 +146,19 @@ pub(crate) fn create_hypothesis(
     id: HypothesisId,
     statement: &str,
     confidence: f64,
-    cited: Option<ObservationId>,
+    cited: &[ObservationId],
 ) -> Result<Hypothesis, String> {
     let confidence = Confidence::new(confidence).map_err(|error| error.to_string())?;
     let hypothesis =
         Hypothesis::new(id, statement, confidence).map_err(|error| error.to_string())?;
-    match cited {
-        Some(observation) => hypothesis
-            .with_supporting_observation(observation)
-            .map_err(|error| error.to_string()),
-        None => Ok(hypothesis),
-    }
+    cite(hypothesis, cited)
 }
 
 pub(crate) fn revise_hypothesis(
     current: &Hypothesis,
     statement: Option<&str>,
     confidence: Option<f64>,
-    cited: Option<ObservationId>,
+    cited: &[ObservationId],
     proposed_mitigation: Option<&str>,
     status: Option<HypothesisStatus>,
 ) -> Result<Hypothesis, String> {
@@ -175,11 +172,7 @@ pub(crate) fn revise_hypothesis(
         let confidence = Confidence::new(confidence).map_err(|error| error.to_string())?;
         hypothesis = hypothesis.with_confidence(confidence);
     }
-    if let Some(observation) = cited {
-        hypothesis = hypothesis
-            .with_supporting_observation(observation)
-            .map_err(|error| error.to_string())?;
-    }
+    hypothesis = cite(hypothesis, cited)?;
     if let Some(mitigation) = proposed_mitigation {
         hypothesis = hypothesis
             .with_proposed_mitigation(mitigation)
@@ -189,6 +182,18 @@ pub(crate) fn revise_hypothesis(
         hypothesis = hypothesis
             .transition_to(status)
             .map_err(|error| error.to_string())?;
+    }
+    Ok(hypothesis)
+}
+
+/// `hypothesis` citing each of `cited` it does not cite yet.
+fn cite(mut hypothesis: Hypothesis, cited: &[ObservationId]) -> Result<Hypothesis, String> {
+    for observation in cited {
+        if !hypothesis.supporting_observations().contains(observation) {
+            hypothesis = hypothesis
+                .with_supporting_observation(*observation)
+                .map_err(|error| error.to_string())?;
+        }
     }
     Ok(hypothesis)
 }

@@ -6,7 +6,7 @@ use oncall_domain::{HypothesisId, Observation, ObservationId, ToolCallRef};
 
 use super::{Episode, PendingToolStep};
 use crate::agent::{Analysis, HypothesisUpdate};
-use crate::decision_rules::{create_hypothesis, revise_hypothesis};
+use crate::decision_rules::{MAX_CITED_OBSERVATIONS, create_hypothesis, revise_hypothesis};
 use crate::error::EngineError;
 
 impl<S: EventSink> Episode<'_, S> {
@@ -53,23 +53,36 @@ impl<S: EventSink> Episode<'_, S> {
         problems: &mut Vec<String>,
     ) -> Result<(), EngineError> {
         let previous = self.run.hypothesis.as_ref();
-        let updated = match update {
+        let (cite_current, earlier) = match update {
+            HypothesisUpdate::Create {
+                cite_observation,
+                cite_observations,
+                ..
+            }
+            | HypothesisUpdate::Revise {
+                cite_observation,
+                cite_observations,
+                ..
+            } => (*cite_observation, cite_observations.as_slice()),
+        };
+        let citations = self.citations(cite_current.then_some(cited).flatten(), earlier);
+        let updated = citations.and_then(|citations| match update {
             HypothesisUpdate::Create {
                 statement,
                 confidence,
-                cite_observation,
+                ..
             } => create_hypothesis(
                 HypothesisId::generate(&*self.engine.config.ids),
                 statement,
                 *confidence,
-                cite_observation.then_some(cited).flatten(),
+                &citations,
             ),
             HypothesisUpdate::Revise {
                 statement,
                 confidence,
-                cite_observation,
                 proposed_mitigation,
                 status,
+                ..
             } => match previous {
                 None => {
                     Err("there is no current hypothesis to revise: create one first".to_owned())
@@ -78,12 +91,12 @@ impl<S: EventSink> Episode<'_, S> {
                     current,
                     statement.as_deref(),
                     *confidence,
-                    cite_observation.then_some(cited).flatten(),
+                    &citations,
                     proposed_mitigation.as_deref(),
                     *status,
                 ),
             },
-        };
+        });
         let hypothesis = match updated {
             Ok(hypothesis) => hypothesis,
             Err(reason) => {
@@ -105,5 +118,32 @@ impl<S: EventSink> Episode<'_, S> {
         self.run.hypothesis_history.push(hypothesis.clone());
         self.run.hypothesis = Some(hypothesis);
         Ok(())
+    }
+    /// The observations an update cites: this step's, when asked, then the
+    /// earlier ones by id, each of which must be this run's and which are
+    /// at most [`MAX_CITED_OBSERVATIONS`].
+    fn citations(
+        &self,
+        current: Option<ObservationId>,
+        earlier: &[ObservationId],
+    ) -> Result<Vec<ObservationId>, String> {
+        if earlier.len() > MAX_CITED_OBSERVATIONS {
+            return Err(format!(
+                "`cite_observations` lists {} observations, over the limit of {MAX_CITED_OBSERVATIONS}",
+                earlier.len()
+            ));
+        }
+        let mut citations: Vec<ObservationId> = current.into_iter().collect();
+        for id in earlier {
+            if !self.run.observations.iter().any(|seen| seen.id() == *id) {
+                return Err(format!(
+                    "`cite_observations` names {id}, which is not an observation of this run"
+                ));
+            }
+            if !citations.contains(id) {
+                citations.push(*id);
+            }
+        }
+        Ok(citations)
     }
 }

@@ -55,15 +55,25 @@ fn decision() -> impl Strategy<Value = Decision> {
 fn analysis() -> impl Strategy<Value = Analysis> {
     let update = prop_oneof![
         Just(None),
-        ("[ -~]{0,8}", any::<f64>(), any::<bool>()).prop_map(
-            |(statement, confidence, cite_observation)| {
+        (
+            "[ -~]{0,8}",
+            any::<f64>(),
+            any::<bool>(),
+            proptest::collection::vec(0_u128..64, 0..3),
+        )
+            .prop_map(|(statement, confidence, cite_observation, cited)| {
+                // Small numbers, so that some name ids the sequential
+                // generator has handed out and some do not.
                 Some(HypothesisUpdate::Create {
                     statement,
                     confidence,
                     cite_observation,
+                    cite_observations: cited
+                        .into_iter()
+                        .map(|n| oncall_domain::ObservationId::from_uuid(uuid::Uuid::from_u128(n)))
+                        .collect(),
                 })
-            }
-        ),
+            }),
         (
             proptest::option::of(any::<f64>()),
             proptest::option::of(prop_oneof![
@@ -79,6 +89,7 @@ fn analysis() -> impl Strategy<Value = Analysis> {
                     statement: None,
                     confidence,
                     cite_observation: true,
+                    cite_observations: Vec::new(),
                     proposed_mitigation,
                     status,
                 })

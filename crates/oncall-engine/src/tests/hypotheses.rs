@@ -1,7 +1,7 @@
 //! The hypothesis lifecycle through the engine: what each update does to
 //! the run's hypothesis, its history and the audit log.
 
-use oncall_domain::Hypothesis;
+use oncall_domain::{Hypothesis, ObservationId};
 
 use super::*;
 
@@ -52,11 +52,13 @@ fn an_illegal_status_change_fails_the_step_and_keeps_the_hypothesis() {
                 statement: "s".to_owned(),
                 confidence: 0.5,
                 cite_observation: false,
+                cite_observations: Vec::new(),
             }),
             Analysis::new("b", true).with_hypothesis_update(HypothesisUpdate::Revise {
                 statement: None,
                 confidence: None,
                 cite_observation: false,
+                cite_observations: Vec::new(),
                 proposed_mitigation: None,
                 status: Some(HypothesisStatus::Actionable),
             }),
@@ -202,6 +204,7 @@ fn create(confidence: f64) -> HypothesisUpdate {
         statement: "the checkout database is slow".to_owned(),
         confidence,
         cite_observation: true,
+        cite_observations: Vec::new(),
     }
 }
 
@@ -214,6 +217,7 @@ fn revise(
         statement: None,
         confidence,
         cite_observation: false,
+        cite_observations: Vec::new(),
         proposed_mitigation: proposed_mitigation.map(str::to_owned),
         status: Some(status),
     }
@@ -253,4 +257,113 @@ fn assert_updates_follow_the_history(log: &Log, history: &[Hypothesis]) {
         .map(|pair| (pair[0].status(), pair[0].confidence().value(), &pair[1]))
         .collect();
     assert_eq!(updated, expected);
+}
+
+/// Calls `logs` three times; after the third result it creates a
+/// hypothesis citing this step's observation and the earlier ones the
+/// context shows, plus `extra` ids.
+#[derive(Debug)]
+struct CitingAgent {
+    analyses: u32,
+    extra: Vec<ObservationId>,
+}
+
+impl Agent for CitingAgent {
+    fn name(&self) -> &str {
+        "citing"
+    }
+
+    fn decide_next_action(&mut self, _context: &AgentContext<'_>) -> Result<Decision, AgentError> {
+        Ok(if self.analyses < 3 {
+            call("logs", json!({}))
+        } else {
+            mitigate("Roll back checkout", 0.7)
+        })
+    }
+
+    fn analyze_result(
+        &mut self,
+        _tool_result: &ToolResult,
+        context: &AgentContext<'_>,
+    ) -> Result<Analysis, AgentError> {
+        self.analyses += 1;
+        let analysis = Analysis::new(format!("result {}", self.analyses), true);
+        if self.analyses < 3 {
+            return Ok(analysis);
+        }
+        // Cite the first earlier observation twice: a repeat is harmless.
+        let mut cited: Vec<ObservationId> = context
+            .observations()
+            .iter()
+            .map(|seen| seen.id())
+            .collect();
+        cited.extend(cited.first().copied());
+        cited.extend(self.extra.iter().copied());
+        Ok(analysis.with_hypothesis_update(HypothesisUpdate::Create {
+            statement: "checkout's deploy broke it".to_owned(),
+            confidence: 0.6,
+            cite_observation: true,
+            cite_observations: cited,
+        }))
+    }
+}
+
+#[test]
+fn an_update_can_cite_earlier_observations_by_id() {
+    let mut agent = CitingAgent {
+        analyses: 0,
+        extra: Vec::new(),
+    };
+    let (run, log) = run_with(&mut agent, 10);
+    assert!(
+        failure_reasons(&run).is_empty(),
+        "{:?}",
+        failure_reasons(&run)
+    );
+    let ids: Vec<ObservationId> = run.observations().iter().map(|seen| seen.id()).collect();
+    assert_eq!(ids.len(), 3);
+    let hypothesis = run.hypothesis().unwrap();
+    // This step's observation first, then the earlier ones in the order
+    // cited, each once.
+    assert_eq!(
+        hypothesis.supporting_observations(),
+        &[ids[2], ids[0], ids[1]]
+    );
+    let created = log
+        .events()
+        .iter()
+        .find_map(|event| match event.kind() {
+            EventKind::HypothesisCreated { hypothesis } => Some(hypothesis),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(created, hypothesis);
+}
+
+#[test]
+fn citing_an_observation_the_run_never_made_fails_the_step() {
+    let stranger = ObservationId::from_uuid(uuid::Uuid::from_u128(u128::MAX));
+    let mut agent = CitingAgent {
+        analyses: 0,
+        extra: vec![stranger],
+    };
+    let (run, _log) = run_with(&mut agent, 10);
+    let reasons = failure_reasons(&run);
+    assert_eq!(reasons.len(), 1, "{reasons:?}");
+    assert!(
+        reasons[0].contains(&format!(
+            "`cite_observations` names {stranger}, which is not an observation of this run"
+        )),
+        "{reasons:?}"
+    );
+    assert!(run.hypothesis().is_none());
+    assert_eq!(run.status(), RunStatus::Completed, "the run goes on");
+
+    let mut flood = CitingAgent {
+        analyses: 0,
+        extra: vec![stranger; crate::MAX_CITED_OBSERVATIONS],
+    };
+    let (run, _log) = run_with(&mut flood, 10);
+    let reasons = failure_reasons(&run);
+    assert!(reasons[0].contains("over the limit of 256"), "{reasons:?}");
 }

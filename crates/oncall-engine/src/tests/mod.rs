@@ -190,6 +190,7 @@ fn hypothesis_script() -> (Vec<Decision>, Vec<Analysis>) {
                 statement: "the checkout database is slow".to_owned(),
                 confidence: 0.5,
                 cite_observation: true,
+                cite_observations: Vec::new(),
             },
         ),
         Analysis::new("requests still succeed", false).with_hypothesis_update(
@@ -197,6 +198,7 @@ fn hypothesis_script() -> (Vec<Decision>, Vec<Analysis>) {
                 statement: None,
                 confidence: Some(0.8),
                 cite_observation: true,
+                cite_observations: Vec::new(),
                 proposed_mitigation: Some("Roll back checkout".to_owned()),
                 status: Some(HypothesisStatus::Supported),
             },

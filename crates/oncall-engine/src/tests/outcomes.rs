@@ -221,6 +221,7 @@ fn nan_and_out_of_range_confidences_fail_the_step_not_the_engine() {
                 statement: "bad deploy".to_owned(),
                 confidence: f64::INFINITY,
                 cite_observation: false,
+                cite_observations: Vec::new(),
             }),
         ],
     );

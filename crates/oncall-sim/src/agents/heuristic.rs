@@ -445,6 +445,7 @@ impl HeuristicAgent {
                 statement,
                 confidence,
                 cite_observation: true,
+                cite_observations: Vec::new(),
             }),
             Some(current) => {
                 let promote =
@@ -453,6 +454,7 @@ impl HeuristicAgent {
                     statement: (current.statement() != statement).then_some(statement),
                     confidence: Some(confidence),
                     cite_observation: true,
+                    cite_observations: Vec::new(),
                     proposed_mitigation: None,
                     status: promote.then_some(HypothesisStatus::Supported),
                 })
