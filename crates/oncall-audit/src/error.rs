@@ -197,7 +197,12 @@ pub enum ChainError {
 
 /// A list of events is not one well-formed run, so it cannot be replayed.
 ///
-/// Every variant names the offending event by its sequence number.
+/// Every variant names the offending event by its sequence number and by
+/// the 1-based line that holds it in a log file, `event N (line N+1)`: the
+/// chain reader checks that line N+1 holds event N, and
+/// [`Log::to_jsonl`](crate::Log::to_jsonl) writes events the same way, so
+/// the line is right for any log this crate writes (and for one run's
+/// events picked out of a shared log, which keep their numbers).
 /// Messages do not end with a period.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]
@@ -206,7 +211,10 @@ pub enum ReplayError {
     #[error("no events to replay")]
     Empty,
     /// The first event is not `run_started`.
-    #[error("event {sequence}: expected run_started first, found {found}")]
+    #[error(
+        "event {sequence} (line {line}): expected run_started first, found {found}",
+        line = line_of(.sequence)
+    )]
     NotStartedByRunStarted {
         /// The event's sequence number.
         sequence: u64,
@@ -215,14 +223,18 @@ pub enum ReplayError {
     },
     /// A second `run_started`: two runs are mixed in one log.
     #[error(
-        "event {sequence}: a second run_started: replay one run at a time (filter by run id first)"
+        "event {sequence} (line {line}): a second run_started: replay one run at a time (filter by run id first)",
+        line = line_of(.sequence)
     )]
     SecondRunStarted {
         /// The event's sequence number.
         sequence: u64,
     },
     /// An event of another run.
-    #[error("event {sequence}: belongs to run {found}, expected run {expected}")]
+    #[error(
+        "event {sequence} (line {line}): belongs to run {found}, expected run {expected}",
+        line = line_of(.sequence)
+    )]
     MixedRuns {
         /// The event's sequence number.
         sequence: u64,
@@ -232,7 +244,11 @@ pub enum ReplayError {
         found: RunId,
     },
     /// Sequence numbers do not increase.
-    #[error("event {sequence}: sequence numbers must increase, but it follows event {previous}")]
+    #[error(
+        "event {sequence} (line {line}): sequence numbers must increase, but it follows event {previous} (line {previous_line})",
+        line = line_of(.sequence),
+        previous_line = line_of(.previous)
+    )]
     SequenceNotIncreasing {
         /// The event's sequence number.
         sequence: u64,
@@ -240,7 +256,10 @@ pub enum ReplayError {
         previous: u64,
     },
     /// An event that belongs inside a step came outside one.
-    #[error("event {sequence}: {kind} outside a step (expected after step_started)")]
+    #[error(
+        "event {sequence} (line {line}): {kind} outside a step (expected after step_started)",
+        line = line_of(.sequence)
+    )]
     OutsideStep {
         /// The event's sequence number.
         sequence: u64,
@@ -248,7 +267,10 @@ pub enum ReplayError {
         kind: EventKindName,
     },
     /// A run-level event came while a step was open.
-    #[error("event {sequence}: {kind} while step {open_step} is still open (close it first)")]
+    #[error(
+        "event {sequence} (line {line}): {kind} while step {open_step} is still open (close it first)",
+        line = line_of(.sequence)
+    )]
     InsideStep {
         /// The event's sequence number.
         sequence: u64,
@@ -258,7 +280,12 @@ pub enum ReplayError {
         open_step: u32,
     },
     /// An event's step number is not the one expected.
-    #[error("event {sequence}: {kind} carries step {found:?}, expected {expected:?}")]
+    #[error(
+        "event {sequence} (line {line}): {kind} carries {found_step}, expected {expected_step}",
+        line = line_of(.sequence),
+        found_step = StepNumber(*.found),
+        expected_step = StepNumber(*.expected)
+    )]
     WrongStep {
         /// The event's sequence number.
         sequence: u64,
@@ -270,7 +297,10 @@ pub enum ReplayError {
         found: Option<u32>,
     },
     /// A step started with a number that does not follow the previous step.
-    #[error("event {sequence}: step_started for step {found}, expected step {expected}")]
+    #[error(
+        "event {sequence} (line {line}): step_started for step {found}, expected step {expected}",
+        line = line_of(.sequence)
+    )]
     StepOutOfOrder {
         /// The event's sequence number.
         sequence: u64,
@@ -280,7 +310,10 @@ pub enum ReplayError {
         found: u32,
     },
     /// More steps than the run's limits allow.
-    #[error("event {sequence}: step {step} is beyond the run's limit of {max_steps} steps")]
+    #[error(
+        "event {sequence} (line {line}): step {step} is beyond the run's limit of {max_steps} steps",
+        line = line_of(.sequence)
+    )]
     TooManySteps {
         /// The event's sequence number.
         sequence: u64,
@@ -290,7 +323,10 @@ pub enum ReplayError {
         max_steps: u32,
     },
     /// A step holds two events of a kind it may hold once.
-    #[error("event {sequence}: a second {kind} in step {step}")]
+    #[error(
+        "event {sequence} (line {line}): a second {kind} in step {step}",
+        line = line_of(.sequence)
+    )]
     DuplicateInStep {
         /// The event's sequence number.
         sequence: u64,
@@ -300,7 +336,10 @@ pub enum ReplayError {
         step: u32,
     },
     /// A tool result for another call than the step's tool call.
-    #[error("event {sequence}: tool result for call {found}, expected call {expected}")]
+    #[error(
+        "event {sequence} (line {line}): tool result for call {found}, expected call {expected}",
+        line = line_of(.sequence)
+    )]
     CallIdMismatch {
         /// The event's sequence number.
         sequence: u64,
@@ -311,7 +350,8 @@ pub enum ReplayError {
     },
     /// A hypothesis update with no current hypothesis, or for another one.
     #[error(
-        "event {sequence}: hypothesis_updated for hypothesis {found}, but the current one is {expected}"
+        "event {sequence} (line {line}): hypothesis_updated for hypothesis {found}, but the current one is {expected}",
+        line = line_of(.sequence)
     )]
     UnknownHypothesis {
         /// The event's sequence number.
@@ -324,7 +364,8 @@ pub enum ReplayError {
     /// A hypothesis update whose previous status or confidence is not the
     /// current hypothesis's.
     #[error(
-        "event {sequence}: hypothesis_updated says the previous state was {claimed_status} at {claimed_confidence}, but it was {actual_status} at {actual_confidence}"
+        "event {sequence} (line {line}): hypothesis_updated says the previous state was {claimed_status} at {claimed_confidence}, but it was {actual_status} at {actual_confidence}",
+        line = line_of(.sequence)
     )]
     PreviousHypothesisMismatch {
         /// The event's sequence number.
@@ -339,7 +380,10 @@ pub enum ReplayError {
         actual_confidence: f64,
     },
     /// A hypothesis update that its state machine does not allow.
-    #[error("event {sequence}: hypothesis status cannot change from {from} to {to}")]
+    #[error(
+        "event {sequence} (line {line}): hypothesis status cannot change from {from} to {to}",
+        line = line_of(.sequence)
+    )]
     IllegalHypothesisTransition {
         /// The event's sequence number.
         sequence: u64,
@@ -349,7 +393,10 @@ pub enum ReplayError {
         to: HypothesisStatus,
     },
     /// A run-ending event whose reason leads to another final status.
-    #[error("event {sequence}: {kind} with reason {reason}, which ends a run as {expected_status}")]
+    #[error(
+        "event {sequence} (line {line}): {kind} with reason {reason}, which ends a run as {expected_status}",
+        line = line_of(.sequence)
+    )]
     ReasonDoesNotMatchKind {
         /// The event's sequence number.
         sequence: u64,
@@ -361,11 +408,44 @@ pub enum ReplayError {
         expected_status: String,
     },
     /// An event after the run ended (only evaluation_recorded may follow).
-    #[error("event {sequence}: {kind} after the run ended (only evaluation_recorded may follow)")]
+    #[error(
+        "event {sequence} (line {line}): {kind} after the run ended (only evaluation_recorded may follow)",
+        line = line_of(.sequence)
+    )]
     AfterRunEnded {
         /// The event's sequence number.
         sequence: u64,
         /// Its kind.
         kind: EventKindName,
     },
+}
+
+/// The 1-based line of a log file that holds event `sequence`.
+fn line_of(sequence: &u64) -> u64 {
+    sequence.saturating_add(1)
+}
+
+/// A step number as a message says it: `step 7`, or `no step number`.
+struct StepNumber(Option<u32>);
+
+impl std::fmt::Display for StepNumber {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            Some(step) => write!(f, "step {step}"),
+            None => f.write_str("no step number"),
+        }
+    }
+}
+
+/// serde_json's message for an error inside one line, with its position
+/// cut to the column: the caller names the line already, and serde's own
+/// line number (always 1 within a line) would only contradict it.
+pub(crate) fn within_line(error: &serde_json::Error) -> String {
+    let full = error.to_string();
+    let suffix = format!(" at line {} column {}", error.line(), error.column());
+    match full.strip_suffix(&suffix) {
+        Some(message) if error.column() > 0 => format!("{message} at column {}", error.column()),
+        Some(message) => message.to_owned(),
+        None => full,
+    }
 }

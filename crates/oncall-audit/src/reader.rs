@@ -14,22 +14,26 @@
 //! summary to close that gap.
 //!
 //! Bounded (invariant 5): by default a file may hold at most
-//! [`DEFAULT_MAX_FILE_BYTES`], a line at most [`DEFAULT_MAX_LINE_BYTES`] and
-//! the log at most [`DEFAULT_MAX_EVENTS`]; [`ReadLimits`] changes them. The
-//! reader never panics, whatever the bytes.
+//! [`DEFAULT_MAX_FILE_BYTES`] (1 GiB), a line at most
+//! [`DEFAULT_MAX_LINE_BYTES`] and the log at most [`DEFAULT_MAX_EVENTS`];
+//! [`ReadLimits`] changes them. [`read_chain_file`] reads only regular
+//! files, so a FIFO or a device is refused rather than waited on or read
+//! without end. The reader never panics, whatever the bytes.
 
 use std::fmt;
 use std::io::Read;
 use std::path::Path;
 
 use crate::chain::{ChainHead, GENESIS_HASH, sha256_hex};
-use crate::error::ChainError;
+use crate::error::{ChainError, within_line};
 use crate::event::Event;
 use crate::event_serde::LineRecord;
 use crate::log::Log;
 
-/// The default largest file: 4 GiB.
-pub const DEFAULT_MAX_FILE_BYTES: u64 = 4 << 30;
+/// The default largest file: 1 GiB. The whole file is held in memory while
+/// it is verified, so the cap is what a read may cost; a log of a million
+/// events is about 500 MB. Raise it with [`ReadLimits::max_file_bytes`].
+pub const DEFAULT_MAX_FILE_BYTES: u64 = 1 << 30;
 /// The default longest line: 16 MiB, newline excluded.
 pub const DEFAULT_MAX_LINE_BYTES: usize = 16 << 20;
 /// The default most events: 20 million.
@@ -133,7 +137,9 @@ pub fn read_chain(bytes: &[u8], expected_head: Option<&str>) -> Result<VerifiedL
 }
 
 /// Reads and verifies the chained file at `path`, refusing to read more than
-/// `limits.max_file_bytes`.
+/// `limits.max_file_bytes`. A path that is not a regular file (a directory,
+/// a FIFO, a device such as `/dev/zero`) is refused before it is read, with
+/// a [`ChainError::Io`] that says what it is.
 pub fn read_chain_file(
     path: &Path,
     expected_head: Option<&str>,
@@ -143,8 +149,14 @@ pub fn read_chain_file(
         path: path.display().to_string(),
         message: error.to_string(),
     };
+    // Checked before opening: opening a FIFO blocks until someone writes
+    // to it, and a device such as /dev/zero never ends.
+    check_regular_file(path, &std::fs::metadata(path).map_err(io_error)?)?;
     let file = std::fs::File::open(path).map_err(io_error)?;
-    let size = file.metadata().map_err(io_error)?.len();
+    let metadata = file.metadata().map_err(io_error)?;
+    // Again on what was opened, in case the path changed in between.
+    check_regular_file(path, &metadata)?;
+    let size = metadata.len();
     if size > limits.max_file_bytes {
         return Err(ChainError::FileTooLarge {
             size,
@@ -227,6 +239,45 @@ pub fn read_chain_with_limits(
     })
 }
 
+/// Refuses anything but a regular file (symbolic links are followed).
+fn check_regular_file(path: &Path, metadata: &std::fs::Metadata) -> Result<(), ChainError> {
+    if metadata.is_file() {
+        return Ok(());
+    }
+    Err(ChainError::Io {
+        path: path.display().to_string(),
+        message: format!(
+            "it is {}, not a regular file",
+            file_kind(&metadata.file_type())
+        ),
+    })
+}
+
+/// What kind of file `file_type` is, with its article: `a directory`.
+fn file_kind(file_type: &std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if file_type.is_fifo() {
+            return "a named pipe (FIFO)";
+        }
+        if file_type.is_char_device() {
+            return "a character device";
+        }
+        if file_type.is_block_device() {
+            return "a block device";
+        }
+        if file_type.is_socket() {
+            return "a socket";
+        }
+    }
+    if file_type.is_dir() {
+        "a directory"
+    } else {
+        "a special file"
+    }
+}
+
 /// Parses one complete line (newline excluded) and checks its sequence
 /// number and `prev`.
 fn verify_line(
@@ -245,7 +296,7 @@ fn verify_line(
     let record: LineRecord =
         serde_json::from_str(text).map_err(|error| ChainError::InvalidEvent {
             line: line_number,
-            message: error.to_string(),
+            message: within_line(&error),
         })?;
     let found = record.event.sequence();
     if found > expected_sequence {

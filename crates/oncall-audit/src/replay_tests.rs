@@ -235,17 +235,21 @@ fn runs_must_start_with_run_started() {
     let error = replay_error(events[1..].to_vec());
     assert_eq!(
         error.to_string(),
-        "event 1: expected run_started first, found step_started"
+        "event 1 (line 2): expected run_started first, found step_started"
     );
     let mut twice = events.clone();
     twice.insert(1, events[0].clone());
     let error = replay_error(renumber(twice));
     assert_eq!(
         error.to_string(),
-        "event 1: a second run_started: replay one run at a time (filter by run id first)"
+        "event 1 (line 2): a second run_started: replay one run at a time (filter by run id first)"
     );
     let error = replay_error(vec![with_step(&events[0], Some(1))]);
     assert!(matches!(error, ReplayError::WrongStep { .. }), "{error}");
+    assert_eq!(
+        error.to_string(),
+        "event 0 (line 1): run_started carries step 1, expected no step number"
+    );
 }
 
 #[test]
@@ -255,7 +259,7 @@ fn sequence_numbers_and_run_ids_are_checked() {
     let error = replay_error(events);
     assert_eq!(
         error.to_string(),
-        "event 2: sequence numbers must increase, but it follows event 3"
+        "event 2 (line 3): sequence numbers must increase, but it follows event 3 (line 4)"
     );
 
     let mut events = sample_run();
@@ -287,7 +291,10 @@ fn step_structure_is_checked() {
     let error = replay_error(renumber(outside));
     assert_eq!(
         error.to_string(),
-        format!("event {close}: hypothesis_created outside a step (expected after step_started)")
+        format!(
+            "event {close} (line {}): hypothesis_created outside a step (expected after step_started)",
+            close + 1
+        )
     );
 
     // An event carrying another step's number.
@@ -296,7 +303,13 @@ fn step_structure_is_checked() {
     let error = replay_error(wrong);
     assert_eq!(
         error.to_string(),
-        "event 2: decision_made carries step Some(2), expected Some(1)"
+        "event 2 (line 3): decision_made carries step 2, expected step 1"
+    );
+    let mut unnumbered = events.clone();
+    unnumbered[1] = with_step(&unnumbered[1], None);
+    assert_eq!(
+        replay_error(unnumbered).to_string(),
+        "event 1 (line 2): step_started carries no step number, expected step 1"
     );
 
     // A step that skips a number.
@@ -380,7 +393,7 @@ fn steps_hold_each_thing_once() {
     let error = replay_error(renumber(twice));
     assert_eq!(
         error.to_string(),
-        "event 3: a second decision_made in step 1"
+        "event 3 (line 4): a second decision_made in step 1"
     );
 
     let result = position(&events, Some(1), EventKindName::ToolResultReceived);
@@ -497,7 +510,10 @@ fn illegal_hypothesis_transitions_are_refused() {
     let error = replay_error(illegal);
     assert_eq!(
         error.to_string(),
-        format!("event {update}: hypothesis status cannot change from investigating to actionable")
+        format!(
+            "event {update} (line {}): hypothesis status cannot change from investigating to actionable",
+            update + 1
+        )
     );
 }
 
@@ -517,7 +533,10 @@ fn run_endings_are_checked() {
     let error = replay_error(inconsistent);
     assert_eq!(
         error.to_string(),
-        format!("event {end}: run_completed with reason step_limit, which ends a run as failed")
+        format!(
+            "event {end} (line {}): run_completed with reason step_limit, which ends a run as failed",
+            end + 1
+        )
     );
 
     let mut after = events.clone();

@@ -1,11 +1,12 @@
 //! The simulator's error types: one for reading fixture files, one for
-//! scenarios as a whole.
+//! scenarios as a whole, and the warnings of listing a fixtures root.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// A fixture file could not be read or parsed. Every variant names the file;
 /// parse errors also name the line, the column and the JSON path of the bad
-/// field, as `file:line:col: json.path: message`.
+/// field, as `file:line:col: json.path: message` (`.` is the whole
+/// document).
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum FixtureError {
@@ -24,18 +25,46 @@ pub enum FixtureError {
         #[source]
         source: std::io::Error,
     },
+    /// The path is not a regular file (a directory, a FIFO, a device), and
+    /// was not opened.
+    #[error(
+        "{}: it is {kind}, not a regular file; fixture files must be regular files",
+        path.display()
+    )]
+    NotAFile {
+        /// The path.
+        path: PathBuf,
+        /// What it is, with its article, e.g. `a named pipe (FIFO)`.
+        kind: &'static str,
+    },
     /// The file is larger than the cap, and was not parsed.
     #[error(
-        "{}: {size} bytes is over the {limit}-byte cap for fixture files; split the scenario or raise `LoadLimits::max_file_bytes`",
+        "{}: the file is {size} bytes, over the {limit}-byte cap on one fixture file; every scenario file must stay under it (render fewer hours or services of telemetry), or a program loading it may raise `LoadLimits::max_file_bytes`",
         path.display()
     )]
     TooLarge {
         /// The file.
         path: PathBuf,
-        /// Its size.
+        /// Its size (when it grew while being read: at least this).
         size: u64,
         /// The cap.
         limit: u64,
+    },
+    /// The file is empty, or holds only whitespace.
+    #[error("{}: the file is empty; it must hold a JSON document", path.display())]
+    Empty {
+        /// The file.
+        path: PathBuf,
+    },
+    /// The file starts with a UTF-8 byte-order mark, which JSON does not
+    /// allow.
+    #[error(
+        "{}: the file starts with a UTF-8 byte-order mark (BOM); save it as UTF-8 without a BOM",
+        path.display()
+    )]
+    ByteOrderMark {
+        /// The file.
+        path: PathBuf,
     },
     /// The JSON is malformed, or a field has the wrong type, an unknown
     /// name, or a value that breaks a rule.
@@ -129,4 +158,40 @@ pub enum ScenarioError {
         #[source]
         source: oncall_domain::ValidationError,
     },
+}
+
+/// An entry of a fixtures root that is not a scenario directory, although
+/// it may have been meant as one. Displays as a warning naming the path.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SkippedEntry {
+    /// A subdirectory with no `scenario.json`, e.g. one whose file is
+    /// misspelt.
+    #[error(
+        "{}: skipped: the directory has no `scenario.json`, so it is not a scenario",
+        path.display()
+    )]
+    NoScenarioFile {
+        /// The subdirectory.
+        path: PathBuf,
+    },
+    /// An entry whose kind or contents could not be looked at: a
+    /// symbolic-link loop, a link to nothing, no permission.
+    #[error("{}: skipped: cannot read it: {source}", path.display())]
+    Unreadable {
+        /// The entry.
+        path: PathBuf,
+        /// What the operating system said.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl SkippedEntry {
+    /// The entry skipped.
+    pub fn path(&self) -> &Path {
+        match self {
+            SkippedEntry::NoScenarioFile { path } | SkippedEntry::Unreadable { path, .. } => path,
+        }
+    }
 }

@@ -60,6 +60,26 @@ pub enum MitigationVerdict {
     None,
 }
 
+impl MitigationVerdict {
+    /// The snake_case name, as in JSON: `correct`, `acceptable`, `harmful`,
+    /// `wrong` or `none`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MitigationVerdict::Correct => "correct",
+            MitigationVerdict::Acceptable => "acceptable",
+            MitigationVerdict::Harmful => "harmful",
+            MitigationVerdict::Wrong => "wrong",
+            MitigationVerdict::None => "none",
+        }
+    }
+}
+
+impl std::fmt::Display for MitigationVerdict {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// How the decision to escalate (or not) was judged.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EscalationVerdict {

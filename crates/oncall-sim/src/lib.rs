@@ -32,7 +32,7 @@ pub use crate::agents::{HeuristicAgent, OracleAgent, RandomAgent};
 pub use crate::datastore::{
     DEPLOYS_FILE, DataStore, LOGS_FILE, METRICS_FILE, RUNBOOKS_FILE, Telemetry,
 };
-pub use crate::error::{FixtureError, ScenarioError};
+pub use crate::error::{FixtureError, ScenarioError, SkippedEntry};
 pub use crate::evaluation::{
     EFFICIENCY_WEIGHT, EVIDENCE_WEIGHT, EscalationVerdict, Evaluation, EvidenceReport,
     MitigationVerdict, OUTCOME_WEIGHT, RunFacts, ScoreComponents, StepsReport, evaluate,
@@ -45,12 +45,12 @@ pub use crate::runner::{
     run_scenario_with_registry,
 };
 pub use crate::scenario::{
-    DEFAULT_WINDOW_HOURS, MAX_FIXTURE_ROOT_ENTRIES, SCENARIO_FILE, Scenario, check_scenario_name,
-    scenario_directories,
+    DEFAULT_WINDOW_HOURS, FixturesRoot, MAX_FIXTURE_ROOT_ENTRIES, SCENARIO_FILE, Scenario,
+    check_scenario_name, scan_fixtures_root, scenario_directories,
 };
 pub use crate::scenario_file::{
-    Difficulty, ExpectedOutcome, GroundTruth, IncidentSpec, KeyEvidence, Mitigations, RootCause,
-    ScenarioFile, TimeWindow,
+    Difficulty, ExpectedOutcome, GroundTruth, IncidentSpec, KeyEvidence, MAX_STEPS, Mitigations,
+    RootCause, ScenarioFile, TimeWindow,
 };
 pub use crate::validate::Problem;
 
@@ -59,7 +59,10 @@ mod datastore_tests;
 #[cfg(test)]
 mod evaluation_tests;
 #[cfg(test)]
+mod loader_edge_tests;
+#[cfg(test)]
 mod loader_tests;
+#[cfg(test)]
 #[cfg(test)]
 mod test_support;
 #[cfg(test)]

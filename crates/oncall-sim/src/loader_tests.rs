@@ -123,7 +123,11 @@ fn an_oversized_file_is_refused_before_parsing() {
     let error = Scenario::load_with_limits(&directory, limits).unwrap_err();
     let message = error.to_string();
     assert!(
-        message.contains("logs.json: 4096 bytes is over the 4000-byte cap"),
+        message.ends_with(
+            "logs.json: the file is 4096 bytes, over the 4000-byte cap on one fixture file; \
+             every scenario file must stay under it (render fewer hours or services of \
+             telemetry), or a program loading it may raise `LoadLimits::max_file_bytes`"
+        ),
         "{message}"
     );
 }

@@ -23,6 +23,7 @@ use oncall_tools::ToolRegistry;
 
 use crate::evaluation::Evaluation;
 use crate::scenario::Scenario;
+use crate::scenario_file::MAX_STEPS;
 
 /// Simulated seconds each step of a run takes.
 pub const SIMULATED_SECONDS_PER_STEP: i64 = 30;
@@ -32,7 +33,8 @@ pub const SIMULATED_SECONDS_PER_STEP: i64 = 30;
 pub struct RunSettings {
     /// The seed for ids (and for seeded agents, which take it themselves).
     pub seed: u64,
-    /// The step limit; the scenario's `max_steps` when `None`.
+    /// The step limit, 1 to [`MAX_STEPS`]; the scenario's `max_steps` when
+    /// `None`.
     pub max_steps: Option<u32>,
 }
 
@@ -61,6 +63,19 @@ pub enum RunError {
         /// The rule broken.
         #[source]
         source: ValidationError,
+    },
+    /// A step limit above [`MAX_STEPS`], from the settings or from a
+    /// scenario built in code (a loaded one cannot have one).
+    #[error(
+        "scenario `{scenario}` cannot be run with a limit of {max_steps} steps: the limit must be between 1 and {limit}"
+    )]
+    StepLimitTooHigh {
+        /// The scenario's id.
+        scenario: String,
+        /// The limit asked for.
+        max_steps: u32,
+        /// The highest allowed: [`MAX_STEPS`].
+        limit: u32,
     },
     /// The engine stopped: the audit log refused an event.
     #[error(transparent)]
@@ -103,6 +118,13 @@ pub fn run_scenario_with_registry(
     let max_steps = settings
         .max_steps
         .unwrap_or(scenario.ground_truth().max_steps);
+    if max_steps > MAX_STEPS {
+        return Err(RunError::StepLimitTooHigh {
+            scenario: scenario.id().to_owned(),
+            max_steps,
+            limit: MAX_STEPS,
+        });
+    }
     let limits = RunLimits::new(max_steps).map_err(invalid)?;
     let ids: Arc<dyn IdGenerator> = Arc::new(SeededIdGenerator::new(settings.seed));
     let incident = scenario.incident(&*ids).map_err(invalid)?;

@@ -12,7 +12,7 @@ use oncall_engine::Run;
 use crate::datastore::{
     DEPLOYS_FILE, DataStore, LOGS_FILE, METRICS_FILE, RUNBOOKS_FILE, Telemetry,
 };
-use crate::error::{FixtureError, ScenarioError};
+use crate::error::{FixtureError, ScenarioError, SkippedEntry};
 use crate::evaluation::{Evaluation, RunFacts, evaluate};
 use crate::fixture::{LoadLimits, load_json, parse_json};
 use crate::scenario_file::{Difficulty, GroundTruth, IncidentSpec, ScenarioFile, TimeWindow};
@@ -105,21 +105,40 @@ impl Scenario {
     /// Loads the scenario called `name` under the fixtures root `root`.
     /// Only names of 1 to 64 characters from `a-z`, `0-9`, `_` and `-` are
     /// accepted, so a name can never reach outside the root.
+    ///
+    /// A root or scenario file that cannot be looked at for another reason
+    /// than being absent (a symbolic-link loop, no permission) is reported
+    /// with what the operating system said, not as missing.
     pub fn load_named(root: &Path, name: &str) -> Result<Scenario, ScenarioError> {
         check_scenario_name(name)?;
-        if !root.is_dir() {
-            return Err(ScenarioError::NotADirectory {
-                root: root.to_path_buf(),
-            });
+        match std::fs::metadata(root) {
+            Ok(metadata) if metadata.is_dir() => {}
+            Err(source) if source.kind() != std::io::ErrorKind::NotFound => {
+                return Err(ScenarioError::ListRoot {
+                    root: root.to_path_buf(),
+                    source,
+                });
+            }
+            _ => {
+                return Err(ScenarioError::NotADirectory {
+                    root: root.to_path_buf(),
+                });
+            }
         }
         let directory = root.join(name);
-        if !directory.join(SCENARIO_FILE).is_file() {
-            return Err(ScenarioError::NotFound {
-                name: name.to_owned(),
-                root: root.to_path_buf(),
-            });
+        let file = directory.join(SCENARIO_FILE);
+        match std::fs::metadata(&file) {
+            Err(source) if source.kind() == std::io::ErrorKind::NotFound => {
+                Err(ScenarioError::NotFound {
+                    name: name.to_owned(),
+                    root: root.to_path_buf(),
+                })
+            }
+            Err(source) => Err(FixtureError::Read { path: file, source }.into()),
+            // Anything there, even a FIFO, is the scenario's file: loading
+            // says what is wrong with it.
+            Ok(_) => Scenario::load(&directory),
         }
-        Scenario::load(&directory)
     }
 
     /// A scenario built in code, for tests and generators.
@@ -247,17 +266,6 @@ impl Scenario {
     }
 }
 
-fn parse_optional<T: serde::de::DeserializeOwned>(
-    directory: &Path,
-    name: &str,
-    bytes: Option<&[u8]>,
-) -> Result<Vec<T>, FixtureError> {
-    match bytes {
-        Some(bytes) => parse_json(&directory.join(name), bytes),
-        None => Ok(Vec::new()),
-    }
-}
-
 /// Refuses names that are not 1 to 64 characters of `a-z`, `0-9`, `_`, `-`.
 pub fn check_scenario_name(name: &str) -> Result<(), ScenarioError> {
     let valid = !name.is_empty()
@@ -279,20 +287,63 @@ pub fn check_scenario_name(name: &str) -> Result<(), ScenarioError> {
 /// an entry that cannot be read, is an error naming the root and what the
 /// operating system said; so is a root with more than
 /// [`MAX_FIXTURE_ROOT_ENTRIES`] entries (of any kind).
+///
+/// Subdirectories that are not scenarios are left out silently; use
+/// [`scan_fixtures_root`] to hear about them.
 pub fn scenario_directories(root: &Path) -> Result<Vec<PathBuf>, ScenarioError> {
-    scenario_directories_capped(root, MAX_FIXTURE_ROOT_ENTRIES)
+    scan_fixtures_root(root).map(|scan| scan.scenarios)
+}
+
+/// What a fixtures root holds: its scenario directories, and the entries
+/// that look meant to be scenarios but are not, for callers to print as
+/// warnings.
+#[derive(Debug, Default)]
+pub struct FixturesRoot {
+    /// Every subdirectory holding a `scenario.json` (of any kind: loading
+    /// refuses one that is not a regular file), sorted.
+    pub scenarios: Vec<PathBuf>,
+    /// Subdirectories without a `scenario.json`, and entries that could not
+    /// be looked at, sorted by path.
+    pub skipped: Vec<SkippedEntry>,
+}
+
+/// Lists a fixtures root like [`scenario_directories`], and also reports
+/// what was skipped: subdirectories without a `scenario.json`, and entries
+/// that cannot be looked at (with the operating system's reason). Plain
+/// files (a README) and hidden entries (names starting with `.`) are
+/// neither scenarios nor reported. The same errors and cap as
+/// [`scenario_directories`] apply.
+pub fn scan_fixtures_root(root: &Path) -> Result<FixturesRoot, ScenarioError> {
+    scan_fixtures_root_capped(root, MAX_FIXTURE_ROOT_ENTRIES)
+}
+
+fn parse_optional<T: serde::de::DeserializeOwned>(
+    directory: &Path,
+    name: &str,
+    bytes: Option<&[u8]>,
+) -> Result<Vec<T>, FixtureError> {
+    match bytes {
+        Some(bytes) => parse_json(&directory.join(name), bytes),
+        None => Ok(Vec::new()),
+    }
 }
 
 /// [`scenario_directories`], reading at most `limit` entries.
+#[cfg(test)]
 pub(crate) fn scenario_directories_capped(
     root: &Path,
     limit: usize,
 ) -> Result<Vec<PathBuf>, ScenarioError> {
+    scan_fixtures_root_capped(root, limit).map(|scan| scan.scenarios)
+}
+
+/// [`scan_fixtures_root`], reading at most `limit` entries.
+fn scan_fixtures_root_capped(root: &Path, limit: usize) -> Result<FixturesRoot, ScenarioError> {
     let entries = std::fs::read_dir(root).map_err(|source| ScenarioError::ListRoot {
         root: root.to_path_buf(),
         source,
     })?;
-    let mut directories = Vec::new();
+    let mut scan = FixturesRoot::default();
     for (count, entry) in entries.enumerate() {
         if count >= limit {
             return Err(ScenarioError::TooManyEntries {
@@ -300,16 +351,34 @@ pub(crate) fn scenario_directories_capped(
                 limit,
             });
         }
-        let path = entry
-            .map_err(|source| ScenarioError::ReadEntry {
-                root: root.to_path_buf(),
-                source,
-            })?
-            .path();
-        if path.join(SCENARIO_FILE).is_file() {
-            directories.push(path);
+        let entry = entry.map_err(|source| ScenarioError::ReadEntry {
+            root: root.to_path_buf(),
+            source,
+        })?;
+        if entry.file_name().to_string_lossy().starts_with('.') {
+            continue;
         }
+        classify_entry(entry.path(), &mut scan);
     }
-    directories.sort();
-    Ok(directories)
+    scan.scenarios.sort();
+    scan.skipped.sort_by(|a, b| a.path().cmp(b.path()));
+    Ok(scan)
+}
+
+/// Files one entry of a fixtures root as a scenario, a skipped entry, or
+/// nothing (a plain file).
+fn classify_entry(path: PathBuf, scan: &mut FixturesRoot) {
+    // Follows symbolic links, so a loop or a dangling link is an error here.
+    match std::fs::metadata(&path) {
+        Err(source) => scan.skipped.push(SkippedEntry::Unreadable { path, source }),
+        Ok(metadata) if !metadata.is_dir() => {}
+        Ok(_) => match std::fs::metadata(path.join(SCENARIO_FILE)) {
+            Err(source) if source.kind() == std::io::ErrorKind::NotFound => {
+                scan.skipped.push(SkippedEntry::NoScenarioFile { path });
+            }
+            // Present, or there but unreadable: a scenario, whose loading
+            // will say what is wrong with its file.
+            _ => scan.scenarios.push(path),
+        },
+    }
 }

@@ -5,11 +5,18 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 
 use oncall_domain::{Decision, Severity, Timestamp};
 
 use crate::matcher::TextMatcher;
+
+/// The highest step limit a run may have: a scenario's
+/// `ground_truth.max_steps` must lie in `1..=MAX_STEPS` (a `scenario.json`
+/// outside it is refused when loaded, naming the field), and the runner
+/// refuses a larger [`RunSettings::max_steps`](crate::RunSettings). A run is
+/// a loop, and every loop has a bound.
+pub const MAX_STEPS: u32 = 1_000;
 
 /// How hard a scenario is meant to be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -111,7 +118,9 @@ pub struct GroundTruth {
     pub key_evidence: Vec<KeyEvidence>,
     /// The fewest steps that solve it (the reference solution's length).
     pub optimal_steps: u32,
-    /// The step limit for runs of this scenario.
+    /// The step limit for runs of this scenario: 1 to [`MAX_STEPS`].
+    /// Loading refuses a value outside that range.
+    #[serde(deserialize_with = "step_limit")]
     pub max_steps: u32,
     /// A sequence of decisions that solves the scenario. The oracle agent
     /// replays it, and `validate` checks that it scores exactly 1.0.
@@ -175,4 +184,17 @@ pub struct KeyEvidence {
     /// data, compactly serialised): the item counts as found when one
     /// matches.
     pub matcher: TextMatcher,
+}
+
+/// Reads `max_steps`, refusing a value outside `1..=MAX_STEPS` with a
+/// message that names the range (the loader adds the file, position and
+/// field path).
+fn step_limit<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u32, D::Error> {
+    let value = u64::deserialize(deserializer)?;
+    match u32::try_from(value) {
+        Ok(steps) if (1..=MAX_STEPS).contains(&steps) => Ok(steps),
+        _ => Err(serde::de::Error::custom(format_args!(
+            "must be between 1 and {MAX_STEPS} (the most steps any run may take), got {value}"
+        ))),
+    }
 }

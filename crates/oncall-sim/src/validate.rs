@@ -12,7 +12,7 @@ use crate::agents::OracleAgent;
 use crate::evaluation::{MitigationVerdict, judge_mitigation};
 use crate::runner::{RunSettings, run_scenario};
 use crate::scenario::{Scenario, check_scenario_name};
-use crate::scenario_file::ExpectedOutcome;
+use crate::scenario_file::{ExpectedOutcome, MAX_STEPS};
 
 /// One thing wrong with a scenario, beyond parsing. Displays as
 /// `scenario: message`.
@@ -42,6 +42,8 @@ impl Scenario {
     ///   timestamp and the incident's `created_at` lie inside it;
     /// - the incident's service appears in the telemetry;
     /// - the root cause's category is the scenario's category;
+    /// - `max_steps` is 1 to [`MAX_STEPS`] (loading already refuses others;
+    ///   this catches scenarios built in code);
     /// - `optimal_steps` is at least 1 and at most `max_steps`, and the
     ///   reference solution has exactly `optimal_steps` decisions, the last
     ///   one ending the run;
@@ -222,6 +224,12 @@ impl Scenario {
                 self.category()
             ));
         }
+        if !(1..=MAX_STEPS).contains(&truth.max_steps) {
+            problem(format!(
+                "ground_truth.max_steps is {}, but must be between 1 and {MAX_STEPS}",
+                truth.max_steps
+            ));
+        }
         if truth.optimal_steps == 0 || truth.optimal_steps > truth.max_steps {
             problem(format!(
                 "ground_truth.optimal_steps is {}, but must be between 1 and max_steps ({})",
@@ -274,17 +282,22 @@ impl Scenario {
             }
             if let Decision::ProposeMitigation { mitigation, .. } = decision {
                 let verdict = judge_mitigation(truth, mitigation);
-                if verdict != MitigationVerdict::Correct {
-                    problem(format!(
-                        "ground_truth.reference_solution[{index}]: mitigation `{mitigation}` is judged {verdict:?}, not correct"
-                    ));
-                }
+                let judged = match verdict {
+                    MitigationVerdict::Correct => continue,
+                    MitigationVerdict::Wrong => {
+                        "wrong (no correct, acceptable or harmful matcher accepts it)"
+                    }
+                    other => other.as_str(),
+                };
+                problem(format!(
+                    "ground_truth.reference_solution[{index}]: mitigation `{mitigation}` is judged {judged}, not correct"
+                ));
             }
         }
         let mut oracle = OracleAgent::new(self);
         let settings = RunSettings {
             seed: 0,
-            max_steps: Some(truth.max_steps.max(1)),
+            max_steps: Some(truth.max_steps.clamp(1, MAX_STEPS)),
         };
         match run_scenario(self, &mut oracle, settings, None) {
             Err(error) => problem(format!("the reference solution cannot be run: {error}")),

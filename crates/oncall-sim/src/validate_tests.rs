@@ -54,7 +54,7 @@ fn a_broken_scenario_reports_every_problem() {
         "Broken Scenario: ground_truth.root_cause.category `dns` differs",
         "Broken Scenario: key evidence `dup` names tool `telepathy`, which does not exist",
         "Broken Scenario: ground_truth.reference_solution has 3 decisions, but optimal_steps is 2",
-        "Broken Scenario: ground_truth.reference_solution[2]: mitigation `Restart the database` is judged Harmful",
+        "Broken Scenario: ground_truth.reference_solution[2]: mitigation `Restart the database` is judged harmful, not correct",
         "Broken Scenario: the reference solution scores 0 (passed: false), not exactly 1.0",
     ];
     for prefix in expected {

@@ -190,15 +190,28 @@ impl<'a> Renderer<'a> {
         };
         LogEntry::new(at, service, level, message)
             .map(|entry| entry.with_attribute("host", serde_json::json!(host)))
-            .map_err(|error| GeneratorError::InvalidSpec(error.to_string()))
+            .map_err(|error| {
+                GeneratorError::InvalidSpec(format!(
+                    "a log line of service `{service}` at {}: {error}",
+                    at.to_rfc3339()
+                ))
+            })
     }
 
     pub(super) fn metrics(&self) -> Result<Vec<MetricSeries>, GeneratorError> {
         let mut all = Vec::new();
         let interval = i64::from(self.spec.metric_interval_seconds);
         let total_seconds = i64::from(self.spec.hours) * 3600;
-        for service in &self.spec.services {
-            for metric in &service.metrics {
+        for (service_index, service) in self.spec.services.iter().enumerate() {
+            for (metric_index, metric) in service.metrics.iter().enumerate() {
+                // Names the series in errors: its spec path and names.
+                let series = || {
+                    format!(
+                        "`telemetry.services[{service_index}].metrics[{metric_index}]` \
+                         (service `{}`, metric `{}`)",
+                        service.name, metric.name
+                    )
+                };
                 let effects: Vec<&MetricEffectSpec> = self
                     .spec
                     .fault
@@ -211,14 +224,22 @@ impl<'a> Renderer<'a> {
                 while offset <= total_seconds {
                     let at = self.start + Duration::seconds(offset);
                     let value = self.metric_value(metric, &effects, at);
-                    let point = MetricPoint::new(at, value)
-                        .map_err(|error| GeneratorError::InvalidSpec(error.to_string()))?;
+                    let point = MetricPoint::new(at, value).map_err(|error| {
+                        GeneratorError::InvalidSpec(format!(
+                            "{} renders a bad point at {}: {error}; lower its `baseline`, \
+                             `daily_swing` or `noise`, or the factor of its fault effects",
+                            series(),
+                            at.to_rfc3339()
+                        ))
+                    })?;
                     points.push(point);
                     offset += interval;
                 }
-                let series = MetricSeries::new(&service.name, &metric.name, &metric.unit, points)
-                    .map_err(|error| GeneratorError::InvalidSpec(error.to_string()))?;
-                all.push(series);
+                let rendered = MetricSeries::new(&service.name, &metric.name, &metric.unit, points)
+                    .map_err(|error| {
+                        GeneratorError::InvalidSpec(format!("{}: {error}", series()))
+                    })?;
+                all.push(rendered);
             }
         }
         Ok(all)

@@ -235,6 +235,27 @@ fn bad_specs_are_refused_with_the_field_named() {
 }
 
 #[test]
+fn a_metric_that_renders_a_non_finite_value_is_named() {
+    let mut spec = base_spec();
+    spec.telemetry.services[0].metrics[0].baseline = f64::MAX;
+    spec.telemetry.fault.metric_effects.push(effect(10.0));
+    let message = invalid_spec(&spec);
+    let service = &spec.telemetry.services[0];
+    let expected = format!(
+        "`telemetry.services[0].metrics[0]` (service `{}`, metric `{}`) renders a bad point at ",
+        service.name, service.metrics[0].name
+    );
+    assert!(message.starts_with(&expected), "{message}");
+    assert!(
+        message.ends_with(
+            ": `value` must be a finite number, got inf; lower its `baseline`, `daily_swing` \
+             or `noise`, or the factor of its fault effects"
+        ),
+        "{message}"
+    );
+}
+
+#[test]
 fn the_same_spec_and_seed_give_the_same_telemetry_and_other_seeds_differ() {
     let spec = base_spec();
     let first = generate(&spec, 42).unwrap();
