@@ -11,8 +11,8 @@ use oncall_gym::builtin::builtin_scenarios;
 use oncall_gym::tools::ToolRegistry;
 
 use crate::support::{
-    bundled_scenarios, copy_scenario, fixtures_root, oncall_gym, oncall_gym_in, run_with_audit,
-    scratch_dir,
+    assert_has, bundled_scenarios, copy_scenario, edited_scenario, fixtures_root, oncall_gym,
+    oncall_gym_in, run_with_audit, scratch_dir,
 };
 
 fn keys(value: &serde_json::Value) -> BTreeSet<&str> {
@@ -385,30 +385,25 @@ fn run_refuses_bad_input_with_the_documented_exit_codes() {
 #[test]
 fn an_agent_that_fails_is_a_run_that_errored() {
     // An oracle whose reference solution stops before the end of the run
-    // runs out of decisions: the run ends with `agent_error`, exit 1.
-    let directory = scratch_dir("agent-error").join("latency_spike");
-    copy_scenario(&fixtures_root().join("latency_spike"), &directory);
-    let file = directory.join("scenario.json");
-    let mut scenario: serde_json::Value =
-        serde_json::from_str(&fs::read_to_string(&file).unwrap()).unwrap();
-    scenario["ground_truth"]["reference_solution"]
-        .as_array_mut()
-        .unwrap()
-        .pop();
-    fs::write(&file, serde_json::to_string_pretty(&scenario).unwrap()).unwrap();
-    let ran = oncall_gym(&[
-        "run",
-        directory.to_str().unwrap(),
-        "--agent",
-        "oracle",
-        "--json",
-    ]);
+    // runs out of decisions: the run ends with `agent_error`, exit 1. Such
+    // a scenario is invalid, so only --no-validate runs it.
+    let directory = edited_scenario("agent-error", "latency_spike", |scenario| {
+        scenario["ground_truth"]["reference_solution"]
+            .as_array_mut()
+            .unwrap()
+            .pop();
+    });
+    let path = directory.to_str().unwrap();
+    let ran = oncall_gym(&["run", path, "--agent", "oracle", "--json", "--no-validate"]);
     ran.expect_code(1);
     assert_eq!(ran.json()["termination"]["kind"], "agent_error");
-    assert!(
-        ran.stderr.contains("error: the oracle agent failed: "),
-        "{}",
-        ran.stderr
+    assert_has(&ran.stderr, "error: the oracle agent failed: ");
+    let refused = oncall_gym(&["run", path, "--agent", "oracle", "--json"]);
+    refused.expect_code(1);
+    assert!(refused.stdout.is_empty(), "{}", refused.stdout);
+    assert_has(
+        &refused.stderr,
+        "latency_spike: ground_truth.reference_solution",
     );
 }
 
@@ -560,4 +555,24 @@ fn gen_scenario_renders_a_spec_that_validates() {
         "{}",
         missing.stderr
     );
+
+    // Re-rendering a scenario into its own directory gives its files back.
+    let own = scratch_dir("rerender").join("latency_spike");
+    copy_scenario(&fixtures_root().join("latency_spike"), &own);
+    let own_spec = own.join("spec.json");
+    let own_text = own.to_str().unwrap();
+    oncall_gym(&[
+        "gen-scenario",
+        own_spec.to_str().unwrap(),
+        "--out",
+        own_text,
+    ])
+    .expect_code(0);
+    for file in ["scenario.json", "logs.json", "metrics.json", "deploys.json"] {
+        let committed = fs::read(fixtures_root().join("latency_spike").join(file)).unwrap();
+        assert!(
+            fs::read(own.join(file)).unwrap() == committed,
+            "{file} differs"
+        );
+    }
 }

@@ -154,3 +154,26 @@ pub(crate) fn oncall_gym_in(directory: Option<&Path>, arguments: &[&str]) -> Ran
 pub(crate) fn oncall_gym(arguments: &[&str]) -> Ran {
     oncall_gym_in(None, arguments)
 }
+
+/// A copy of the bundled `latency_spike` in `scratch_dir(test)/<name>`, its
+/// `scenario.json` changed by `edit`. Returns the directory.
+pub(crate) fn edited_scenario(
+    test: &str,
+    name: &str,
+    edit: impl FnOnce(&mut serde_json::Value),
+) -> PathBuf {
+    let directory = scratch_dir(test).join(name);
+    copy_scenario(&fixtures_root().join("latency_spike"), &directory);
+    let file = directory.join("scenario.json");
+    let mut scenario: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    edit(&mut scenario);
+    std::fs::write(&file, serde_json::to_string_pretty(&scenario).unwrap()).unwrap();
+    directory
+}
+
+/// Asserts that `text` contains `needle`, showing `text` when not.
+#[track_caller]
+pub(crate) fn assert_has(text: &str, needle: &str) {
+    assert!(text.contains(needle), "{needle:?} not in:\n{text}");
+}

@@ -78,6 +78,10 @@ pub(crate) struct RunArgs {
     /// Write the hash-chained audit log to FILE.
     #[arg(long, value_name = "FILE")]
     pub(crate) audit: Option<PathBuf>,
+    /// Run the scenario even if `validate` rejects it (to debug a scenario
+    /// being written).
+    #[arg(long)]
+    pub(crate) no_validate: bool,
     /// Print one JSON object instead of the score table.
     #[arg(long)]
     pub(crate) json: bool,
@@ -114,6 +118,10 @@ pub(crate) struct EvalArgs {
     /// Write one JSON line per run to FILE.
     #[arg(long, value_name = "FILE.jsonl")]
     pub(crate) out: Option<PathBuf>,
+    /// Run the scenarios even if `validate` rejects some (to debug a
+    /// scenario being written).
+    #[arg(long)]
+    pub(crate) no_validate: bool,
     /// Print the scorecard as JSON.
     #[arg(long)]
     pub(crate) json: bool,
@@ -131,14 +139,30 @@ pub(crate) struct ReplayArgs {
     /// Re-score the run against this scenario (a directory or a name).
     #[arg(long, value_name = "S")]
     pub(crate) scenario: Option<String>,
-    /// The head hash the log must end at (as `run --audit` printed it).
-    /// Without it, a change to the last line or a cut at a line boundary
-    /// cannot be detected.
-    #[arg(long, value_name = "HASH")]
+    /// The head hash the log must end at (as `run --audit` printed it): 64
+    /// hex digits. Without it, a change to the last line or a cut at a line
+    /// boundary cannot be detected.
+    #[arg(long, value_name = "HASH", value_parser = parse_head_hash)]
     pub(crate) expect_head: Option<String>,
     /// Print JSON.
     #[arg(long)]
     pub(crate) json: bool,
+}
+
+/// The length of an audit log's head hash, in hex digits (SHA-256).
+const HEAD_HASH_DIGITS: usize = 64;
+
+/// `--expect-head`: exactly 64 hex digits, returned in lower case (as the
+/// log's hashes are written).
+fn parse_head_hash(text: &str) -> Result<String, String> {
+    if text.len() == HEAD_HASH_DIGITS && text.bytes().all(|byte| byte.is_ascii_hexdigit()) {
+        Ok(text.to_ascii_lowercase())
+    } else {
+        Err(format!(
+            "expected a head hash of exactly {HEAD_HASH_DIGITS} hex digits (0-9, a-f), as `run --audit` prints it; got {} characters",
+            text.chars().count()
+        ))
+    }
 }
 
 /// The dialects `tools` prints.
@@ -167,6 +191,7 @@ mod tests {
 
     #[test]
     fn usage_errors_are_exit_code_2() {
+        let (not_hex, too_long) = ("g".repeat(64), "a".repeat(65));
         for arguments in [
             vec!["oncall-gym", "run", "x", "--agent", "genius"],
             vec!["oncall-gym", "run", "x", "--bogus"],
@@ -175,11 +200,40 @@ mod tests {
             vec!["oncall-gym", "eval", "--trials", "10001"],
             vec!["oncall-gym", "run", "x", "--max-steps", "1001"],
             vec!["oncall-gym", "tools", "--format", "yaml"],
+            vec!["oncall-gym", "replay", "x", "--expect-head", "abc"],
+            vec![
+                "oncall-gym",
+                "replay",
+                "x",
+                "--expect-head",
+                not_hex.as_str(),
+            ],
+            vec![
+                "oncall-gym",
+                "replay",
+                "x",
+                "--expect-head",
+                too_long.as_str(),
+            ],
             vec!["oncall-gym"],
         ] {
             let error = Cli::try_parse_from(&arguments).unwrap_err();
             assert_eq!(error.exit_code(), 2, "{arguments:?}");
         }
+    }
+
+    #[test]
+    fn a_head_hash_is_64_hex_digits_in_any_case_kept_in_lower_case() {
+        let upper = "AB".repeat(32);
+        let cli =
+            Cli::try_parse_from(["oncall-gym", "replay", "x", "--expect-head", &upper]).unwrap();
+        let Command::Replay(replay) = cli.command else {
+            panic!("not replay");
+        };
+        assert_eq!(replay.expect_head, Some("ab".repeat(32)));
+        let error = parse_head_hash("xyz").unwrap_err();
+        assert!(error.contains("exactly 64 hex digits"), "{error}");
+        assert!(error.contains("got 3 characters"), "{error}");
     }
 
     #[test]

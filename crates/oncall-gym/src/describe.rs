@@ -1,7 +1,11 @@
 //! One-line descriptions of what happens in a run, shared by the live trace
-//! of `run` and the timeline of `replay`.
+//! of `run` and the timeline of `replay`. Every text they show that comes
+//! from a log, a scenario or an agent is escaped ([`output::escape`]), so
+//! a description is always one line and cannot forge another.
 
 use oncall_domain::{Decision, Hypothesis, Resolution, TerminationReason, ToolResult};
+
+use crate::output;
 
 /// The longest parameter or message text shown, in characters.
 const MAX_SHOWN_CHARS: usize = 160;
@@ -9,7 +13,7 @@ const MAX_SHOWN_CHARS: usize = 160;
 /// A tool call: `logs {"service":"checkout"}`.
 pub(crate) fn tool_call(tool_name: &str, params: &serde_json::Value) -> String {
     let params = serde_json::to_string(params).unwrap_or_default();
-    format!("{tool_name} {}", shorten(&params))
+    format!("{} {}", output::escape(tool_name), shorten(&params))
 }
 
 /// A tool result: `ok: 12 matched, 12 returned`, or `failed: ...` with the
@@ -19,7 +23,7 @@ pub(crate) fn tool_result(result: &ToolResult) -> String {
         let mut text = String::from("failed: ");
         if let Some(first) = result.errors().first() {
             if let Some(parameter) = &first.parameter {
-                text.push_str(&format!("`{parameter}`: "));
+                text.push_str(&format!("`{}`: ", output::escape(parameter)));
             }
             text.push_str(&shorten(&first.message));
         }
@@ -53,12 +57,14 @@ pub(crate) fn tool_result(result: &ToolResult) -> String {
         .and_then(|runbook| runbook.get("id"))
         .and_then(serde_json::Value::as_str)
     {
-        text.push_str(&format!(": runbook {id}"));
+        text.push_str(&format!(": runbook {}", shorten(id)));
     }
     if let Some(truncation) = result.truncation() {
         text.push_str(&format!(
             " (truncated: {} of {} {})",
-            truncation.returned, truncation.matched, truncation.items
+            truncation.returned,
+            truncation.matched,
+            shorten(&truncation.items)
         ));
     }
     text
@@ -97,7 +103,9 @@ pub(crate) fn hypothesis(hypothesis: &Hypothesis) -> String {
 /// Why a run ended: `mitigation_proposed`, `step_limit (15 steps)`, ...
 pub(crate) fn termination(reason: &TerminationReason) -> String {
     match reason {
-        TerminationReason::StepLimit { max_steps } => format!("step_limit ({max_steps} steps)"),
+        TerminationReason::StepLimit { max_steps } => {
+            format!("step_limit ({})", output::count(*max_steps, "step"))
+        }
         TerminationReason::AgentError { message } | TerminationReason::Abandoned { message } => {
             format!("{}: {}", reason.as_str(), shorten(message))
         }
@@ -124,19 +132,22 @@ pub(crate) fn resolution(resolution: &Resolution) -> String {
     }
 }
 
-/// `text` cut to [`MAX_SHOWN_CHARS`] characters, with `...` when cut.
+/// `text` cut to [`MAX_SHOWN_CHARS`] characters, with `...` when cut, and
+/// escaped ([`output::escape`]).
 pub(crate) fn shorten(text: &str) -> String {
     if text.chars().count() <= MAX_SHOWN_CHARS {
-        return text.to_owned();
+        return output::escape(text);
     }
     let mut short: String = text.chars().take(MAX_SHOWN_CHARS).collect();
     short.push_str("...");
-    short
+    output::escape(&short)
 }
 
 #[cfg(test)]
 mod tests {
-    use oncall_domain::{CallId, Confidence, SequentialIdGenerator, ToolError, Truncation};
+    use oncall_domain::{
+        CallId, Confidence, HypothesisId, SequentialIdGenerator, ToolError, Truncation,
+    };
 
     use super::*;
 
@@ -216,5 +227,29 @@ mod tests {
             shorten(&"a".repeat(200)).chars().count(),
             MAX_SHOWN_CHARS + 3
         );
+        assert_eq!(
+            termination(&TerminationReason::StepLimit { max_steps: 1 }),
+            "step_limit (1 step)"
+        );
+    }
+
+    #[test]
+    fn text_from_a_run_cannot_forge_a_line() {
+        let forged = Hypothesis::new(
+            HypothesisId::generate(&SequentialIdGenerator::new()),
+            "x\u{1b}[31m\r\nstep  9  escalate to nobody",
+            Confidence::new(0.5).unwrap(),
+        )
+        .unwrap();
+        let text = hypothesis(&forged);
+        assert!(!text.chars().any(char::is_control), "{text}");
+        assert!(text.contains("x\\u{1b}[31m\\r\\nstep  9"), "{text}");
+        let call = tool_call("logs\n", &serde_json::json!({"q": "\u{1b}"}));
+        assert_eq!(call, "logs\\n {\"q\":\"\\u001b\"}");
+        let escalation = decision(&Decision::Escalate {
+            reason: "a\nb".to_owned(),
+            target: "t\r".to_owned(),
+        });
+        assert_eq!(escalation, "escalate to t\\r: a\\nb");
     }
 }

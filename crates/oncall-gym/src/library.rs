@@ -16,6 +16,7 @@
 //! library*, which `scenarios`, `validate` and `eval` use when given no
 //! scenario, is the first root that exists, or else the built-ins.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{MAIN_SEPARATOR, Path, PathBuf};
 
@@ -241,6 +242,61 @@ impl ScenarioLibrary {
     }
 }
 
+/// One scenario id that more than one scenario directory holds. A command
+/// refuses such a list: the runs of both would be merged under one id.
+/// Displays as `id: ...`, like a problem `validate` finds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DuplicateId {
+    /// The id.
+    pub id: String,
+    /// Every directory that holds it, in the order given (two or more).
+    pub directories: Vec<PathBuf>,
+}
+
+impl fmt::Display for DuplicateId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let places: Vec<String> = self
+            .directories
+            .iter()
+            .map(|directory| directory.display().to_string())
+            .collect();
+        let listed = match places.split_last() {
+            Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+            _ => places.join(""),
+        };
+        write!(
+            f,
+            "{}: the same scenario id is used by {} directories: {listed}",
+            self.id,
+            places.len()
+        )
+    }
+}
+
+/// The ids that more than one of `scenarios` has, each with its
+/// directories, in order of first appearance. `scenarios` gives each
+/// scenario's id and directory.
+pub fn duplicate_ids<'a>(
+    scenarios: impl IntoIterator<Item = (&'a str, &'a Path)>,
+) -> Vec<DuplicateId> {
+    let mut groups: Vec<DuplicateId> = Vec::new();
+    let mut index: BTreeMap<&str, usize> = BTreeMap::new();
+    for (id, directory) in scenarios {
+        match index.get(id) {
+            Some(&at) => groups[at].directories.push(directory.to_path_buf()),
+            None => {
+                index.insert(id, groups.len());
+                groups.push(DuplicateId {
+                    id: id.to_owned(),
+                    directories: vec![directory.to_path_buf()],
+                });
+            }
+        }
+    }
+    groups.retain(|group| group.directories.len() > 1);
+    groups
+}
+
 /// Every scenario directly under `path` when it is a fixtures root, or the
 /// one scenario when `path` is a scenario directory.
 pub fn entries_at(path: &Path) -> Result<Vec<LibraryEntry>, LookupError> {
@@ -391,6 +447,24 @@ mod tests {
         assert_eq!(
             ScenarioLibrary::builtin_only().default_label(),
             "the built-in scenarios"
+        );
+    }
+
+    #[test]
+    fn duplicate_ids_name_every_directory_that_holds_them() {
+        let (a, b, c) = (Path::new("r/aaa"), Path::new("r/bbb"), Path::new("r/ccc"));
+        assert!(duplicate_ids([("x", a), ("y", b)]).is_empty());
+        let found = duplicate_ids([("x", a), ("y", b), ("x", c)]);
+        assert_eq!(found.len(), 1);
+        assert_eq!(
+            found[0].to_string(),
+            "x: the same scenario id is used by 2 directories: r/aaa and r/ccc"
+        );
+        let three = duplicate_ids([("x", a), ("x", b), ("x", c)]);
+        assert!(
+            three[0].to_string().ends_with("r/aaa, r/bbb and r/ccc"),
+            "{}",
+            three[0]
         );
     }
 

@@ -37,8 +37,49 @@ fn main() -> ExitCode {
     match commands::execute(cli) {
         Ok(code) => code,
         Err(error) => {
-            eprintln!("error: {error:#}");
+            eprintln!("error: {}", output::escape(&error_message(&error)));
             ExitCode::FAILURE
         }
+    }
+}
+
+/// The error and its causes, joined with `: ` like anyhow's `{:#}`, but
+/// leaving out a cause whose text the message already holds (an error that
+/// shows its source in its own message, such as `cannot write: File exists
+/// (os error 17)`, would otherwise say it twice).
+fn error_message(error: &anyhow::Error) -> String {
+    let mut message = error.to_string();
+    for cause in error.chain().skip(1) {
+        let text = cause.to_string();
+        if !message.contains(&text) {
+            message.push_str(": ");
+            message.push_str(&text);
+        }
+    }
+    message
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("{path}: cannot write: {source}")]
+    struct ShowsItsSource {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    }
+
+    #[test]
+    fn a_cause_already_in_the_message_is_not_repeated() {
+        let io = std::io::Error::new(std::io::ErrorKind::AlreadyExists, "File exists");
+        let error = anyhow::Error::new(ShowsItsSource {
+            path: "out".to_owned(),
+            source: io,
+        });
+        assert_eq!(error_message(&error), "out: cannot write: File exists");
+        let context = anyhow::anyhow!("inner problem").context("outer step failed");
+        assert_eq!(error_message(&context), "outer step failed: inner problem");
     }
 }

@@ -1,7 +1,11 @@
 //! A tiny column-aligned text table for human output.
 
+use crate::output;
+
 /// Rows of cells, printed with every column padded to its widest cell and
 /// two spaces between columns. Columns listed as numeric are right-aligned.
+/// Control characters in a cell are escaped ([`output::escape`]): a cell
+/// is always one line.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Table {
     header: Option<Vec<String>>,
@@ -15,7 +19,12 @@ impl Table {
     /// A table with a header row (underlined with dashes).
     pub(crate) fn with_header<S: Into<String>>(header: impl IntoIterator<Item = S>) -> Table {
         Table {
-            header: Some(header.into_iter().map(Into::into).collect()),
+            header: Some(
+                header
+                    .into_iter()
+                    .map(|cell| output::escape(&cell.into()))
+                    .collect(),
+            ),
             ..Table::default()
         }
     }
@@ -33,7 +42,12 @@ impl Table {
 
     /// Adds a row.
     pub(crate) fn row<S: Into<String>>(&mut self, cells: impl IntoIterator<Item = S>) {
-        self.rows.push(cells.into_iter().map(Into::into).collect());
+        self.rows.push(
+            cells
+                .into_iter()
+                .map(|cell| output::escape(&cell.into()))
+                .collect(),
+        );
     }
 
     /// Draws a dashed rule between the rows so far and the next one.
@@ -117,6 +131,18 @@ mod tests {
         table.row(["scenario", "x"]);
         table.row(["steps", ""]);
         assert_eq!(table.render(), "scenario  x\nsteps\n");
+    }
+
+    #[test]
+    fn cells_cannot_break_a_line_or_colour_the_terminal() {
+        let mut table = Table::with_header(["id\n"]);
+        table.row(["a\u{1b}[31m\r\nscore  1.000"]);
+        assert_eq!(
+            table.render(),
+            "id\\n\n\
+             ---------------------------\n\
+             a\\u{1b}[31m\\r\\nscore  1.000\n"
+        );
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The live trace of `run`: an [`EventSink`] that prints each event worth
 //! showing as it arrives, and forwards every event to the audit file writer
-//! when there is one.
+//! when there is one. Text from the agent or the scenario is escaped, so
+//! every event prints as the lines this module writes and no others.
 
 use std::fmt;
 use std::io::Write;
@@ -8,6 +9,7 @@ use std::io::Write;
 use oncall_audit::{AuditError, Event, EventKind, EventSink};
 
 use crate::describe;
+use crate::output;
 
 /// Prints a line per interesting event to `out` (stderr, in the command)
 /// and forwards every event to `next`, when given.
@@ -78,10 +80,11 @@ pub(crate) fn trace_line(event: &Event) -> Option<String> {
             seed,
             limits,
         } => format!(
-            "run {} | agent {agent} | seed {seed} | at most {} steps\nalert: {} ({}): {}",
+            "run {} | agent {} | seed {seed} | at most {}\nalert: {} ({}): {}",
             event.run_id().as_uuid(),
-            limits.max_steps(),
-            incident.service(),
+            output::escape(agent),
+            output::count(limits.max_steps(), "step"),
+            output::escape(incident.service()),
             incident.severity().as_str(),
             describe::shorten(incident.description())
         ),

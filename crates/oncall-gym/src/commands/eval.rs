@@ -1,4 +1,4 @@
-//! `oncall-gym eval [SCENARIO...] [--agent A] [--trials K] [--seed N] [--jobs N] [--out FILE.jsonl] [--json]`.
+//! `oncall-gym eval [SCENARIO...] [--agent A] [--trials K] [--seed N] [--jobs N] [--out FILE.jsonl] [--json] [--no-validate]`.
 
 use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Write};
@@ -9,20 +9,41 @@ use std::time::Instant;
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 
+use oncall_domain::TerminationReason;
 use oncall_gym::eval::{EvalSettings, TrialRecord, run_trials};
 use oncall_gym::library::ScenarioLibrary;
 use oncall_gym::scorecard::{Scorecard, TrialScore, scorecard};
 use oncall_sim::Scenario;
 
 use crate::cli::EvalArgs;
+use crate::commands::checks;
 use crate::output;
 use crate::table::Table;
 
-/// Evaluates the agent over the scenarios and prints the scorecard.
+/// The most errored runs listed one by one; the rest are counted.
+const MAX_ERRORS_LISTED: usize = 10;
+
+/// Evaluates the agent over the scenarios and prints the scorecard. Exit
+/// code 1 when a scenario is invalid (nothing runs) or a run errored (the
+/// scorecard is printed, then the errored runs on stderr).
 pub(crate) fn eval(library: &ScenarioLibrary, arguments: &EvalArgs) -> anyhow::Result<ExitCode> {
     let Some(scenarios) = scenarios(library, &arguments.scenarios)? else {
         return Ok(ExitCode::FAILURE);
     };
+    if !checks::refuse_duplicates(&scenarios) {
+        return Ok(ExitCode::FAILURE);
+    }
+    if !arguments.no_validate {
+        let invalid = checks::report_invalid(&scenarios);
+        if invalid > 0 {
+            eprintln!(
+                "error: {} of {} invalid; nothing was run (--no-validate runs them anyway)",
+                invalid,
+                output::count(scenarios.len() as u64, "scenario"),
+            );
+            return Ok(ExitCode::FAILURE);
+        }
+    }
     let jobs = arguments.jobs.map_or_else(
         || thread::available_parallelism().map_or(1, usize::from),
         |jobs| usize::try_from(jobs).unwrap_or(1),
@@ -44,7 +65,7 @@ pub(crate) fn eval(library: &ScenarioLibrary, arguments: &EvalArgs) -> anyhow::R
         match result {
             Ok(record) => records.push(record),
             Err(error) => {
-                eprintln!("error: {error}");
+                eprintln!("error: {}", output::escape(&error.to_string()));
                 failed = true;
             }
         }
@@ -53,13 +74,13 @@ pub(crate) fn eval(library: &ScenarioLibrary, arguments: &EvalArgs) -> anyhow::R
         return Ok(ExitCode::FAILURE);
     }
     eprintln!(
-        "evaluated {} runs ({} scenarios x {} trial{}, agent {}, seed {}) on {jobs} threads in {:.2} s",
-        records.len(),
-        scenarios.len(),
-        arguments.trials,
-        if arguments.trials == 1 { "" } else { "s" },
+        "evaluated {} ({} x {}, agent {}, seed {}) on {} in {:.2} s",
+        output::count(records.len() as u64, "run"),
+        output::count(scenarios.len() as u64, "scenario"),
+        output::count(arguments.trials, "trial"),
         arguments.agent,
         arguments.seed,
+        output::count(jobs as u64, "thread"),
         started.elapsed().as_secs_f64()
     );
     if let Some(path) = &arguments.out {
@@ -73,7 +94,40 @@ pub(crate) fn eval(library: &ScenarioLibrary, arguments: &EvalArgs) -> anyhow::R
     } else {
         output::print(&scorecard_table(&card, arguments.trials).render())?;
     }
-    Ok(ExitCode::SUCCESS)
+    let errored = errored_runs(&records);
+    if errored.is_empty() {
+        return Ok(ExitCode::SUCCESS);
+    }
+    eprintln!(
+        "error: {} of {} errored (the {} agent failed):",
+        errored.len(),
+        output::count(records.len() as u64, "run"),
+        arguments.agent
+    );
+    for line in errored.iter().take(MAX_ERRORS_LISTED) {
+        eprintln!("  {line}");
+    }
+    if errored.len() > MAX_ERRORS_LISTED {
+        eprintln!("  and {} more", errored.len() - MAX_ERRORS_LISTED);
+    }
+    Ok(ExitCode::FAILURE)
+}
+
+/// One line per run that ended in `agent_error`: which run, and why.
+fn errored_runs(records: &[TrialRecord]) -> Vec<String> {
+    records
+        .iter()
+        .filter_map(|record| match &record.termination {
+            Some(TerminationReason::AgentError { message }) => Some(format!(
+                "scenario {}, trial {}, seed {}: {}",
+                output::escape(&record.scenario),
+                record.trial,
+                record.seed,
+                output::escape(message)
+            )),
+            _ => None,
+        })
+        .collect()
 }
 
 /// The scenarios named, or the whole default library. `None` when some of
@@ -89,7 +143,7 @@ fn scenarios(
             match entry.scenario {
                 Ok(scenario) => scenarios.push(scenario),
                 Err(error) => {
-                    eprintln!("error: {error}");
+                    eprintln!("error: {}", output::escape(&error.to_string()));
                     broken = true;
                 }
             }
@@ -105,12 +159,10 @@ fn scenarios(
             anyhow::bail!("no scenarios in {}", library.default_label());
         }
     } else {
+        // An id given twice is refused by the duplicate check, naming both
+        // directories.
         for argument in arguments {
-            let scenario = library.resolve(argument)?;
-            if scenarios.iter().any(|known| known.id() == scenario.id()) {
-                anyhow::bail!("scenario `{}` is given twice", scenario.id());
-            }
-            scenarios.push(scenario);
+            scenarios.push(library.resolve(argument)?);
         }
     }
     Ok(Some(scenarios))

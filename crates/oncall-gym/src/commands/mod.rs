@@ -1,6 +1,7 @@
 //! One module per subcommand. Each returns the exit code, or an error that
 //! `main` prints and turns into exit code 1.
 
+mod checks;
 mod eval;
 mod generate;
 mod replay;

@@ -1,4 +1,4 @@
-//! `oncall-gym replay AUDIT.jsonl [--at-step N] [--scenario S] [--json]`.
+//! `oncall-gym replay AUDIT.jsonl [--at-step N] [--scenario S] [--expect-head HASH] [--json]`.
 
 use std::process::ExitCode;
 
@@ -51,11 +51,33 @@ pub(crate) fn replay(
         ChainError::Io { .. } => anyhow!("{error}"),
         _ => anyhow!("{}: {error}", path.display()),
     })?;
-    for warning in verified.warnings() {
+    let mut warnings: Vec<String> = verified
+        .warnings()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    for warning in &warnings {
         eprintln!("warning: {}: {warning}", path.display());
     }
     let replayed = replay_events(verified.events())
         .map_err(|error| anyhow!("{}: not a well-formed run: {error}", path.display()))?;
+    // The chain cannot tell a log cut at a line boundary from a whole one;
+    // a run with no ending event is the sign to look for.
+    let unfinished = replayed.outcome().is_none();
+    let mut late_warnings = Vec::new();
+    if unfinished {
+        late_warnings.push(no_ending_warning(
+            verified.event_count(),
+            arguments.expect_head.is_some(),
+        ));
+        if arguments.scenario.is_some() {
+            late_warnings.push(UNFINISHED_SCORE_WARNING.to_owned());
+        }
+    }
+    for warning in late_warnings {
+        eprintln!("warning: {}: {warning}", path.display());
+        warnings.push(warning);
+    }
     let state = match arguments.at_step {
         Some(step) => replayed.state_at(step).ok_or_else(|| {
             anyhow!(
@@ -102,11 +124,7 @@ pub(crate) fn replay(
             file: path.display().to_string(),
             events: verified.event_count(),
             head_hash: verified.head_hash(),
-            warnings: verified
-                .warnings()
-                .iter()
-                .map(ToString::to_string)
-                .collect(),
+            warnings,
             at_step: arguments.at_step,
             state,
             recorded_evaluation: recorded,
@@ -120,17 +138,17 @@ pub(crate) fn replay(
         "verified up to its last line, which only --expect-head can check"
     };
     let mut text = format!(
-        "{}: {} events, hash chain {pinned} (head {})\n",
+        "{}: {}, hash chain {pinned} (head {})\n",
         path.display(),
-        verified.event_count(),
+        output::count(verified.event_count(), "event"),
         verified.head_hash()
     );
     text.push_str(&format!(
         "run {} | agent {} | seed {} | {} ({}): {}\n\n",
         replayed.run_id().as_uuid(),
-        replayed.agent(),
+        output::escape(replayed.agent()),
         replayed.seed(),
-        replayed.incident().service(),
+        output::escape(replayed.incident().service()),
         replayed.incident().severity().as_str(),
         describe::shorten(replayed.incident().description())
     ));
@@ -145,7 +163,17 @@ pub(crate) fn replay(
         text.push_str(&format!("\nrecorded score: {}\n", output::score(total)));
     }
     if let (Some(evaluation), Some(scenario)) = (&evaluation, &arguments.scenario) {
-        text.push_str(&format!("\nre-scored against {scenario}:\n"));
+        if unfinished {
+            text.push_str(&format!(
+                "\nre-scored against {} as an UNFINISHED run (the log has no ending event; this is not the score of a finished run):\n",
+                output::escape(scenario)
+            ));
+        } else {
+            text.push_str(&format!(
+                "\nre-scored against {}:\n",
+                output::escape(scenario)
+            ));
+        }
         let mut table = Table::new();
         for row in score_rows(evaluation) {
             table.row(row);
@@ -154,6 +182,25 @@ pub(crate) fn replay(
     }
     output::print(&text)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The JSON `warnings` entry (and stderr warning) when `--scenario`
+/// re-scores a run that has not ended.
+const UNFINISHED_SCORE_WARNING: &str =
+    "the evaluation is the score of an unfinished run: the log has no ending event";
+
+/// The warning for a run with no ending event, after the log's
+/// `events` lines.
+fn no_ending_warning(events: u64, pinned: bool) -> String {
+    if pinned {
+        format!(
+            "line {events}: the log ends at the expected head, but the run has no ending event (run_completed, run_failed or run_escalated): the run did not finish"
+        )
+    } else {
+        format!(
+            "line {events}: the run has no ending event (run_completed, run_failed or run_escalated): the log may have been cut at a line boundary; pin its head with --expect-head to tell"
+        )
+    }
 }
 
 fn step_range(replayed: &Replay) -> String {
@@ -223,12 +270,23 @@ fn step_text(step: &ReplayedStep) -> String {
     text
 }
 
-/// The investigation at the end of step `step`.
+/// The investigation at the end of step `step`, or as far as the log goes
+/// when it ends inside the step.
 fn state_text(step: u32, state: &InvestigationState, steps: usize) -> String {
     let mut table = Table::new();
+    let incomplete = state
+        .steps
+        .last()
+        .is_some_and(|last| last.status == StepStatus::InProgress);
     table.row([
         "at".to_owned(),
-        format!("the end of step {step} of {steps}"),
+        if incomplete {
+            format!(
+                "step {step} of {steps}, INCOMPLETE: the log ends inside it (it has no step_completed or step_failed)"
+            )
+        } else {
+            format!("the end of step {step} of {steps}")
+        },
     ]);
     table.row(["status", state.status.as_str()]);
     table.row([

@@ -1,4 +1,4 @@
-//! `oncall-gym run SCENARIO [--agent A] [--seed N] [--max-steps N] [--audit FILE] [--json]`.
+//! `oncall-gym run SCENARIO [--agent A] [--seed N] [--max-steps N] [--audit FILE] [--json] [--no-validate]`.
 
 use std::fs::File;
 use std::io;
@@ -14,6 +14,7 @@ use oncall_gym::library::ScenarioLibrary;
 use oncall_sim::{Evaluation, RunOutcome, RunSettings, Scenario, run_scenario};
 
 use crate::cli::RunArgs;
+use crate::commands::checks;
 use crate::describe;
 use crate::output;
 use crate::table::Table;
@@ -46,9 +47,14 @@ struct AuditSummary {
 }
 
 /// Runs the agent on the scenario with a live trace on stderr, then prints
-/// the score table (or JSON).
+/// the score table (or JSON). A scenario `validate` rejects is not run
+/// (exit 1) unless `--no-validate` says to.
 pub(crate) fn run(library: &ScenarioLibrary, arguments: &RunArgs) -> anyhow::Result<ExitCode> {
     let scenario = library.resolve(&arguments.scenario)?;
+    if !arguments.no_validate && checks::report_invalid(std::slice::from_ref(&scenario)) > 0 {
+        eprintln!("error: not running it (--no-validate runs it anyway)");
+        return Ok(ExitCode::FAILURE);
+    }
     let mut agent = arguments.agent.build(&scenario, arguments.seed);
     let settings = RunSettings {
         seed: arguments.seed,
@@ -71,9 +77,9 @@ pub(crate) fn run(library: &ScenarioLibrary, arguments: &RunArgs) -> anyhow::Res
                 .with_context(|| format!("could not finish the audit log {}", path.display()))?;
             let outcome = outcome?;
             eprintln!(
-                "audit log: {} ({} events, head {})",
+                "audit log: {} ({}, head {})",
                 path.display(),
-                head.event_count,
+                output::count(head.event_count, "event"),
                 head.head_hash
             );
             audit = Some(AuditSummary {
@@ -111,7 +117,11 @@ pub(crate) fn run(library: &ScenarioLibrary, arguments: &RunArgs) -> anyhow::Res
     // errored; running out of steps is not (the agent just did not
     // resolve the incident).
     if let Some(TerminationReason::AgentError { message }) = outcome.run.termination() {
-        eprintln!("error: the {} agent failed: {message}", arguments.agent);
+        eprintln!(
+            "error: the {} agent failed: {}",
+            arguments.agent,
+            output::escape(message)
+        );
         return Ok(ExitCode::FAILURE);
     }
     Ok(ExitCode::SUCCESS)

@@ -7,6 +7,7 @@ use serde::Serialize;
 use oncall_gym::library::ScenarioLibrary;
 use oncall_sim::Scenario;
 
+use crate::commands::checks;
 use crate::output;
 use crate::table::Table;
 
@@ -33,7 +34,9 @@ impl<'a> ScenarioListing<'a> {
 }
 
 /// Lists the default library. Scenarios that do not load are reported on
-/// stderr, and make the exit code 1.
+/// stderr, and make the exit code 1. A library where two directories hold
+/// the same scenario id is refused (exit 1, no listing): a name would not
+/// say which of them it means.
 pub(crate) fn scenarios(library: &ScenarioLibrary, json: bool) -> anyhow::Result<ExitCode> {
     let mut loaded = Vec::new();
     let mut broken = false;
@@ -41,10 +44,13 @@ pub(crate) fn scenarios(library: &ScenarioLibrary, json: bool) -> anyhow::Result
         match entry.scenario {
             Ok(scenario) => loaded.push(scenario),
             Err(error) => {
-                eprintln!("error: {error}");
+                eprintln!("error: {}", output::escape(&error.to_string()));
                 broken = true;
             }
         }
+    }
+    if !checks::refuse_duplicates(&loaded) {
+        return Ok(ExitCode::FAILURE);
     }
     let listings: Vec<ScenarioListing<'_>> = loaded.iter().map(ScenarioListing::of).collect();
     if json {
@@ -62,8 +68,8 @@ pub(crate) fn scenarios(library: &ScenarioLibrary, json: bool) -> anyhow::Result
         }
         output::print(&table.render())?;
         eprintln!(
-            "{} scenarios in {}",
-            listings.len(),
+            "{} in {}",
+            output::count(listings.len() as u64, "scenario"),
             library.default_label()
         );
     }

@@ -1,0 +1,68 @@
+//! What `run` and `eval` check before they run anything, so that they never
+//! run what `validate` rejects: every scenario valid, and no scenario id
+//! held by two directories (their runs would be merged under one id).
+
+use std::path::{Path, PathBuf};
+
+use oncall_gym::library::duplicate_ids;
+use oncall_sim::Scenario;
+
+use crate::output;
+
+/// Where `scenario` was loaded from, for messages.
+pub(crate) fn directory_of(scenario: &Scenario) -> PathBuf {
+    scenario
+        .directory()
+        .map_or_else(|| PathBuf::from("(in memory)"), Path::to_path_buf)
+}
+
+/// Prints an error for each id that more than one of `scenarios` holds,
+/// naming the directories. True when there is none.
+pub(crate) fn refuse_duplicates(scenarios: &[Scenario]) -> bool {
+    let directories: Vec<PathBuf> = scenarios.iter().map(directory_of).collect();
+    let duplicates = duplicate_ids(
+        scenarios
+            .iter()
+            .zip(&directories)
+            .map(|(scenario, directory)| (scenario.id(), directory.as_path())),
+    );
+    for duplicate in &duplicates {
+        let mut unique = duplicate.directories.clone();
+        unique.sort();
+        unique.dedup();
+        if let [directory] = unique.as_slice() {
+            eprintln!(
+                "error: scenario `{}` ({}) is given more than once",
+                output::escape(&duplicate.id),
+                directory.display()
+            );
+        } else {
+            eprintln!("error: {}", output::escape(&duplicate.to_string()));
+        }
+    }
+    duplicates.is_empty()
+}
+
+/// Validates each scenario as `validate` does, printing its problems as
+/// `validate` prints them (`scenario: message`) and then a line naming the
+/// invalid scenario's directory. Returns how many are invalid.
+pub(crate) fn report_invalid(scenarios: &[Scenario]) -> usize {
+    let mut invalid = 0;
+    for scenario in scenarios {
+        let problems = scenario.validate();
+        if problems.is_empty() {
+            continue;
+        }
+        invalid += 1;
+        for problem in &problems {
+            eprintln!("{}", output::escape(&problem.to_string()));
+        }
+        eprintln!(
+            "error: {}: scenario `{}` is invalid ({} above); `oncall-gym validate` reports the same",
+            directory_of(scenario).display(),
+            output::escape(scenario.id()),
+            output::count(problems.len() as u64, "problem")
+        );
+    }
+    invalid
+}
