@@ -25,5 +25,10 @@ mod audit_snapshots;
 /// The `oncall-gym` command, run as a user runs it: good input and bad.
 mod cli;
 
-/// `oncall-gym replay` and `validate` against damaged logs and scenarios.
+/// The command against damaged logs, scenarios and specs: `replay`,
+/// `validate`, `run`, `eval` and `gen-scenario`.
 mod cli_damage;
+
+/// How the command reads a fixtures root: skipped directories, and paths it
+/// cannot look at.
+mod cli_library;

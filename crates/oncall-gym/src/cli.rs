@@ -93,7 +93,9 @@ pub(crate) const MAX_TRIALS: i64 = 10_000;
 
 /// The highest step limit a run may be given: a run is a loop, and every
 /// loop has a bound.
-pub(crate) const MAX_STEPS: i64 = 1_000;
+/// The scenario files' own bound, so a flag and a file cannot disagree
+/// (`as` because `i64::from` is not const; u32 to i64 is lossless).
+pub(crate) const MAX_STEPS: i64 = oncall_sim::MAX_STEPS as i64;
 
 /// `eval`'s arguments.
 #[derive(Debug, clap::Args)]

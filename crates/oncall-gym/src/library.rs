@@ -21,7 +21,8 @@ use std::fmt;
 use std::path::{MAIN_SEPARATOR, Path, PathBuf};
 
 use oncall_sim::{
-    SCENARIO_FILE, Scenario, ScenarioError, check_scenario_name, scenario_directories,
+    SCENARIO_FILE, Scenario, ScenarioError, SkippedEntry, check_scenario_name, scan_fixtures_root,
+    scenario_directories,
 };
 
 use crate::builtin::{BUILTIN_LABEL, builtin_scenarios, find_builtin};
@@ -52,6 +53,15 @@ pub enum LookupError {
     NoSuchDirectory {
         /// The path given.
         path: PathBuf,
+    },
+    /// A path that exists but cannot be looked at: a symbolic-link loop, no
+    /// permission.
+    #[error("{}: cannot read it: {message}", path.display())]
+    Unreadable {
+        /// The path given.
+        path: PathBuf,
+        /// What the operating system said.
+        message: String,
     },
     /// A path to a directory without a `scenario.json`.
     #[error(
@@ -306,11 +316,7 @@ pub fn entries_at(path: &Path) -> Result<Vec<LibraryEntry>, LookupError> {
             scenario: Scenario::load(path),
         }]);
     }
-    if !path.exists() {
-        return Err(LookupError::NoSuchDirectory {
-            path: path.to_path_buf(),
-        });
-    }
+    missing_or_unreadable(path)?;
     let entries = entries_under(path)?;
     if entries.is_empty() {
         return Err(LookupError::NotAScenarioDirectory {
@@ -318,6 +324,19 @@ pub fn entries_at(path: &Path) -> Result<Vec<LibraryEntry>, LookupError> {
         });
     }
     Ok(entries)
+}
+
+/// What listing `path` skipped when it is a fixtures root: subdirectories
+/// without a `scenario.json` and entries that could not be read. Empty for
+/// a scenario directory, and for a root that cannot be listed (listing it
+/// reports that).
+pub fn skipped_at(path: &Path) -> Vec<SkippedEntry> {
+    if path.join(SCENARIO_FILE).is_file() {
+        return Vec::new();
+    }
+    scan_fixtures_root(path)
+        .map(|root| root.skipped)
+        .unwrap_or_default()
 }
 
 fn entries_under(root: &Path) -> Result<Vec<LibraryEntry>, ScenarioError> {
@@ -340,15 +359,28 @@ pub fn looks_like_path(argument: &str) -> bool {
 
 fn load_directory(path: &Path) -> Result<Scenario, LookupError> {
     if path.join(SCENARIO_FILE).is_file() {
-        Ok(Scenario::load(path)?)
-    } else if path.exists() {
-        Err(LookupError::NotAScenarioDirectory {
+        return Ok(Scenario::load(path)?);
+    }
+    missing_or_unreadable(path)?;
+    Err(LookupError::NotAScenarioDirectory {
+        path: path.to_path_buf(),
+    })
+}
+
+/// `NoSuchDirectory` when nothing is at `path`, `Unreadable` when something
+/// is but cannot be looked at (a symbolic-link loop, no permission).
+fn missing_or_unreadable(path: &Path) -> Result<(), LookupError> {
+    match std::fs::metadata(path) {
+        Ok(_) => Ok(()),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+            Err(LookupError::NoSuchDirectory {
+                path: path.to_path_buf(),
+            })
+        }
+        Err(error) => Err(LookupError::Unreadable {
             path: path.to_path_buf(),
-        })
-    } else {
-        Err(LookupError::NoSuchDirectory {
-            path: path.to_path_buf(),
-        })
+            message: error.to_string(),
+        }),
     }
 }
 

@@ -45,6 +45,15 @@ pub(crate) fn count(count: impl Into<u64>, noun: &str) -> String {
     }
 }
 
+/// Warns on stderr about what listing `path` skipped (a subdirectory with
+/// no `scenario.json`, an entry that cannot be read), so a misspelt file
+/// does not silently drop a scenario from the library.
+pub(crate) fn warn_skipped(path: &std::path::Path) {
+    for skipped in oncall_gym::library::skipped_at(path) {
+        eprintln!("warning: {}", escape(&skipped.to_string()));
+    }
+}
+
 /// `text` with every control character written out as an escape, so that
 /// text from a log, a scenario or an agent can neither move the cursor,
 /// colour the terminal nor start a line that looks like ours: a newline

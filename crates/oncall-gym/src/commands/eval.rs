@@ -139,6 +139,9 @@ fn scenarios(
     let mut scenarios: Vec<Scenario> = Vec::new();
     if arguments.is_empty() {
         let mut broken = false;
+        if let Some(root) = library.default_root() {
+            output::warn_skipped(&root.path);
+        }
         for entry in library.default_scenarios()? {
             match entry.scenario {
                 Ok(scenario) => scenarios.push(scenario),

@@ -40,6 +40,9 @@ impl<'a> ScenarioListing<'a> {
 pub(crate) fn scenarios(library: &ScenarioLibrary, json: bool) -> anyhow::Result<ExitCode> {
     let mut loaded = Vec::new();
     let mut broken = false;
+    if let Some(root) = library.default_root() {
+        output::warn_skipped(&root.path);
+    }
     for entry in library.default_scenarios()? {
         match entry.scenario {
             Ok(scenario) => loaded.push(scenario),

@@ -22,9 +22,13 @@ pub(crate) fn validate(library: &ScenarioLibrary, paths: &[PathBuf]) -> anyhow::
     let mut entries: Vec<LibraryEntry> = Vec::new();
     let mut refused = 0u64;
     if paths.is_empty() {
+        if let Some(root) = library.default_root() {
+            output::warn_skipped(&root.path);
+        }
         entries = library.default_scenarios()?;
     } else {
         for path in &paths {
+            output::warn_skipped(path);
             match entries_at(path) {
                 Ok(found) => entries.extend(found),
                 Err(error) => {
