@@ -289,7 +289,10 @@ fn eval_exits_1_after_the_scorecard_listing_the_runs_that_errored() {
         "error: 12 of 12 runs errored (the oracle agent failed):",
     );
     assert_has(&ran.stderr, "  scenario latency_spike, trial 0, seed ");
-    assert_has(&ran.stderr, ": the reference solution has only 0 decisions");
+    assert_has(
+        &ran.stderr,
+        ": the reference solution does not end the run: it has no decision for step 1",
+    );
     assert_eq!(
         ran.stderr.matches("\n  scenario ").count(),
         10,

@@ -168,7 +168,7 @@ impl Scenario {
         let store = self.data_store();
         let describe = |what: &str, count: usize, first: Option<oncall_domain::Timestamp>| {
             format!(
-                "{count} {what} lie outside the window {} to {} (first at {})",
+                "{what} outside the window {} to {}: {count} (first at {})",
                 window.start.to_rfc3339(),
                 window.end.to_rfc3339(),
                 first.map(|at| at.to_rfc3339()).unwrap_or_default()
@@ -262,7 +262,7 @@ impl Scenario {
         let solution = &truth.reference_solution;
         if solution.len() != truth.optimal_steps as usize {
             problem(format!(
-                "ground_truth.reference_solution has {} decisions, but optimal_steps is {}",
+                "the length of ground_truth.reference_solution ({}) differs from optimal_steps ({})",
                 solution.len(),
                 truth.optimal_steps
             ));

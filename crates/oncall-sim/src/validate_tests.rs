@@ -49,11 +49,11 @@ fn a_broken_scenario_reports_every_problem() {
         "Broken Scenario: incident.service `ghost` has no logs, metrics, deploys or runbooks",
         "Broken Scenario: key_evidence id `dup` is used more than once",
         "Broken Scenario: deploy id `d1` is used more than once",
-        "Broken Scenario: 1 log entries lie outside the window",
-        "Broken Scenario: 1 deploys lie outside the window",
+        "Broken Scenario: log entries outside the window",
+        "Broken Scenario: deploys outside the window",
         "Broken Scenario: ground_truth.root_cause.category `dns` differs",
         "Broken Scenario: key evidence `dup` names tool `telepathy`, which does not exist",
-        "Broken Scenario: ground_truth.reference_solution has 3 decisions, but optimal_steps is 2",
+        "Broken Scenario: the length of ground_truth.reference_solution (3) differs from optimal_steps (2)",
         "Broken Scenario: ground_truth.reference_solution[2]: mitigation `Restart the database` is judged harmful, not correct",
         "Broken Scenario: the reference solution scores 0 (passed: false), not exactly 1.0",
     ];
@@ -132,8 +132,8 @@ fn metric_points_outside_the_window_are_reported() {
     assert_eq!(
         problems,
         [
-            "tiny: 2 metric points lie outside the window 2026-11-20T12:30:00+00:00 to \
-          2026-11-20T14:30:00+00:00 (first at 2026-11-20T11:10:00+00:00)"
+            "tiny: metric points outside the window 2026-11-20T12:30:00+00:00 to \
+          2026-11-20T14:30:00+00:00: 2 (first at 2026-11-20T11:10:00+00:00)"
         ],
     );
 }

@@ -36,8 +36,8 @@ impl Agent for OracleAgent {
     fn decide_next_action(&mut self, _context: &AgentContext<'_>) -> Result<Decision, AgentError> {
         let decision = self.decisions.get(self.next).cloned().ok_or_else(|| {
             AgentError::new(format!(
-                "the reference solution has only {} decisions and does not end the run",
-                self.decisions.len()
+                "the reference solution does not end the run: it has no decision for step {}",
+                self.decisions.len() + 1
             ))
         })?;
         self.next += 1;
