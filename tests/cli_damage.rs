@@ -595,7 +595,7 @@ fn validate_checks_each_scenario_once_and_counts_refused_paths_apart() {
     ran.expect_code(1);
     assert_has(
         &ran.stdout,
-        ": 1 valid, 0 invalid; 1 path refused (no scenario there)",
+        ": 1 valid, 0 invalid; 1 path refused (see above)",
     );
     assert_has(&ran.stdout, "checked 1 scenario in ");
 }

@@ -60,3 +60,22 @@ fn a_symbolic_link_loop_is_reported_with_the_systems_reason() {
         );
     }
 }
+
+#[test]
+fn one_directory_spelt_two_ways_is_one_scenario_given_twice() {
+    let ran = oncall_gym(&[
+        "eval",
+        "latency_spike",
+        "./fixtures/incidents/latency_spike",
+        "--agent",
+        "oracle",
+    ]);
+    ran.expect_code(1);
+    assert_has(&ran.stderr, "scenario `latency_spike` (");
+    assert_has(&ran.stderr, ") is given more than once");
+    assert!(
+        !ran.stderr.contains("used by 2 directories"),
+        "{}",
+        ran.stderr
+    );
+}

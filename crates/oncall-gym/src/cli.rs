@@ -157,14 +157,23 @@ const HEAD_HASH_DIGITS: usize = 64;
 /// `--expect-head`: exactly 64 hex digits, returned in lower case (as the
 /// log's hashes are written).
 fn parse_head_hash(text: &str) -> Result<String, String> {
-    if text.len() == HEAD_HASH_DIGITS && text.bytes().all(|byte| byte.is_ascii_hexdigit()) {
-        Ok(text.to_ascii_lowercase())
-    } else {
-        Err(format!(
-            "expected a head hash of exactly {HEAD_HASH_DIGITS} hex digits (0-9, a-f), as `run --audit` prints it; got {} characters",
-            text.chars().count()
-        ))
+    let expected = format!(
+        "expected a head hash of exactly {HEAD_HASH_DIGITS} hex digits (0-9, a-f), as `run --audit` prints it"
+    );
+    if let Some((position, character)) = text
+        .chars()
+        .enumerate()
+        .find(|(_, character)| !character.is_ascii_hexdigit())
+    {
+        return Err(format!(
+            "{expected}; character {} is {character:?}, not a hex digit",
+            position + 1
+        ));
     }
+    if text.len() != HEAD_HASH_DIGITS {
+        return Err(format!("{expected}; got {} digits", text.len()));
+    }
+    Ok(text.to_ascii_lowercase())
 }
 
 /// The dialects `tools` prints.
@@ -233,9 +242,15 @@ mod tests {
             panic!("not replay");
         };
         assert_eq!(replay.expect_head, Some("ab".repeat(32)));
-        let error = parse_head_hash("xyz").unwrap_err();
+        let error = parse_head_hash("abc").unwrap_err();
         assert!(error.contains("exactly 64 hex digits"), "{error}");
-        assert!(error.contains("got 3 characters"), "{error}");
+        assert!(error.contains("got 3 digits"), "{error}");
+        let error = parse_head_hash(&format!("{}g", "a".repeat(63))).unwrap_err();
+        assert!(
+            error.contains("character 64 is 'g', not a hex digit"),
+            "{error}"
+        );
+        assert!(!error.contains("got"), "{error}");
     }
 
     #[test]

@@ -63,7 +63,6 @@ mod loader_edge_tests;
 #[cfg(test)]
 mod loader_tests;
 #[cfg(test)]
-#[cfg(test)]
 mod test_support;
 #[cfg(test)]
 mod validate_tests;

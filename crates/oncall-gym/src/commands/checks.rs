@@ -19,7 +19,15 @@ pub(crate) fn directory_of(scenario: &Scenario) -> PathBuf {
 /// Prints an error for each id that more than one of `scenarios` holds,
 /// naming the directories. True when there is none.
 pub(crate) fn refuse_duplicates(scenarios: &[Scenario]) -> bool {
-    let directories: Vec<PathBuf> = scenarios.iter().map(directory_of).collect();
+    // One directory spelt two ways (`x` and `./x`, or through a link) is
+    // the same directory: compare where the paths lead.
+    let directories: Vec<PathBuf> = scenarios
+        .iter()
+        .map(|scenario| {
+            let directory = directory_of(scenario);
+            std::fs::canonicalize(&directory).unwrap_or(directory)
+        })
+        .collect();
     let duplicates = duplicate_ids(
         scenarios
             .iter()
@@ -34,7 +42,7 @@ pub(crate) fn refuse_duplicates(scenarios: &[Scenario]) -> bool {
             eprintln!(
                 "error: scenario `{}` ({}) is given more than once",
                 output::escape(&duplicate.id),
-                directory.display()
+                output::escape(&directory.display().to_string())
             );
         } else {
             eprintln!("error: {}", output::escape(&duplicate.to_string()));
@@ -59,7 +67,7 @@ pub(crate) fn report_invalid(scenarios: &[Scenario]) -> usize {
         }
         eprintln!(
             "error: {}: scenario `{}` is invalid ({} above); `oncall-gym validate` reports the same",
-            directory_of(scenario).display(),
+            output::escape(&directory_of(scenario).display().to_string()),
             output::escape(scenario.id()),
             output::count(problems.len() as u64, "problem")
         );

@@ -84,10 +84,7 @@ pub(crate) fn validate(library: &ScenarioLibrary, paths: &[PathBuf]) -> anyhow::
     let refused_text = if refused == 0 {
         String::new()
     } else {
-        format!(
-            "; {} refused (no scenario there)",
-            output::count(refused, "path")
-        )
+        format!("; {} refused (see above)", output::count(refused, "path"))
     };
     output::print(&format!(
         "checked {} in {place}: {valid} valid, {invalid} invalid{refused_text}\n",
