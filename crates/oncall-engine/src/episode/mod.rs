@@ -160,14 +160,7 @@ impl<'e, S: EventSink> Episode<'e, S> {
         if let Some(reason) = oversized_decision(&decision) {
             // Refused before it is recorded, so an agent cannot flood the
             // audit log: the step holds no decision, only the reason.
-            let record = StepRecord {
-                number,
-                decision: None,
-                tool_call: None,
-                tool_result: None,
-                observation: None,
-                started_at,
-            };
+            let record = StepRecord::without_decision(number, started_at);
             self.close_step(
                 record,
                 StepStatus::Failed {
@@ -296,14 +289,7 @@ impl<'e, S: EventSink> Episode<'e, S> {
                 self.run.status = RunStatus::Running;
                 let started_at = self.now();
                 self.emit(Some(number), EventKind::StepStarted)?;
-                StepRecord {
-                    number,
-                    decision: None,
-                    tool_call: None,
-                    tool_result: None,
-                    observation: None,
-                    started_at,
-                }
+                StepRecord::without_decision(number, started_at)
             }
         };
         self.close_step(record, StepStatus::Failed { reason }, false)?;
@@ -419,4 +405,19 @@ struct StepRecord {
     tool_result: Option<ToolResult>,
     observation: Option<Observation>,
     started_at: Timestamp,
+}
+
+impl StepRecord {
+    /// A step that records no decision: one refused before it was recorded,
+    /// or an analysis with no pending tool call.
+    fn without_decision(number: u32, started_at: Timestamp) -> StepRecord {
+        StepRecord {
+            number,
+            decision: None,
+            tool_call: None,
+            tool_result: None,
+            observation: None,
+            started_at,
+        }
+    }
 }
