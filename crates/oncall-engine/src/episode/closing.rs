@@ -82,27 +82,36 @@ impl<S: EventSink> Episode<'_, S> {
                     termination: self.run.termination.clone(),
                 })
             }
-            Err(reason) => {
-                self.close_step(
-                    record,
-                    StepStatus::Failed {
-                        reason: reason.clone(),
-                    },
-                    true,
-                )?;
-                Ok(ActionOutcome {
-                    step: number,
-                    tool_result: None,
-                    step_failure: Some(reason),
-                    termination: self.run.termination.clone(),
-                })
-            }
+            Err(reason) => self.fail_step_without_result(record, reason),
         }
     }
 
     /// Writes `step_completed` or `step_failed`, advances the simulated
     /// time, records the step, and, when `enforce_limit` and the run has used
     /// its last step, ends it with `step_limit`.
+    /// Closes `record` as failed for `reason` (no tool ran), enforcing the
+    /// step limit, and says so to the caller.
+    pub(super) fn fail_step_without_result(
+        &mut self,
+        record: StepRecord,
+        reason: String,
+    ) -> Result<ActionOutcome, EngineError> {
+        let step = record.number;
+        self.close_step(
+            record,
+            StepStatus::Failed {
+                reason: reason.clone(),
+            },
+            true,
+        )?;
+        Ok(ActionOutcome {
+            step,
+            tool_result: None,
+            step_failure: Some(reason),
+            termination: self.run.termination.clone(),
+        })
+    }
+
     pub(super) fn close_step(
         &mut self,
         record: StepRecord,

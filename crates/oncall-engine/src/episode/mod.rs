@@ -161,19 +161,7 @@ impl<'e, S: EventSink> Episode<'e, S> {
             // Refused before it is recorded, so an agent cannot flood the
             // audit log: the step holds no decision, only the reason.
             let record = StepRecord::without_decision(number, started_at);
-            self.close_step(
-                record,
-                StepStatus::Failed {
-                    reason: reason.clone(),
-                },
-                true,
-            )?;
-            return Ok(ActionOutcome {
-                step: number,
-                tool_result: None,
-                step_failure: Some(reason),
-                termination: self.run.termination.clone(),
-            });
+            return self.fail_step_without_result(record, reason);
         }
         self.emit(
             Some(number),
