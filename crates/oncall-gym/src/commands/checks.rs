@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use oncall_gym::library::duplicate_ids;
-use oncall_sim::Scenario;
+use oncall_sim::{Scenario, ScenarioError};
 
 use crate::output;
 
@@ -14,6 +14,19 @@ pub(crate) fn directory_of(scenario: &Scenario) -> PathBuf {
     scenario
         .directory()
         .map_or_else(|| PathBuf::from("(in memory)"), Path::to_path_buf)
+}
+
+/// What `validate` says of a scenario as loaded: its load error, or every
+/// problem its `validate()` finds. Empty when it is valid.
+pub(crate) fn problems_of(loaded: &Result<Scenario, ScenarioError>) -> Vec<String> {
+    match loaded {
+        Ok(scenario) => scenario
+            .validate()
+            .iter()
+            .map(ToString::to_string)
+            .collect(),
+        Err(error) => vec![error.to_string()],
+    }
 }
 
 /// Prints an error for each id that more than one of `scenarios` holds,

@@ -8,6 +8,7 @@ use oncall_sim::generator::{
 };
 use oncall_sim::{DEPLOYS_FILE, LOGS_FILE, METRICS_FILE, RUNBOOKS_FILE, SCENARIO_FILE, Scenario};
 
+use crate::commands::checks;
 use crate::output;
 
 /// Renders the spec at `spec` with `seed` (or the spec's own) into `out`.
@@ -66,12 +67,7 @@ fn problems_in(out: &Path, generated: &GeneratedScenario) -> anyhow::Result<Vec<
         .iter()
         .map(|(name, text)| (*name, text.as_bytes()))
         .collect();
-    Ok(match Scenario::from_embedded(out, &embedded) {
-        Ok(scenario) => scenario
-            .validate()
-            .iter()
-            .map(ToString::to_string)
-            .collect(),
-        Err(error) => vec![error.to_string()],
-    })
+    Ok(checks::problems_of(&Scenario::from_embedded(
+        out, &embedded,
+    )))
 }

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use oncall_gym::library::{LibraryEntry, ScenarioLibrary, duplicate_ids, entries_at};
 
+use crate::commands::checks;
 use crate::output;
 
 /// Checks every scenario at `paths` (scenario directories or fixtures
@@ -41,14 +42,7 @@ pub(crate) fn validate(library: &ScenarioLibrary, paths: &[PathBuf]) -> anyhow::
     let entries = unique(entries, |entry| entry.directory.clone());
     let mut invalid_entries: Vec<bool> = Vec::with_capacity(entries.len());
     for entry in &entries {
-        let problems: Vec<String> = match &entry.scenario {
-            Ok(scenario) => scenario
-                .validate()
-                .iter()
-                .map(ToString::to_string)
-                .collect(),
-            Err(error) => vec![error.to_string()],
-        };
+        let problems = checks::problems_of(&entry.scenario);
         for problem in &problems {
             eprintln!("{}", output::escape(problem));
         }
