@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use oncall_gym::library::duplicate_ids;
+use oncall_gym::library::{LookupError, ScenarioLibrary, duplicate_ids};
 use oncall_sim::{Scenario, ScenarioError};
 
 use crate::output;
@@ -14,6 +14,29 @@ pub(crate) fn directory_of(scenario: &Scenario) -> PathBuf {
     scenario
         .directory()
         .map_or_else(|| PathBuf::from("(in memory)"), Path::to_path_buf)
+}
+
+/// The default library's scenarios that load, after warning about
+/// directories its root skipped; each one that does not load is printed as
+/// an error. The flag is true when some did not load.
+pub(crate) fn load_default_library(
+    library: &ScenarioLibrary,
+) -> Result<(Vec<Scenario>, bool), LookupError> {
+    if let Some(root) = library.default_root() {
+        output::warn_skipped(&root.path);
+    }
+    let mut loaded = Vec::new();
+    let mut broken = false;
+    for entry in library.default_scenarios()? {
+        match entry.scenario {
+            Ok(scenario) => loaded.push(scenario),
+            Err(error) => {
+                eprintln!("error: {}", output::escape(&error.to_string()));
+                broken = true;
+            }
+        }
+    }
+    Ok((loaded, broken))
 }
 
 /// What `validate` says of a scenario as loaded: its load error, or every

@@ -138,19 +138,8 @@ fn scenarios(
 ) -> anyhow::Result<Option<Vec<Scenario>>> {
     let mut scenarios: Vec<Scenario> = Vec::new();
     if arguments.is_empty() {
-        let mut broken = false;
-        if let Some(root) = library.default_root() {
-            output::warn_skipped(&root.path);
-        }
-        for entry in library.default_scenarios()? {
-            match entry.scenario {
-                Ok(scenario) => scenarios.push(scenario),
-                Err(error) => {
-                    eprintln!("error: {}", output::escape(&error.to_string()));
-                    broken = true;
-                }
-            }
-        }
+        let broken;
+        (scenarios, broken) = checks::load_default_library(library)?;
         if broken {
             eprintln!(
                 "error: some scenarios in {} do not load; `oncall-gym validate` checks them",

@@ -38,20 +38,7 @@ impl<'a> ScenarioListing<'a> {
 /// the same scenario id is refused (exit 1, no listing): a name would not
 /// say which of them it means.
 pub(crate) fn scenarios(library: &ScenarioLibrary, json: bool) -> anyhow::Result<ExitCode> {
-    let mut loaded = Vec::new();
-    let mut broken = false;
-    if let Some(root) = library.default_root() {
-        output::warn_skipped(&root.path);
-    }
-    for entry in library.default_scenarios()? {
-        match entry.scenario {
-            Ok(scenario) => loaded.push(scenario),
-            Err(error) => {
-                eprintln!("error: {}", output::escape(&error.to_string()));
-                broken = true;
-            }
-        }
-    }
+    let (loaded, broken) = checks::load_default_library(library)?;
     if !checks::refuse_duplicates(&loaded) {
         return Ok(ExitCode::FAILURE);
     }
