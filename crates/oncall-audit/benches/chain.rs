@@ -13,9 +13,10 @@ use oncall_audit::{
     Event, EventKind, EventSink, FsyncPolicy, JsonlWriter, ReadLimits, read_chain_file,
 };
 use oncall_domain::{
-    CallId, Confidence, Decision, EventId, Hypothesis, HypothesisId, HypothesisStatus, Incident,
-    IncidentId, Observation, ObservationId, Resolution, RunId, RunLimits, TerminationReason,
-    ToolCallRef, ToolError, ToolResult, Truncation,
+    ActionClaim, CallId, Confidence, Decision, EventId, FaultCategory, Hypothesis, HypothesisId,
+    HypothesisStatus, Incident, IncidentId, Observation, ObservationId, RemediationKind,
+    Resolution, RootCauseClaim, RunId, RunLimits, TerminationReason, ToolCallRef, ToolError,
+    ToolResult, Truncation,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -84,13 +85,23 @@ impl Generator {
             self.step = Some(number);
             events.push(self.event(EventKind::StepStarted));
             if number == STEPS_PER_RUN {
-                events.push(self.event(EventKind::DecisionMade {
-                    decision: Decision::ProposeMitigation {
-                        mitigation: "raise the payments-db connection pool".to_owned(),
-                        confidence: 0.85,
-                        reasoning: "connections saturate exactly when timeouts begin".to_owned(),
-                    },
-                }));
+                events.push(
+                    self.event(EventKind::DecisionMade {
+                        decision: Decision::mitigation(
+                            "raise the payments-db connection pool",
+                            0.85,
+                            "connections saturate exactly when timeouts begin",
+                        )
+                        .with_root_cause(RootCauseClaim::of(
+                            "payments-db",
+                            FaultCategory::ResourceExhaustion,
+                        ))
+                        .with_actions(vec![ActionClaim::of(
+                            RemediationKind::RaiseLimit,
+                            "payments-db",
+                        )]),
+                    }),
+                );
                 events.push(self.event(EventKind::StepCompleted));
                 break;
             }
@@ -192,6 +203,11 @@ impl Generator {
             resolution: Some(Resolution::Mitigation {
                 mitigation: "raise the payments-db connection pool".to_owned(),
                 confidence: Confidence::new(0.85).unwrap(),
+                root_cause: Some(RootCauseClaim::of(
+                    "payments-db",
+                    FaultCategory::ResourceExhaustion,
+                )),
+                actions: vec![ActionClaim::of(RemediationKind::RaiseLimit, "payments-db")],
             }),
         }));
         events.push(self.event(EventKind::EvaluationRecorded {

@@ -13,9 +13,22 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::AuditError;
 
-/// The version of the JSON form written in every event's `v` field. A reader
-/// refuses any other version.
-pub const FORMAT_VERSION: u32 = 1;
+/// The version of the JSON form written in every event's `v` field.
+///
+/// - **1**: the first form.
+/// - **2**: ending decisions and resolutions may carry a structured answer
+///   (`root_cause`, `actions`, an escalation's `team`), and a mitigation's
+///   text or an escalation's target may be empty when the structure is
+///   given.
+///
+/// A reader accepts every version from [`OLDEST_FORMAT_VERSION`] up to this
+/// one, so old logs still verify, replay and re-score (the hash chain
+/// covers each line's exact bytes, never a re-serialised form); it refuses
+/// any other.
+pub const FORMAT_VERSION: u32 = 2;
+
+/// The oldest version of the JSON form a reader still accepts.
+pub const OLDEST_FORMAT_VERSION: u32 = 1;
 
 /// One entry of an audit log: what happened, when, in which run and step.
 ///

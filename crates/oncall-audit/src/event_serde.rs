@@ -6,7 +6,8 @@
 //! {"v":1,"seq":0,"id":"<uuid>","run_id":"<uuid>","step":null,"at":"<RFC 3339>","type":"run_started","payload":{...}}
 //! ```
 //!
-//! - `v`: the [`FORMAT_VERSION`]; any other version is refused;
+//! - `v`: the [`FORMAT_VERSION`] when written; a reader accepts
+//!   [`OLDEST_FORMAT_VERSION`] to [`FORMAT_VERSION`] and refuses others;
 //! - `seq`: the sequence number in the log, from 0;
 //! - `id`, `run_id`: the event's and the run's UUIDs;
 //! - `step`: the step number, or `null` for run-level events;
@@ -34,7 +35,7 @@ use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, Visitor};
 use serde::ser::{SerializeStruct, Serializer};
 use serde::{Deserialize, Serialize};
 
-use crate::event::{Event, EventKind, EventKindName, FORMAT_VERSION};
+use crate::event::{Event, EventKind, EventKindName, FORMAT_VERSION, OLDEST_FORMAT_VERSION};
 
 impl Serialize for Event {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
@@ -523,11 +524,11 @@ impl<'de> Visitor<'de> for RecordVisitor {
 }
 
 fn check_version<E: de::Error>(found: u32) -> Result<(), E> {
-    if found == FORMAT_VERSION {
+    if (OLDEST_FORMAT_VERSION..=FORMAT_VERSION).contains(&found) {
         Ok(())
     } else {
         Err(E::custom(format!(
-            "unsupported format version {found}, expected {FORMAT_VERSION}"
+            "unsupported format version {found}, expected {OLDEST_FORMAT_VERSION} to {FORMAT_VERSION}"
         )))
     }
 }

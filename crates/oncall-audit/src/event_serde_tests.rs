@@ -9,8 +9,21 @@ fn the_json_form_has_a_stable_field_order() {
     let json = serde_json::to_string(&events[1]).unwrap();
     assert_eq!(
         json,
-        r#"{"v":1,"seq":1,"id":"00000000-0000-0000-0000-000000000004","run_id":"00000000-0000-0000-0000-000000000002","step":1,"at":"2026-11-25T12:00:30Z","type":"step_started","payload":{}}"#
+        r#"{"v":2,"seq":1,"id":"00000000-0000-0000-0000-000000000004","run_id":"00000000-0000-0000-0000-000000000002","step":1,"at":"2026-11-25T12:00:30Z","type":"step_started","payload":{}}"#
     );
+}
+
+#[test]
+fn version_1_events_are_still_read() {
+    // A v1 writer wrote the same fields; a v1 mitigation had no structured
+    // answer, which v2 leaves out when absent.
+    for event in sample_run() {
+        let json = serde_json::to_string(&event)
+            .unwrap()
+            .replacen(r#"{"v":2,"#, r#"{"v":1,"#, 1);
+        let back: Event = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, event, "{json}");
+    }
 }
 
 #[test]
@@ -61,13 +74,17 @@ fn bad_events_are_refused_by_name() {
         error.starts_with("unknown event type `step_paused`"),
         "{error}"
     );
-    let error = step_started_with(|o| {
-        o.insert("v".to_owned(), 2.into());
-    });
-    assert!(
-        error.starts_with("unsupported format version 2, expected 1"),
-        "{error}"
-    );
+    for version in [0, 3] {
+        let error = step_started_with(|o| {
+            o.insert("v".to_owned(), version.into());
+        });
+        assert!(
+            error.starts_with(&format!(
+                "unsupported format version {version}, expected 1 to 2"
+            )),
+            "{error}"
+        );
+    }
     let error = step_started_with(|o| {
         o.remove("step");
     });

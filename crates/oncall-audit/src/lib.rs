@@ -32,7 +32,7 @@ mod test_support;
 
 pub use crate::chain::{ChainHead, FsyncPolicy, GENESIS_HASH, JsonlWriter, SyncData, sha256_hex};
 pub use crate::error::{AuditError, ChainError, ReplayError};
-pub use crate::event::{Event, EventKind, EventKindName, FORMAT_VERSION};
+pub use crate::event::{Event, EventKind, EventKindName, FORMAT_VERSION, OLDEST_FORMAT_VERSION};
 pub use crate::log::{EventFilter, EventSink, Log};
 pub use crate::reader::{
     ChainWarning, DEFAULT_MAX_EVENTS, DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_LINE_BYTES, ReadLimits,

@@ -139,6 +139,14 @@ fn the_sample_run_replays_step_by_step() {
         Some(Resolution::Mitigation {
             mitigation: "raise the payments-db connection pool".to_owned(),
             confidence: Confidence::new(0.85).unwrap(),
+            root_cause: Some(oncall_domain::RootCauseClaim::of(
+                "payments-db",
+                oncall_domain::FaultCategory::ResourceExhaustion
+            )),
+            actions: vec![oncall_domain::ActionClaim::of(
+                oncall_domain::RemediationKind::RaiseLimit,
+                "payments-db"
+            )],
         })
     );
     let at_four = replay.state_at(4).unwrap();

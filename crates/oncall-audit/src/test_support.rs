@@ -4,10 +4,10 @@
 
 use chrono::{Duration, TimeZone, Utc};
 use oncall_domain::{
-    CallId, Clock, Confidence, Decision, EventId, Hypothesis, HypothesisId, HypothesisStatus,
-    Incident, ManualClock, Observation, ObservationId, Resolution, RunId, RunLimits,
-    SequentialIdGenerator, TerminationReason, Timestamp, ToolCallRef, ToolError, ToolResult,
-    Truncation,
+    ActionClaim, CallId, Clock, Confidence, Decision, EventId, FaultCategory, Hypothesis,
+    HypothesisId, HypothesisStatus, Incident, ManualClock, Observation, ObservationId,
+    RemediationKind, Resolution, RootCauseClaim, RunId, RunLimits, SequentialIdGenerator,
+    TerminationReason, Timestamp, ToolCallRef, ToolError, ToolResult, Truncation,
 };
 use serde_json::json;
 
@@ -216,11 +216,19 @@ pub(crate) fn sample_run() -> Vec<Event> {
 
     run.start_step(4);
     run.push(EventKind::DecisionMade {
-        decision: Decision::ProposeMitigation {
-            mitigation: "raise the payments-db connection pool".to_owned(),
-            confidence: 0.85,
-            reasoning: "connections saturate exactly when timeouts begin".to_owned(),
-        },
+        decision: Decision::mitigation(
+            "raise the payments-db connection pool",
+            0.85,
+            "connections saturate exactly when timeouts begin",
+        )
+        .with_root_cause(RootCauseClaim::of(
+            "payments-db",
+            FaultCategory::ResourceExhaustion,
+        ))
+        .with_actions(vec![ActionClaim::of(
+            RemediationKind::RaiseLimit,
+            "payments-db",
+        )]),
     });
     let actionable = supported
         .with_proposed_mitigation("raise the payments-db connection pool")
@@ -240,6 +248,11 @@ pub(crate) fn sample_run() -> Vec<Event> {
         resolution: Some(Resolution::Mitigation {
             mitigation: "raise the payments-db connection pool".to_owned(),
             confidence: confidence(0.85),
+            root_cause: Some(RootCauseClaim::of(
+                "payments-db",
+                FaultCategory::ResourceExhaustion,
+            )),
+            actions: vec![ActionClaim::of(RemediationKind::RaiseLimit, "payments-db")],
         }),
     });
     run.push(EventKind::EvaluationRecorded {

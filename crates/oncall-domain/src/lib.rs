@@ -16,9 +16,16 @@
 //! because both the engine and the audit log speak them, and the audit log
 //! may depend on nothing but this crate.
 //!
+//! And it publishes the taxonomy a structured answer is written in: the
+//! closed lists of [`FaultCategory`], [`RemediationKind`] and
+//! [`EntityKind`], with the [`RootCauseClaim`] and [`ActionClaim`] an
+//! agent's ending decision may carry. They are vocabulary, not ground
+//! truth: what a scenario's answer *is* stays with the simulator.
+//!
 //! Every rule that a value breaks is reported as a [`ValidationError`] naming
 //! the field and the reason.
 
+mod answer;
 mod confidence;
 mod decision;
 mod determinism;
@@ -28,8 +35,10 @@ mod ids;
 mod incident;
 mod observation;
 mod run;
+mod taxonomy;
 mod tool_result;
 
+pub use crate::answer::{ActionClaim, MAX_GRADED_ACTIONS, RootCauseClaim};
 pub use crate::confidence::Confidence;
 pub use crate::decision::{Decision, raw_number};
 pub use crate::determinism::{
@@ -42,6 +51,7 @@ pub use crate::ids::{CallId, EventId, HypothesisId, IncidentId, ObservationId, R
 pub use crate::incident::{Incident, IncidentBuilder, Severity};
 pub use crate::observation::{Observation, ToolCallRef};
 pub use crate::run::{Resolution, RunLimits, RunStatus, TerminationReason};
+pub use crate::taxonomy::{ESCALATION_TEAM_KINDS, EntityKind, FaultCategory, RemediationKind};
 pub use crate::tool_result::{ToolError, ToolResult, Truncation};
 
 /// A UTC instant. Every timestamp in oncall-gym is one of these.

@@ -6,6 +6,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use crate::answer::{ActionClaim, RootCauseClaim};
 use crate::confidence::Confidence;
 use crate::error::ValidationError;
 
@@ -84,18 +85,41 @@ impl fmt::Display for RunStatus {
 pub enum Resolution {
     /// The agent proposed a mitigation.
     Mitigation {
-        /// What to do, in the agent's words.
+        /// What to do, in the agent's words (empty when only actions were
+        /// given).
         mitigation: String,
         /// How sure the agent was, validated.
         confidence: Confidence,
+        /// Where the fault is and what kind it is, as claimed.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        root_cause: Option<RootCauseClaim>,
+        /// What to do, in structured form, as claimed.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        actions: Vec<ActionClaim>,
     },
     /// The agent escalated.
     Escalation {
         /// Why.
         reason: String,
-        /// To whom.
+        /// To whom, in free text (empty when only a team was given).
         target: String,
+        /// To whom, as a catalogue team or provider, as claimed.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        team: Option<String>,
+        /// Where the fault is and what kind it is, as claimed.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        root_cause: Option<RootCauseClaim>,
     },
+}
+
+impl Resolution {
+    /// The claimed root cause, whichever way the run ended.
+    pub fn root_cause(&self) -> Option<&RootCauseClaim> {
+        match self {
+            Resolution::Mitigation { root_cause, .. }
+            | Resolution::Escalation { root_cause, .. } => root_cause.as_ref(),
+        }
+    }
 }
 
 /// Why a run ended.
@@ -222,6 +246,8 @@ mod tests {
         let resolution = Resolution::Mitigation {
             mitigation: "roll back".to_owned(),
             confidence: Confidence::new(0.9).unwrap(),
+            root_cause: None,
+            actions: Vec::new(),
         };
         let json = serde_json::to_string(&resolution).unwrap();
         assert_eq!(

@@ -4,8 +4,8 @@
 //! becomes the failed step's reason.
 
 use oncall_domain::{
-    Confidence, Decision, Hypothesis, HypothesisId, HypothesisStatus, ObservationId, Resolution,
-    TerminationReason,
+    ActionClaim, Confidence, Decision, Hypothesis, HypothesisId, HypothesisStatus, ObservationId,
+    Resolution, RootCauseClaim, TerminationReason,
 };
 
 use crate::agent::{Analysis, HypothesisUpdate};
@@ -22,6 +22,11 @@ pub const MAX_TOOL_PARAMS_BYTES: usize = 16 * 1024;
 pub const MAX_OBSERVATION_RAW_BYTES: usize = 64 * 1024;
 /// The most earlier observations one hypothesis update may cite by id.
 pub const MAX_CITED_OBSERVATIONS: usize = 256;
+/// The most structured actions one mitigation may carry and still be
+/// recorded. More than [`MAX_GRADED_ACTIONS`](oncall_domain::MAX_GRADED_ACTIONS)
+/// (3) are recorded and judged wrong by the grader; more than this fail the
+/// step unrecorded, so an agent cannot flood the audit log.
+pub const MAX_RECORDED_ACTIONS: usize = 32;
 
 /// Why `decision` is too large to record, if it is.
 pub(crate) fn oversized_decision(decision: &Decision) -> Option<String> {
@@ -41,12 +46,44 @@ pub(crate) fn oversized_decision(decision: &Decision) -> Option<String> {
         Decision::ProposeMitigation {
             mitigation,
             reasoning,
+            root_cause,
+            actions,
             ..
-        } => too_long("mitigation", mitigation).or_else(|| too_long("reasoning", reasoning)),
-        Decision::Escalate { reason, target } => {
-            too_long("reason", reason).or_else(|| too_long("target", target))
-        }
+        } => too_long("mitigation", mitigation)
+            .or_else(|| too_long("reasoning", reasoning))
+            .or_else(|| oversized_root_cause(root_cause.as_ref()))
+            .or_else(|| oversized_actions(actions)),
+        Decision::Escalate {
+            reason,
+            target,
+            team,
+            root_cause,
+        } => too_long("reason", reason)
+            .or_else(|| too_long("target", target))
+            .or_else(|| team.as_deref().and_then(|team| too_long("team", team)))
+            .or_else(|| oversized_root_cause(root_cause.as_ref())),
     }
+}
+
+fn oversized_root_cause(claim: Option<&RootCauseClaim>) -> Option<String> {
+    let claim = claim?;
+    too_long("root_cause.service", claim.service())
+        .or_else(|| too_long("root_cause.category", claim.category()))
+}
+
+fn oversized_actions(actions: &[ActionClaim]) -> Option<String> {
+    if actions.len() > MAX_RECORDED_ACTIONS {
+        return Some(format!(
+            "`actions` lists {} actions, over the {MAX_RECORDED_ACTIONS}-action limit on what is recorded (at most {} are graded)",
+            actions.len(),
+            oncall_domain::MAX_GRADED_ACTIONS
+        ));
+    }
+    actions.iter().enumerate().find_map(|(index, action)| {
+        action
+            .texts()
+            .find_map(|(field, text)| too_long(&format!("actions[{index}].{field}"), text))
+    })
 }
 
 /// Why `analysis` is too large to record, if it is.
@@ -107,31 +144,68 @@ fn too_long(field: &str, text: &str) -> Option<String> {
     })
 }
 
-pub(crate) fn validate_mitigation(
-    mitigation: &str,
-    confidence: f64,
-) -> Result<(Resolution, TerminationReason), String> {
-    let confidence = Confidence::new(confidence).map_err(|error| error.to_string())?;
-    let mitigation = non_blank("mitigation", mitigation)?;
-    Ok((
-        Resolution::Mitigation {
+/// Checks an ending decision and turns it into the run's resolution.
+///
+/// - A mitigation needs a valid confidence, and a non-blank `mitigation`
+///   text or at least one action. Its structured parts are carried as the
+///   agent gave them: the grader, not the engine, judges unknown names.
+/// - An escalation needs a non-blank `reason`, and a non-blank `target` or
+///   `team`.
+///
+/// Anything else is a failed step, with the reason as text.
+pub(crate) fn resolve(decision: &Decision) -> Result<(Resolution, TerminationReason), String> {
+    match decision {
+        Decision::CallTool { .. } => Err("a tool call does not end a run".to_owned()),
+        Decision::ProposeMitigation {
             mitigation,
             confidence,
-        },
-        TerminationReason::MitigationProposed,
-    ))
-}
-
-pub(crate) fn validate_escalation(
-    reason: &str,
-    target: &str,
-) -> Result<(Resolution, TerminationReason), String> {
-    let reason = non_blank("reason", reason)?;
-    let target = non_blank("target", target)?;
-    Ok((
-        Resolution::Escalation { reason, target },
-        TerminationReason::Escalated,
-    ))
+            root_cause,
+            actions,
+            ..
+        } => {
+            let confidence = Confidence::new(*confidence).map_err(|error| error.to_string())?;
+            let mitigation = if actions.is_empty() {
+                non_blank("mitigation", mitigation)?
+            } else {
+                mitigation.trim().to_owned()
+            };
+            Ok((
+                Resolution::Mitigation {
+                    mitigation,
+                    confidence,
+                    root_cause: root_cause.clone(),
+                    actions: actions.clone(),
+                },
+                TerminationReason::MitigationProposed,
+            ))
+        }
+        Decision::Escalate {
+            reason,
+            target,
+            team,
+            root_cause,
+        } => {
+            let reason = non_blank("reason", reason)?;
+            let team = team
+                .as_deref()
+                .map(str::trim)
+                .filter(|team| !team.is_empty());
+            let target = match team {
+                Some(_) => target.trim().to_owned(),
+                None => non_blank("target", target)
+                    .map_err(|error| format!("{error} (or give a catalogue `team`)"))?,
+            };
+            Ok((
+                Resolution::Escalation {
+                    reason,
+                    target,
+                    team: team.map(str::to_owned),
+                    root_cause: root_cause.clone(),
+                },
+                TerminationReason::Escalated,
+            ))
+        }
+    }
 }
 
 fn non_blank(field: &str, value: &str) -> Result<String, String> {

@@ -26,7 +26,8 @@ mod run;
 
 pub use crate::agent::{Agent, AgentContext, AgentError, Analysis, HypothesisUpdate};
 pub use crate::decision_rules::{
-    MAX_AGENT_TEXT_BYTES, MAX_CITED_OBSERVATIONS, MAX_OBSERVATION_RAW_BYTES, MAX_TOOL_PARAMS_BYTES,
+    MAX_AGENT_TEXT_BYTES, MAX_CITED_OBSERVATIONS, MAX_OBSERVATION_RAW_BYTES, MAX_RECORDED_ACTIONS,
+    MAX_TOOL_PARAMS_BYTES,
 };
 pub use crate::engine::{Engine, EngineConfig};
 pub use crate::episode::{ActionOutcome, Episode};

@@ -21,9 +21,7 @@ use oncall_domain::{
 use oncall_tools::ToolContext;
 
 use crate::agent::{AgentContext, AgentError, Analysis};
-use crate::decision_rules::{
-    oversized_analysis, oversized_decision, validate_escalation, validate_mitigation,
-};
+use crate::decision_rules::{oversized_analysis, oversized_decision, resolve};
 use crate::engine::Engine;
 use crate::error::EngineError;
 use crate::run::{Run, StepStatus};
@@ -135,11 +133,14 @@ impl<'e, S: EventSink> Episode<'e, S> {
     ///   returns its result; the step stays open for [`Episode::analyze`]. An
     ///   unknown tool or invalid parameters give a failed result, which the
     ///   agent sees; the step will be recorded as failed, and the run goes on.
-    /// - `propose_mitigation` with a valid confidence and a non-blank
-    ///   mitigation ends the run as completed. Otherwise the step fails with
-    ///   the validation error and the run goes on.
-    /// - `escalate` with a non-blank reason and target ends the run as
-    ///   escalated. Otherwise the step fails and the run goes on.
+    /// - `propose_mitigation` with a valid confidence, and a non-blank
+    ///   mitigation or at least one action, ends the run as completed.
+    ///   Otherwise the step fails with the validation error and the run
+    ///   goes on. A structured answer is recorded as given; the grader
+    ///   judges its names.
+    /// - `escalate` with a non-blank reason, and a non-blank target or team,
+    ///   ends the run as escalated. Otherwise the step fails and the run
+    ///   goes on.
     ///
     /// When a step closes and the run has used all its steps without ending,
     /// it ends as failed with reason `step_limit`.
@@ -207,16 +208,8 @@ impl<'e, S: EventSink> Episode<'e, S> {
                     termination: None,
                 })
             }
-            Decision::ProposeMitigation {
-                mitigation,
-                confidence,
-                ..
-            } => {
-                let resolution = validate_mitigation(mitigation, *confidence);
-                self.close_terminal_step(number, decision.clone(), started_at, resolution)
-            }
-            Decision::Escalate { reason, target } => {
-                let resolution = validate_escalation(reason, target);
+            Decision::ProposeMitigation { .. } | Decision::Escalate { .. } => {
+                let resolution = resolve(&decision);
                 self.close_terminal_step(number, decision.clone(), started_at, resolution)
             }
         }

@@ -1,6 +1,8 @@
 //! No sequence of agent decisions panics the engine or loops.
 use proptest::prelude::*;
 
+use oncall_domain::{ActionClaim, RootCauseClaim};
+
 use super::*;
 
 fn json_value() -> impl Strategy<Value = serde_json::Value> {
@@ -43,13 +45,24 @@ fn decision() -> impl Strategy<Value = Decision> {
                 reasoning: String::new(),
             }
         }),
-        1 => ("[ -~]{0,10}", any::<f64>()).prop_map(|(mitigation, confidence)| Decision::ProposeMitigation {
-            mitigation,
-            confidence,
-            reasoning: String::new(),
-        }),
-        1 => ("[ -~]{0,6}", "[ -~]{0,6}").prop_map(|(reason, target)| Decision::Escalate { reason, target }),
+        1 => ("[ -~]{0,10}", any::<f64>(), root_cause(), prop::collection::vec(("[ -~]{0,8}", "[ -~]{0,8}"), 0..40))
+            .prop_map(|(mitigation, confidence, root_cause, actions)| Decision::ProposeMitigation {
+                mitigation,
+                confidence,
+                reasoning: String::new(),
+                root_cause,
+                actions: actions.into_iter().map(|(kind, target)| ActionClaim::new(kind, target)).collect(),
+            }),
+        1 => ("[ -~]{0,6}", "[ -~]{0,6}", prop::option::of("[ -~]{0,6}"), root_cause())
+            .prop_map(|(reason, target, team, root_cause)| Decision::Escalate { reason, target, team, root_cause }),
     ]
+}
+
+fn root_cause() -> impl Strategy<Value = Option<RootCauseClaim>> {
+    prop::option::of(
+        ("[ -~]{0,8}", "[a-z_]{0,12}")
+            .prop_map(|(service, category)| RootCauseClaim::new(service, category)),
+    )
 }
 
 fn analysis() -> impl Strategy<Value = Analysis> {

@@ -82,11 +82,7 @@ fn call(tool: &str, params: serde_json::Value) -> Decision {
 }
 
 fn mitigate(text: &str, confidence: f64) -> Decision {
-    Decision::ProposeMitigation {
-        mitigation: text.to_owned(),
-        confidence,
-        reasoning: "the evidence points there".to_owned(),
-    }
+    Decision::mitigation(text, confidence, "the evidence points there")
 }
 
 fn incident() -> Incident {

@@ -24,6 +24,7 @@ fn happy_path_ends_in_a_mitigation() {
     let Some(oncall_domain::Resolution::Mitigation {
         mitigation,
         confidence,
+        ..
     }) = run.resolution()
     else {
         panic!("expected a mitigation, got {:?}", run.resolution());
@@ -56,10 +57,10 @@ fn tools_see_the_incident_time_as_now() {
 #[test]
 fn escalation_ends_the_run_as_escalated() {
     let mut agent = ScriptedAgent::new(
-        vec![Decision::Escalate {
-            reason: "the payments provider is down".to_owned(),
-            target: "the payments provider".to_owned(),
-        }],
+        vec![Decision::escalation(
+            "the payments provider is down",
+            "the payments provider",
+        )],
         Vec::new(),
     );
     let (run, log) = run_with(&mut agent, 5);
@@ -247,11 +248,7 @@ fn oversized_agent_text_fails_the_step_and_stays_out_of_the_log() {
     let huge = "x".repeat(crate::MAX_AGENT_TEXT_BYTES + 1);
     let mut agent = ScriptedAgent::new(
         vec![
-            Decision::ProposeMitigation {
-                mitigation: "roll back".to_owned(),
-                confidence: 0.5,
-                reasoning: huge.clone(),
-            },
+            Decision::mitigation("roll back", 0.5, huge.clone()),
             call("logs", json!({})),
             mitigate("roll back", 0.5),
         ],
@@ -273,4 +270,83 @@ fn oversized_agent_text_fails_the_step_and_stays_out_of_the_log() {
     assert_eq!(run.status(), RunStatus::Completed);
     assert!(!log.to_jsonl().contains(&huge));
     assert!(oncall_audit::replay(log.events()).is_ok());
+}
+
+#[test]
+fn structured_answers_are_recorded_as_given_and_names_are_left_to_the_grader() {
+    use oncall_domain::{ActionClaim, RootCauseClaim};
+    let actions: Vec<ActionClaim> = (0..4)
+        .map(|index| ActionClaim::new("reboot_the_internet", format!("nowhere-{index}")))
+        .collect();
+    let mut agent = ScriptedAgent::new(
+        vec![
+            Decision::mitigation("", 0.5, "only actions")
+                .with_root_cause(RootCauseClaim::new("checkout", "gremlins"))
+                .with_actions(actions.clone()),
+        ],
+        Vec::new(),
+    );
+    let (run, log) = run_with(&mut agent, 5);
+    assert_eq!(run.status(), RunStatus::Completed);
+    let Some(oncall_domain::Resolution::Mitigation {
+        mitigation,
+        root_cause,
+        actions: recorded,
+        ..
+    }) = run.resolution()
+    else {
+        panic!("not a mitigation: {:?}", run.resolution());
+    };
+    assert_eq!(mitigation, "");
+    assert_eq!(
+        recorded, &actions,
+        "four actions, unknown kind: recorded as given"
+    );
+    assert_eq!(
+        root_cause.as_ref().map(RootCauseClaim::category),
+        Some("gremlins")
+    );
+    assert!(log.to_jsonl().contains("reboot_the_internet"));
+    assert!(oncall_audit::replay(log.events()).is_ok());
+}
+
+#[test]
+fn an_ending_decision_needs_text_or_structure_and_floods_are_refused() {
+    use oncall_domain::ActionClaim;
+    let flood: Vec<ActionClaim> = (0..=crate::MAX_RECORDED_ACTIONS)
+        .map(|index| ActionClaim::new("restart", format!("svc-{index}")))
+        .collect();
+    let mut agent = ScriptedAgent::new(
+        vec![
+            Decision::mitigation("  ", 0.5, ""),
+            Decision::mitigation("x", 0.5, "").with_actions(flood),
+            Decision::escalation("provider down", " "),
+            Decision::escalation("provider down", "").with_team("payco"),
+        ],
+        Vec::new(),
+    );
+    let (run, log) = run_with(&mut agent, 10);
+    let reasons = failure_reasons(&run);
+    assert_eq!(reasons.len(), 3, "{reasons:?}");
+    assert!(
+        reasons[0].contains("`mitigation` must not be empty"),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons[1].starts_with("`actions` lists 33 actions, over the 32-action limit"),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons[2].contains("or give a catalogue `team`"),
+        "{reasons:?}"
+    );
+    assert!(
+        !log.to_jsonl().contains("svc-32"),
+        "the flood is not recorded"
+    );
+    assert_eq!(run.status(), RunStatus::Escalated);
+    assert!(matches!(
+        run.resolution(),
+        Some(oncall_domain::Resolution::Escalation { team: Some(team), target, .. }) if team == "payco" && target.is_empty()
+    ));
 }
