@@ -40,6 +40,9 @@ pub const DEFAULT_MAX_FIELD_CHARS: usize = 1_000;
 /// entry's attributes, a runbook's services and its keywords. When more
 /// exist, one marker item says how many were left out.
 pub const DEFAULT_MAX_LIST_ITEMS: usize = 50;
+/// Default cap on the entries one `services` call returns, over every
+/// section of the service catalogue together.
+pub const DEFAULT_MAX_CATALOGUE_ENTRIES: usize = 200;
 
 /// The caps on what tools return and accept. Every field is at least 1.
 ///
@@ -61,6 +64,7 @@ pub struct ToolLimits {
     max_runbook_steps: usize,
     max_field_chars: usize,
     max_list_items: usize,
+    max_catalogue_entries: usize,
 }
 
 impl Default for ToolLimits {
@@ -78,6 +82,7 @@ impl Default for ToolLimits {
             max_runbook_steps: DEFAULT_MAX_RUNBOOK_STEPS,
             max_field_chars: DEFAULT_MAX_FIELD_CHARS,
             max_list_items: DEFAULT_MAX_LIST_ITEMS,
+            max_catalogue_entries: DEFAULT_MAX_CATALOGUE_ENTRIES,
         }
     }
 }
@@ -139,6 +144,8 @@ limit_accessors! {
     /// attributes, a runbook's services and keywords); the rest are
     /// replaced by one marker item.
     max_list_items, with_max_list_items: usize;
+    /// The most service-catalogue entries one `services` call returns.
+    max_catalogue_entries, with_max_catalogue_entries: usize;
 }
 
 #[derive(Deserialize)]
@@ -156,6 +163,7 @@ struct ToolLimitsRecord {
     max_runbook_steps: usize,
     max_field_chars: usize,
     max_list_items: usize,
+    max_catalogue_entries: usize,
 }
 
 impl Default for ToolLimitsRecord {
@@ -174,6 +182,7 @@ impl Default for ToolLimitsRecord {
             max_runbook_steps: limits.max_runbook_steps,
             max_field_chars: limits.max_field_chars,
             max_list_items: limits.max_list_items,
+            max_catalogue_entries: limits.max_catalogue_entries,
         }
     }
 }
@@ -195,6 +204,7 @@ impl TryFrom<ToolLimitsRecord> for ToolLimits {
             max_runbook_steps: record.max_runbook_steps,
             max_field_chars: record.max_field_chars,
             max_list_items: record.max_list_items,
+            max_catalogue_entries: record.max_catalogue_entries,
         }
         .validated()
     }

@@ -60,6 +60,15 @@ pub enum RecordError {
         /// The end, as RFC 3339.
         end: String,
     },
+    /// Something in the service catalogue broke a rule; `path` names where
+    /// (`services[2].name`).
+    #[error("`{path}`: {reason}")]
+    Catalogue {
+        /// Where, as a JSON path inside the catalogue.
+        path: String,
+        /// What is wrong.
+        reason: String,
+    },
     /// Two records share what must be unique, e.g. a deploy id.
     #[error("`{field}` `{value}` appears more than once")]
     Duplicate {

@@ -1,10 +1,14 @@
 //! `oncall-tools` is the diagnostic tool system an oncall-gym agent
 //! investigates with: the [`Tool`] contract, the [`ToolRegistry`] and its one
 //! shared call path ([`ToolRegistry::call`]: validate, apply defaults,
-//! execute, time, return a [`ToolResult`]), the four built-in tools (`logs`,
-//! `metrics`, `deploys`, `runbook`), the read-only [`DataSource`] they query
-//! with its telemetry record types and an [`InMemoryDataSource`], and the
-//! schema exports for OpenAI function calling, Anthropic tool use and MCP.
+//! execute, time, return a [`ToolResult`]), the five built-in tools
+//! (`services`, `logs`, `metrics`, `deploys`, `runbook`), the read-only
+//! [`DataSource`] they query with its telemetry record types (the
+//! [`ServiceCatalogue`] among them) and an [`InMemoryDataSource`], the two
+//! ending actions (`propose_mitigation`, `escalate`) as tool definitions
+//! with their parser ([`ending_definitions`], [`decision_from_ending_call`]),
+//! and the schema exports for OpenAI function calling, Anthropic tool use
+//! and MCP.
 //! It depends only on `oncall-domain` among the workspace crates, and must
 //! never know about the engine, scenarios, ground truth or the audit log:
 //! tools see telemetry, and nothing else.
@@ -30,6 +34,14 @@
 //! Every output that lists a window echoes the window actually used as
 //! `"window": {"start", "end"}` (RFC 3339, UTC, `Z`).
 //!
+//! - `services`: `{"services": [..], "providers": [..], "teams": [..],
+//!   "feature_flags": [..], "jobs": [..], "dns_records": [..],
+//!   "certificates": [..], "queues": [..], "matched", "returned",
+//!   "note"?}` (only the asked-for section with `section`), entries in
+//!   catalogue order as [`ServiceCatalogue`] documents them, at most
+//!   [`ToolLimits::max_catalogue_entries`] in all; each list inside an entry
+//!   at most [`ToolLimits::max_list_items`] items. Without a catalogue, the
+//!   services with telemetry, and a `note` saying so.
 //! - `logs`: `{"window", "entries": [{"timestamp", "service", "level",
 //!   "message", "attributes"?}], "matched", "returned", "note"?}`. Entries
 //!   oldest first; when more matched than the limit, the most recent are
@@ -60,8 +72,9 @@
 //!   [`ToolLimits::max_list_items`] services and keywords, then an item
 //!   `… [cut N items]`.
 //!
-//! `?` marks a field left out when empty. Truncation items are `entries`,
-//! `points`, `buckets`, `metrics`, `deploys`, `runbooks` and `steps`.
+//! `?` marks a field left out when empty. Truncation items are `entries`
+//! (log entries, and catalogue entries), `points`, `buckets`, `metrics`,
+//! `deploys`, `runbooks` and `steps`.
 //!
 //! Every returned text is bounded: log messages by
 //! [`ToolLimits::max_message_chars`], every other string (ids, names,
@@ -71,6 +84,7 @@
 //! whose compact JSON is too long becomes that JSON, cut.
 
 mod context;
+mod ending;
 mod error;
 mod params;
 mod records;
@@ -84,18 +98,23 @@ mod window;
 pub use oncall_domain::{ToolError, ToolResult, Truncation};
 
 pub use crate::context::{
-    DEFAULT_MAX_DEPLOYS, DEFAULT_MAX_FIELD_CHARS, DEFAULT_MAX_LIST_ITEMS, DEFAULT_MAX_LOG_ENTRIES,
-    DEFAULT_MAX_MESSAGE_CHARS, DEFAULT_MAX_METRIC_POINTS, DEFAULT_MAX_METRICS_LISTED,
-    DEFAULT_MAX_PATTERN_LENGTH, DEFAULT_MAX_RUNBOOK_RESULTS, DEFAULT_MAX_RUNBOOK_STEPS,
-    DEFAULT_REGEX_NEST_LIMIT, DEFAULT_REGEX_SIZE_LIMIT, ToolContext, ToolLimits,
+    DEFAULT_MAX_CATALOGUE_ENTRIES, DEFAULT_MAX_DEPLOYS, DEFAULT_MAX_FIELD_CHARS,
+    DEFAULT_MAX_LIST_ITEMS, DEFAULT_MAX_LOG_ENTRIES, DEFAULT_MAX_MESSAGE_CHARS,
+    DEFAULT_MAX_METRIC_POINTS, DEFAULT_MAX_METRICS_LISTED, DEFAULT_MAX_PATTERN_LENGTH,
+    DEFAULT_MAX_RUNBOOK_RESULTS, DEFAULT_MAX_RUNBOOK_STEPS, DEFAULT_REGEX_NEST_LIMIT,
+    DEFAULT_REGEX_SIZE_LIMIT, ToolContext, ToolLimits,
+};
+pub use crate::ending::{
+    ENDING_ACTIONS, ESCALATE, PROPOSE_MITIGATION, decision_from_ending_call, ending_definitions,
 };
 pub use crate::error::{DataSourceError, RecordError, RegistryError, ToolExecutionError};
 pub use crate::params::{MAX_REPORTED_ERRORS, ValidatedParams};
 pub use crate::records::{
-    Deploy, DeployStatus, LogEntry, LogLevel, MetricPoint, MetricSeries, Runbook,
+    CATALOGUE_SECTIONS, CatalogueEntity, CatalogueEntry, Deploy, DeployStatus, LogEntry, LogLevel,
+    MetricPoint, MetricSeries, Runbook, ServiceCatalogue,
 };
 pub use crate::registry::{MAX_TOOL_NAME_LENGTH, ToolRegistry};
-pub use crate::schema::{ToolDefinition, schema_problems};
+pub use crate::schema::{ToolDefinition, nested_schema_problems, schema_problems};
 pub use crate::source::{
     DataSource, DeployPage, DeployQuery, InMemoryDataSource, LogPage, LogQuery,
 };
@@ -104,6 +123,6 @@ pub use crate::tools::{
     DEPLOYS_DEFAULT_LIMIT, DEPLOYS_DEFAULT_WINDOW_MINUTES, DeploysTool, LOGS_DEFAULT_LIMIT,
     LOGS_DEFAULT_WINDOW_MINUTES, LogsTool, MAX_LAST_MINUTES, METRICS_DEFAULT_BUCKET_SECONDS,
     METRICS_DEFAULT_WINDOW_MINUTES, METRICS_MAX_BUCKET_SECONDS, MetricsTool, RUNBOOK_DEFAULT_LIMIT,
-    RUNBOOK_MAX_TERMS, RankedRunbook, RunbookTool, compile_pattern, rank_runbooks,
+    RUNBOOK_MAX_TERMS, RankedRunbook, RunbookTool, ServicesTool, compile_pattern, rank_runbooks,
 };
 pub use crate::window::{TimeWindow, rfc3339};

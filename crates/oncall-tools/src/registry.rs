@@ -12,7 +12,7 @@ use crate::params::{ValidatedParams, preview};
 use crate::schema::{ToolDefinition, schema_problems};
 use crate::source::DataSource;
 use crate::tool::Tool;
-use crate::tools::{DeploysTool, LogsTool, MetricsTool, RunbookTool};
+use crate::tools::{DeploysTool, LogsTool, MetricsTool, RunbookTool, ServicesTool};
 
 /// The longest tool name.
 pub const MAX_TOOL_NAME_LENGTH: usize = 64;
@@ -30,10 +30,11 @@ impl ToolRegistry {
         ToolRegistry::default()
     }
 
-    /// A registry with the four built-in tools, in this order: `logs`,
-    /// `metrics`, `deploys`, `runbook`.
+    /// A registry with the five built-in tools, in this order: `services`,
+    /// `logs`, `metrics`, `deploys`, `runbook`.
     pub fn with_default_tools() -> ToolRegistry {
-        let tools: [Box<dyn Tool>; 4] = [
+        let tools: [Box<dyn Tool>; 5] = [
+            Box::new(ServicesTool::new()),
             Box::new(LogsTool::new()),
             Box::new(MetricsTool::new()),
             Box::new(DeploysTool::new()),

@@ -87,7 +87,7 @@ impl ToolDefinition {
 }
 
 /// Every way `schema` breaks OpenAI strict mode or leaves the subset the
-/// validator understands; empty when it is fine. The rules:
+/// parameter validator understands; empty when it is fine. The rules:
 ///
 /// - the root is `{"type": "object", "properties": {...}, "required":
 ///   [...], "additionalProperties": false}` (plus an optional
@@ -101,10 +101,58 @@ impl ToolDefinition {
 /// - `minimum` and `maximum` only on numbers and integers; `format` only
 ///   `"date-time"` on strings; no other keywords (no `default`: strict mode
 ///   rejects it, so defaults are stated in descriptions).
+///
+/// Every registered tool's schema must pass it.
 pub fn schema_problems(schema: &Value) -> Vec<String> {
     let mut problems = Vec::new();
+    object_problems("", schema, Nesting::Flat, &mut problems);
+    problems
+}
+
+/// [`schema_problems`] for schemas that are exported but not validated by
+/// the registry (the ending actions): the same rules, and a property may
+/// also be a non-nullable `object` (following the root's rules, all the
+/// way down) or an `array` whose `items` is such an object or a plain
+/// property. OpenAI strict mode accepts both.
+pub fn nested_schema_problems(schema: &Value) -> Vec<String> {
+    let mut problems = Vec::new();
+    object_problems("", schema, Nesting::Nested, &mut problems);
+    problems
+}
+
+/// Whether properties may be objects and arrays.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Nesting {
+    Flat,
+    Nested,
+}
+
+/// Checks the object schema at `path` (empty for the root, else the
+/// property's dotted path, `[]` marking an array's items).
+fn object_problems(path: &str, schema: &Value, nesting: Nesting, problems: &mut Vec<String>) {
+    let at = if path.is_empty() {
+        "the root".to_owned()
+    } else {
+        format!("property `{path}`")
+    };
+    // The root's messages read as they always have; nested ones say where.
+    let located = |message: &str| {
+        if path.is_empty() {
+            message.to_owned()
+        } else {
+            format!("{at}: {message}")
+        }
+    };
     let Some(root) = schema.as_object() else {
-        return vec!["the schema must be a JSON object".to_owned()];
+        problems.push(located("the schema must be a JSON object"));
+        return;
+    };
+    let prefix = |name: &str| {
+        if path.is_empty() {
+            name.to_owned()
+        } else {
+            format!("{path}.{name}")
+        }
     };
     for key in root.keys() {
         if ![
@@ -116,20 +164,20 @@ pub fn schema_problems(schema: &Value) -> Vec<String> {
         ]
         .contains(&key.as_str())
         {
-            problems.push(format!("the root has an unsupported keyword `{key}`"));
+            problems.push(format!("{at} has an unsupported keyword `{key}`"));
         }
     }
     if root.get("type") != Some(&json!("object")) {
-        problems.push("the root `type` must be \"object\"".to_owned());
+        problems.push(format!("{at} `type` must be \"object\""));
     }
     if root.get("additionalProperties") != Some(&Value::Bool(false)) {
-        problems.push("`additionalProperties` must be false".to_owned());
+        problems.push(located("`additionalProperties` must be false"));
     }
     let empty = serde_json::Map::new();
     let properties = match root.get("properties") {
         Some(Value::Object(properties)) => properties,
         _ => {
-            problems.push("`properties` must be an object".to_owned());
+            problems.push(located("`properties` must be an object"));
             &empty
         }
     };
@@ -137,36 +185,77 @@ pub fn schema_problems(schema: &Value) -> Vec<String> {
         Some(required) => {
             let names: Vec<&str> = required.iter().filter_map(Value::as_str).collect();
             if names.len() != required.len() {
-                problems.push("`required` must list strings".to_owned());
+                problems.push(located("`required` must list strings"));
             }
             for name in properties.keys() {
                 match names.iter().filter(|listed| **listed == name).count() {
-                    0 => problems.push(format!("property `{name}` is not in `required`")),
+                    0 => problems.push(format!("property `{}` is not in `required`", prefix(name))),
                     1 => {}
-                    _ => problems.push(format!("`required` lists `{name}` more than once")),
+                    _ => problems.push(format!(
+                        "`required` lists `{}` more than once",
+                        prefix(name)
+                    )),
                 }
             }
             for name in names {
                 if !properties.contains_key(name) {
                     problems.push(format!(
-                        "`required` lists `{name}`, which is not a property"
+                        "`required` lists `{}`, which is not a property",
+                        prefix(name)
                     ));
                 }
             }
         }
-        None => problems.push("`required` must be an array".to_owned()),
+        None => problems.push(located("`required` must be an array")),
     }
     for (name, spec) in properties {
-        property_problems(name, spec, &mut problems);
+        property_problems(&prefix(name), spec, nesting, problems);
     }
-    problems
 }
 
-fn property_problems(name: &str, spec: &Value, problems: &mut Vec<String>) {
+fn property_problems(name: &str, spec: &Value, nesting: Nesting, problems: &mut Vec<String>) {
     let Some(object) = spec.as_object() else {
         problems.push(format!("property `{name}` must be a JSON object"));
         return;
     };
+    if nesting == Nesting::Nested {
+        match object.get("type").and_then(Value::as_str) {
+            Some("object") => {
+                description_problem(name, object, problems);
+                let mut inner = object.clone();
+                inner.remove("description");
+                object_problems(name, &Value::Object(inner), nesting, problems);
+                return;
+            }
+            Some("array") => {
+                description_problem(name, object, problems);
+                for key in object.keys() {
+                    if !["type", "description", "items"].contains(&key.as_str()) {
+                        problems.push(format!(
+                            "property `{name}` has an unsupported keyword `{key}`"
+                        ));
+                    }
+                }
+                match object.get("items") {
+                    Some(items) if items.get("type") == Some(&json!("object")) => {
+                        object_problems(&format!("{name}[]"), items, nesting, problems);
+                    }
+                    Some(items) => {
+                        let mut items = items.clone();
+                        if let Some(fields) = items.as_object_mut() {
+                            fields
+                                .entry("description")
+                                .or_insert_with(|| json!("an item"));
+                        }
+                        property_problems(&format!("{name}[]"), &items, Nesting::Flat, problems);
+                    }
+                    None => problems.push(format!("property `{name}` needs `items`")),
+                }
+                return;
+            }
+            _ => {}
+        }
+    }
     for key in object.keys() {
         if ![
             "type",
@@ -183,10 +272,7 @@ fn property_problems(name: &str, spec: &Value, problems: &mut Vec<String>) {
             ));
         }
     }
-    match object.get("description").and_then(Value::as_str) {
-        Some(text) if !text.trim().is_empty() => {}
-        _ => problems.push(format!("property `{name}` needs a non-empty `description`")),
-    }
+    description_problem(name, object, problems);
     let nullable = is_nullable(spec);
     let type_shape_ok = match object.get("type") {
         Some(Value::String(_)) => true,
@@ -197,8 +283,13 @@ fn property_problems(name: &str, spec: &Value, problems: &mut Vec<String>) {
     };
     let kind = base_type(spec).filter(|kind| SUPPORTED_TYPES.contains(kind));
     let Some(kind) = kind.filter(|_| type_shape_ok) else {
+        let nested = if nesting == Nesting::Nested {
+            ", an object or an array"
+        } else {
+            ""
+        };
         problems.push(format!(
-            "property `{name}` needs a `type` of string, integer, number or boolean, optionally paired with \"null\""
+            "property `{name}` needs a `type` of string, integer, number or boolean, optionally paired with \"null\"{nested}"
         ));
         return;
     };
@@ -241,6 +332,17 @@ fn property_problems(name: &str, spec: &Value, problems: &mut Vec<String>) {
     }
 }
 
+fn description_problem(
+    name: &str,
+    object: &serde_json::Map<String, Value>,
+    problems: &mut Vec<String>,
+) {
+    match object.get("description").and_then(Value::as_str) {
+        Some(text) if !text.trim().is_empty() => {}
+        _ => problems.push(format!("property `{name}` needs a non-empty `description`")),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use insta::assert_json_snapshot;
@@ -248,8 +350,12 @@ mod tests {
     use super::*;
     use crate::registry::ToolRegistry;
 
+    /// What `oncall-gym tools` exports: the diagnostic tools, then the
+    /// ending actions.
     fn definitions() -> Vec<ToolDefinition> {
-        ToolRegistry::with_default_tools().definitions()
+        let mut definitions = ToolRegistry::with_default_tools().definitions();
+        definitions.extend(crate::ending::ending_definitions());
+        definitions
     }
 
     #[test]
@@ -278,7 +384,7 @@ mod tests {
 
     #[test]
     fn every_default_schema_is_strict_valid() {
-        for definition in definitions() {
+        for definition in ToolRegistry::with_default_tools().definitions() {
             let problems = schema_problems(definition.parameters());
             assert!(problems.is_empty(), "{}: {problems:?}", definition.name());
             // And independently of schema_problems, the three strict rules:

@@ -10,11 +10,15 @@
 //! implementation of the cut that keeps every returned string bounded by
 //! [`ToolLimits`](crate::ToolLimits) and marks it `… [cut N chars]`.
 
+mod catalogue;
 mod deploy;
 mod log;
 mod metric;
 mod runbook;
 
+pub use crate::records::catalogue::{
+    CATALOGUE_SECTIONS, CatalogueEntity, CatalogueEntry, ServiceCatalogue,
+};
 pub use crate::records::deploy::{Deploy, DeployStatus};
 pub use crate::records::log::{LogEntry, LogLevel};
 pub use crate::records::metric::{MetricPoint, MetricSeries};

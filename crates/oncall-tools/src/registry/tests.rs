@@ -93,15 +93,18 @@ fn default_tools_are_listed_in_a_stable_order() {
     let registry = ToolRegistry::with_default_tools();
     assert_eq!(
         registry.names(),
-        vec!["logs", "metrics", "deploys", "runbook"]
+        vec!["services", "logs", "metrics", "deploys", "runbook"]
     );
     let names: Vec<String> = registry
         .definitions()
         .iter()
         .map(|definition| definition.name().to_owned())
         .collect();
-    assert_eq!(names, vec!["logs", "metrics", "deploys", "runbook"]);
-    assert_eq!(registry.len(), 4);
+    assert_eq!(
+        names,
+        vec!["services", "logs", "metrics", "deploys", "runbook"]
+    );
+    assert_eq!(registry.len(), 5);
     assert!(ToolRegistry::new().is_empty());
 }
 
@@ -171,7 +174,7 @@ fn unknown_tools_are_errors_listing_the_available_ones() {
     let error = registry.get("traces").unwrap_err();
     assert_eq!(
         error.to_string(),
-        "unknown tool `traces`; available tools: logs, metrics, deploys, runbook"
+        "unknown tool `traces`; available tools: services, logs, metrics, deploys, runbook"
     );
     let result = registry.call("traces", &json!({}), &context(), &source());
     assert_eq!(result.tool_name(), "traces");
@@ -179,7 +182,7 @@ fn unknown_tools_are_errors_listing_the_available_ones() {
     assert_problem(
         &result,
         None,
-        "available tools: logs, metrics, deploys, runbook",
+        "available tools: services, logs, metrics, deploys, runbook",
     );
     let blank = registry.call("  ", &json!({}), &context(), &source());
     assert_eq!(blank.tool_name(), "unknown");

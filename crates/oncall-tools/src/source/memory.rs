@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::error::{DataSourceError, RecordError};
-use crate::records::{Deploy, LogEntry, MetricSeries, Runbook};
+use crate::records::{Deploy, LogEntry, MetricSeries, Runbook, ServiceCatalogue};
 use crate::source::{DataSource, DeployPage, DeployQuery, LogPage, LogQuery};
 
 /// Telemetry held in memory: logs and deploys sorted by time (stably, so
@@ -17,6 +17,7 @@ pub struct InMemoryDataSource {
     deploys: Vec<Deploy>,
     runbooks: Vec<Runbook>,
     services: Vec<String>,
+    catalogue: Option<ServiceCatalogue>,
 }
 
 impl InMemoryDataSource {
@@ -65,7 +66,16 @@ impl InMemoryDataSource {
             deploys,
             runbooks,
             services: services.into_iter().collect(),
+            catalogue: None,
         })
+    }
+
+    /// The same source with a service catalogue.
+    pub fn with_catalogue(self, catalogue: ServiceCatalogue) -> InMemoryDataSource {
+        InMemoryDataSource {
+            catalogue: Some(catalogue),
+            ..self
+        }
     }
 
     /// A source with no telemetry at all.
@@ -99,6 +109,10 @@ impl DataSource for InMemoryDataSource {
 
     fn runbooks(&self) -> Result<&[Runbook], DataSourceError> {
         Ok(&self.runbooks)
+    }
+
+    fn catalogue(&self) -> Result<Option<&ServiceCatalogue>, DataSourceError> {
+        Ok(self.catalogue.as_ref())
     }
 }
 

@@ -28,7 +28,7 @@ use std::fmt;
 use regex::Regex;
 
 use crate::error::DataSourceError;
-use crate::records::{Deploy, LogEntry, LogLevel, MetricSeries, Runbook};
+use crate::records::{Deploy, LogEntry, LogLevel, MetricSeries, Runbook, ServiceCatalogue};
 use crate::window::TimeWindow;
 
 pub use crate::source::memory::InMemoryDataSource;
@@ -66,6 +66,13 @@ pub trait DataSource: Send + Sync + fmt::Debug {
     /// The runbook with this exact id, if there is one.
     fn runbook(&self, id: &str) -> Result<Option<&Runbook>, DataSourceError> {
         Ok(self.runbooks()?.iter().find(|runbook| runbook.id() == id))
+    }
+
+    /// The service catalogue, when the environment has one. The default is
+    /// none; the `services` tool then lists the services that have
+    /// telemetry, and says so.
+    fn catalogue(&self) -> Result<Option<&ServiceCatalogue>, DataSourceError> {
+        Ok(None)
     }
 }
 

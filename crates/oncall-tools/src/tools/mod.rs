@@ -1,4 +1,4 @@
-//! The four built-in tools and the helpers they share: time windows,
+//! The five built-in tools and the helpers they share: time windows,
 //! service names, limits and patterns.
 //!
 //! Every tool reads relative windows against the context's "now" (the
@@ -9,6 +9,7 @@ mod deploys;
 mod logs;
 mod metrics;
 mod runbook;
+mod services;
 
 #[cfg(test)]
 pub(crate) mod fixture;
@@ -35,6 +36,7 @@ pub use crate::tools::metrics::{
 pub use crate::tools::runbook::{
     RUNBOOK_DEFAULT_LIMIT, RUNBOOK_MAX_TERMS, RankedRunbook, RunbookTool, rank_runbooks,
 };
+pub use crate::tools::services::ServicesTool;
 
 /// The longest relative window, `last_minutes`, in minutes (7 days).
 pub const MAX_LAST_MINUTES: i64 = 10_080;
