@@ -22,6 +22,7 @@ const SCENARIO_FILES: &[&str] = &[
     "metrics.json",
     "deploys.json",
     "runbooks.json",
+    "services.json",
 ];
 
 fn main() -> Result<(), Box<dyn Error>> {

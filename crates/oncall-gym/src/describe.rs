@@ -3,7 +3,9 @@
 //! from a log, a scenario or an agent is escaped ([`output::escape`]), so
 //! a description is always one line and cannot forge another.
 
-use oncall_domain::{Decision, Hypothesis, Resolution, TerminationReason, ToolResult};
+use oncall_domain::{
+    ActionClaim, Decision, Hypothesis, Resolution, RootCauseClaim, TerminationReason, ToolResult,
+};
 
 use crate::output;
 
@@ -79,15 +81,63 @@ pub(crate) fn decision(decision: &Decision) -> String {
         Decision::ProposeMitigation {
             mitigation,
             confidence,
+            root_cause,
+            actions,
             ..
         } => format!(
-            "propose mitigation: \"{}\" (confidence {confidence:.2})",
-            shorten(mitigation)
+            "propose mitigation: \"{}\" (confidence {confidence:.2}){}",
+            shorten(mitigation),
+            structure(actions, root_cause.as_ref())
         ),
-        Decision::Escalate { reason, target } => {
-            format!("escalate to {}: {}", shorten(target), shorten(reason))
-        }
+        Decision::Escalate {
+            reason,
+            target,
+            team,
+            root_cause,
+        } => format!(
+            "escalate to {}: {}{}",
+            recipient(target, team.as_deref()),
+            shorten(reason),
+            structure(&[], root_cause.as_ref())
+        ),
     }
+}
+
+/// Who an escalation went to: the text, and the catalogue team when given.
+fn recipient(target: &str, team: Option<&str>) -> String {
+    match (target.trim().is_empty(), team) {
+        (_, None) => shorten(target),
+        (true, Some(team)) => format!("team {}", shorten(team)),
+        (false, Some(team)) => format!("{} (team {})", shorten(target), shorten(team)),
+    }
+}
+
+/// The structured parts of an answer: `; actions: rollback checkout,
+/// scale_out checkout; root cause: checkout (deploy_regression)`, or
+/// nothing when there are none.
+pub(crate) fn structure(actions: &[ActionClaim], root_cause: Option<&RootCauseClaim>) -> String {
+    let mut text = String::new();
+    if !actions.is_empty() {
+        let listed: Vec<String> = actions
+            .iter()
+            .map(|action| {
+                let mut one = format!("{} {}", shorten(action.kind()), shorten(action.target()));
+                if let Some(description) = action.description() {
+                    one.push_str(&format!(" \"{}\"", shorten(description)));
+                }
+                one
+            })
+            .collect();
+        text.push_str(&format!("; actions: {}", listed.join(", ")));
+    }
+    if let Some(root_cause) = root_cause {
+        text.push_str(&format!(
+            "; root cause: {} ({})",
+            shorten(root_cause.service()),
+            shorten(root_cause.category())
+        ));
+    }
+    text
 }
 
 /// A hypothesis: `"statement" (confidence 0.60, investigating)`.
@@ -121,14 +171,25 @@ pub(crate) fn resolution(resolution: &Resolution) -> String {
         Resolution::Mitigation {
             mitigation,
             confidence,
+            root_cause,
+            actions,
         } => format!(
-            "mitigation \"{}\" (confidence {:.2})",
+            "mitigation \"{}\" (confidence {:.2}){}",
             shorten(mitigation),
-            confidence.value()
+            confidence.value(),
+            structure(actions, root_cause.as_ref())
         ),
-        Resolution::Escalation { reason, target } => {
-            format!("escalation to {}: {}", shorten(target), shorten(reason))
-        }
+        Resolution::Escalation {
+            reason,
+            target,
+            team,
+            root_cause,
+        } => format!(
+            "escalation to {}: {}{}",
+            recipient(target, team.as_deref()),
+            shorten(reason),
+            structure(&[], root_cause.as_ref())
+        ),
     }
 }
 
@@ -205,11 +266,7 @@ mod tests {
 
     #[test]
     fn decisions_hypotheses_and_endings_read_well() {
-        let mitigation = Decision::ProposeMitigation {
-            mitigation: "roll back".to_owned(),
-            confidence: 0.9,
-            reasoning: String::new(),
-        };
+        let mitigation = Decision::mitigation("roll back", 0.9, "");
         assert_eq!(
             decision(&mitigation),
             "propose mitigation: \"roll back\" (confidence 0.90)"
@@ -221,6 +278,8 @@ mod tests {
         let resolved = Resolution::Mitigation {
             mitigation: "x".to_owned(),
             confidence: Confidence::new(0.5).unwrap(),
+            root_cause: None,
+            actions: Vec::new(),
         };
         assert_eq!(resolution(&resolved), "mitigation \"x\" (confidence 0.50)");
         assert_eq!(
@@ -246,10 +305,24 @@ mod tests {
         assert!(text.contains("x\\u{1b}[31m\\r\\nstep  9"), "{text}");
         let call = tool_call("logs\n", &serde_json::json!({"q": "\u{1b}"}));
         assert_eq!(call, "logs\\n {\"q\":\"\\u001b\"}");
-        let escalation = decision(&Decision::Escalate {
-            reason: "a\nb".to_owned(),
-            target: "t\r".to_owned(),
-        });
+        let escalation = decision(&Decision::escalation("a\nb", "t\r"));
         assert_eq!(escalation, "escalate to t\\r: a\\nb");
+        let structured = decision(
+            &Decision::escalation("down", "")
+                .with_team("pay\nco")
+                .with_root_cause(RootCauseClaim::new("payco", "dependency_outage")),
+        );
+        assert_eq!(
+            structured,
+            "escalate to team pay\\nco: down; root cause: payco (dependency_outage)"
+        );
+        let actions = decision(&Decision::mitigation("fix", 0.5, "").with_actions(vec![
+            ActionClaim::new("rollback", "checkout"),
+            ActionClaim::new("other", "db").with_description("vacuum"),
+        ]));
+        assert_eq!(
+            actions,
+            "propose mitigation: \"fix\" (confidence 0.50); actions: rollback checkout, other db \"vacuum\""
+        );
     }
 }

@@ -16,7 +16,7 @@ use std::path::Path;
 
 use oncall_tools::{
     DataSource, DataSourceError, Deploy, DeployPage, DeployQuery, LogEntry, LogLevel, LogPage,
-    LogQuery, MetricSeries, Runbook,
+    LogQuery, MetricSeries, Runbook, ServiceCatalogue,
 };
 
 use crate::error::FixtureError;
@@ -31,6 +31,8 @@ pub const METRICS_FILE: &str = "metrics.json";
 pub const DEPLOYS_FILE: &str = "deploys.json";
 /// The runbooks file.
 pub const RUNBOOKS_FILE: &str = "runbooks.json";
+/// The service catalogue file.
+pub const SERVICES_FILE: &str = "services.json";
 
 /// The raw telemetry of a scenario, in any order. The only input a
 /// [`DataStore`] is built from: it has no place for ground truth.
@@ -44,10 +46,12 @@ pub struct Telemetry {
     pub deploys: Vec<Deploy>,
     /// Runbooks.
     pub runbooks: Vec<Runbook>,
+    /// The service catalogue (empty when the scenario has none).
+    pub catalogue: ServiceCatalogue,
 }
 
 impl Telemetry {
-    /// Reads the four telemetry files of `directory`. A missing file means
+    /// Reads the five telemetry files of `directory`. A missing file means
     /// none of that kind; a bad one is an error naming the file, line,
     /// column and JSON path.
     pub fn load(directory: &Path, limits: LoadLimits) -> Result<Telemetry, FixtureError> {
@@ -56,6 +60,7 @@ impl Telemetry {
             metrics: load_optional_list(&directory.join(METRICS_FILE), limits)?,
             deploys: load_optional_list(&directory.join(DEPLOYS_FILE), limits)?,
             runbooks: load_optional_list(&directory.join(RUNBOOKS_FILE), limits)?,
+            catalogue: load_optional_list(&directory.join(SERVICES_FILE), limits)?,
         })
     }
 }
@@ -69,6 +74,7 @@ pub struct DataStore {
     deploys: Vec<Deploy>,
     runbooks: Vec<Runbook>,
     services: Vec<String>,
+    catalogue: ServiceCatalogue,
 }
 
 impl DataStore {
@@ -79,6 +85,7 @@ impl DataStore {
             metrics,
             mut deploys,
             mut runbooks,
+            catalogue,
         } = telemetry;
         logs.sort_by_key(LogEntry::timestamp);
         let log_index = LogIndex::new(&logs);
@@ -109,6 +116,7 @@ impl DataStore {
             deploys,
             runbooks,
             services: services.into_iter().collect(),
+            catalogue,
         }
     }
 
@@ -140,6 +148,11 @@ impl DataStore {
     /// Every service with telemetry or a runbook, sorted.
     pub fn all_services(&self) -> &[String] {
         &self.services
+    }
+
+    /// The service catalogue (empty when the scenario has none).
+    pub fn catalogue(&self) -> &ServiceCatalogue {
+        &self.catalogue
     }
 }
 
@@ -204,6 +217,10 @@ impl DataSource for DataStore {
 
     fn runbooks(&self) -> Result<&[Runbook], DataSourceError> {
         Ok(&self.runbooks)
+    }
+
+    fn catalogue(&self) -> Result<Option<&ServiceCatalogue>, DataSourceError> {
+        Ok((!self.catalogue.is_empty()).then_some(&self.catalogue))
     }
 }
 

@@ -149,6 +149,18 @@ pub enum ScenarioError {
         /// What was wrong.
         reason: String,
     },
+    /// A mitigation entry (a remedy) that can never match.
+    #[error("invalid remedy: {reason}")]
+    InvalidRemedy {
+        /// What was wrong.
+        reason: String,
+    },
+    /// An expected escalation that names no team and has no target matcher.
+    #[error("invalid expected escalation: {reason}")]
+    InvalidEscalation {
+        /// What was wrong.
+        reason: String,
+    },
     /// The scenario's incident breaks a domain rule.
     #[error("{}: incident: {source}", path.display())]
     InvalidIncident {

@@ -2,29 +2,41 @@
 //!
 //! # The formula
 //!
-//! A run gets three component scores, each in `0..=1`:
+//! A run gets four component scores, each in `0..=1`:
 //!
-//! - **outcome** (weight 0.7), from the verdicts:
+//! - **outcome** (weight 0.6), from the verdicts:
 //!   - the scenario expects a mitigation: `correct` 1.0, `acceptable` 0.5,
-//!     anything else 0;
+//!     anything else 0; for a structured answer, times the share of its
+//!     actions the scenario lists (see
+//!     [`ActionsJudgement`](crate::grader::ActionsJudgement)), so an
+//!     unlisted action beside a correct one halves it;
 //!   - it expects an escalation: escalated to the right target 1.0, to the
-//!     wrong target 0.5, not escalated 0.
+//!     wrong target 0.5, not escalated 0, except that a mitigation judged
+//!     correct or acceptable (a stop-gap on our side) earns 0.5.
+//! - **diagnosis** (weight 0.1): half for the culprit service
+//!   (localization) and half for the fault category, each right only when
+//!   the answer's `root_cause` names it; wrong and missing earn nothing.
 //! - **evidence** (weight 0.2): the share of key-evidence items found (1.0
 //!   when the scenario lists none).
 //! - **efficiency** (weight 0.1): 1.0 at or under the optimal step count,
 //!   falling linearly to 0 at the step limit:
 //!   `1 - (used - optimal) / (max - optimal)`, clamped to `0..=1`.
 //!
-//! `total = 0.7 × outcome + 0.2 × evidence + 0.1 × efficiency`, except that a
-//! **harmful** mitigation scores a total of 0: it makes things worse, and no
-//! amount of good investigation makes up for it. Mitigation correctness is
-//! dominant by design: a run that finds every clue and proposes the wrong
-//! fix scores at most 0.3.
+//! `total = 0.6 × outcome + 0.1 × diagnosis + 0.2 × evidence + 0.1 ×
+//! efficiency`, except that a **harmful** mitigation scores a total of 0: it
+//! makes things worse, and no amount of good investigation makes up for
+//! it. Mitigation correctness is dominant by design: a run that finds every
+//! clue and names the culprit but proposes the wrong fix scores at most
+//! 0.4.
 //!
 //! A run **passes** when its outcome is right: a correct or acceptable
-//! mitigation when one is expected, or an escalation to the right target
-//! when that is expected. Totals are rounded to 6 decimal places, so a
-//! perfect run is exactly 1.0.
+//! mitigation (with an outcome of at least 0.5) when one is expected, or an
+//! escalation to the right target when that is expected. Totals are
+//! rounded to 6 decimal places, so a perfect run is exactly 1.0.
+//!
+//! `graded_from` says whether the verdict came from the structured answer
+//! (`actions`: a mitigation's actions, an escalation's `team`) or from the
+//! free text (`text`).
 
 use std::collections::BTreeSet;
 
@@ -34,11 +46,14 @@ use oncall_audit::{Event, EventKind};
 use oncall_domain::Resolution;
 use oncall_engine::Run;
 
+use crate::grader::{ActionJudgement, DecidedBy, DiagnosisVerdict, GradedFrom, Grader};
 use crate::matcher::NormalizedText;
 use crate::scenario_file::{ExpectedOutcome, GroundTruth};
 
 /// The weight of the outcome component.
-pub const OUTCOME_WEIGHT: f64 = 0.7;
+pub const OUTCOME_WEIGHT: f64 = 0.6;
+/// The weight of the diagnosis component (localization and category).
+pub const DIAGNOSIS_WEIGHT: f64 = 0.1;
 /// The weight of the evidence component.
 pub const EVIDENCE_WEIGHT: f64 = 0.2;
 /// The weight of the efficiency component.
@@ -91,6 +106,9 @@ pub struct EscalationVerdict {
     pub right_call: bool,
     /// For an escalation the scenario expects, whether the target was right.
     pub target_right: Option<bool>,
+    /// Why the target is wrong, when it is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 /// Which key-evidence items the run uncovered.
@@ -117,11 +135,13 @@ pub struct StepsReport {
     pub max: u32,
 }
 
-/// The three component scores, before weighting.
+/// The four component scores, before weighting.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct ScoreComponents {
     /// From the mitigation and escalation verdicts.
     pub outcome: f64,
+    /// From localization and category, half each.
+    pub diagnosis: f64,
     /// The share of key evidence found.
     pub evidence: f64,
     /// Steps used against the optimum.
@@ -131,15 +151,28 @@ pub struct ScoreComponents {
 /// A scenario's judgement of one run. See the module docs for the formula.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Evaluation {
-    /// `0.7 × outcome + 0.2 × evidence + 0.1 × efficiency`, or 0 for a
-    /// harmful mitigation.
+    /// `0.6 × outcome + 0.1 × diagnosis + 0.2 × evidence + 0.1 ×
+    /// efficiency`, or 0 for a harmful mitigation.
     pub total: f64,
     /// Whether the run's outcome was right.
     pub passed: bool,
+    /// Whether the verdict came from the structured answer or the text;
+    /// `None` when the run was not resolved.
+    pub graded_from: Option<GradedFrom>,
     /// The mitigation verdict.
     pub mitigation: MitigationVerdict,
+    /// What decided the mitigation verdict: the remedy, its list, and the
+    /// sentence or action that matched it.
+    pub decided_by: Option<DecidedBy>,
+    /// Each structured action's judgement, when actions were given.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub actions: Vec<ActionJudgement>,
     /// The escalation verdict.
     pub escalation: EscalationVerdict,
+    /// Whether the claimed root cause named the culprit service.
+    pub localization: DiagnosisVerdict,
+    /// Whether the claimed root cause named the fault category.
+    pub root_cause_category: DiagnosisVerdict,
     /// The key evidence found.
     pub evidence: EvidenceReport,
     /// Steps used.
@@ -213,24 +246,18 @@ impl RunFacts {
     }
 }
 
-/// Judges `facts` against `truth`.
-pub fn evaluate(truth: &GroundTruth, facts: &RunFacts) -> Evaluation {
-    let (mitigation, escalation) = judge_outcome(truth, facts.resolution.as_ref());
+/// Judges `facts` with `grader` (a scenario's ground truth over its
+/// catalogue).
+pub fn evaluate(grader: &Grader<'_>, facts: &RunFacts) -> Evaluation {
+    let truth = grader.truth();
+    let outcome = judge_outcome(grader, facts.resolution.as_ref());
+    let diagnosis =
+        grader.judge_root_cause(facts.resolution.as_ref().and_then(Resolution::root_cause));
     let evidence = find_evidence(truth, &facts.successful_results);
     let steps = StepsReport {
         used: facts.steps_used,
         optimal: truth.optimal_steps,
         max: truth.max_steps,
-    };
-    let outcome = match (&truth.expected_outcome, mitigation) {
-        (ExpectedOutcome::Mitigate, MitigationVerdict::Correct) => 1.0,
-        (ExpectedOutcome::Mitigate, MitigationVerdict::Acceptable) => 0.5,
-        (ExpectedOutcome::Mitigate, _) => 0.0,
-        (ExpectedOutcome::Escalate { .. }, _) => match escalation.target_right {
-            Some(true) => 1.0,
-            Some(false) => 0.5,
-            None => 0.0,
-        },
     };
     let evidence_share = if evidence.total == 0 {
         1.0
@@ -238,100 +265,151 @@ pub fn evaluate(truth: &GroundTruth, facts: &RunFacts) -> Evaluation {
         evidence.found as f64 / evidence.total as f64
     };
     let efficiency = efficiency(steps);
+    let diagnosis_share = 0.5 * diagnosis.localization.score() + 0.5 * diagnosis.category.score();
     let components = ScoreComponents {
-        outcome,
+        outcome: round6(outcome.worth),
+        diagnosis: diagnosis_share,
         evidence: evidence_share,
         efficiency,
     };
-    let total = if mitigation == MitigationVerdict::Harmful {
+    let total = if outcome.mitigation == MitigationVerdict::Harmful {
         0.0
     } else {
         round6(
-            OUTCOME_WEIGHT * outcome
+            OUTCOME_WEIGHT * outcome.worth
+                + DIAGNOSIS_WEIGHT * diagnosis_share
                 + EVIDENCE_WEIGHT * evidence_share
                 + EFFICIENCY_WEIGHT * efficiency,
         )
     };
     let passed = match truth.expected_outcome {
-        ExpectedOutcome::Mitigate => matches!(
-            mitigation,
-            MitigationVerdict::Correct | MitigationVerdict::Acceptable
-        ),
-        ExpectedOutcome::Escalate { .. } => escalation.target_right == Some(true),
+        ExpectedOutcome::Mitigate => {
+            matches!(
+                outcome.mitigation,
+                MitigationVerdict::Correct | MitigationVerdict::Acceptable
+            ) && outcome.worth >= 0.5
+        }
+        ExpectedOutcome::Escalate { .. } => outcome.escalation.target_right == Some(true),
     };
     Evaluation {
         total,
         passed,
-        mitigation,
-        escalation,
+        graded_from: outcome.graded_from,
+        mitigation: outcome.mitigation,
+        decided_by: outcome.decided_by,
+        actions: outcome.actions,
+        escalation: outcome.escalation,
+        localization: diagnosis.localization,
+        root_cause_category: diagnosis.category,
         evidence,
         steps,
         components,
     }
 }
 
-/// Judges a mitigation text on its own: harmful first, then correct, then
-/// acceptable, else wrong.
-pub fn judge_mitigation(truth: &GroundTruth, mitigation: &str) -> MitigationVerdict {
-    let text = NormalizedText::new(mitigation);
-    let lists = [
-        (&truth.mitigations.harmful, MitigationVerdict::Harmful),
-        (&truth.mitigations.correct, MitigationVerdict::Correct),
-        (&truth.mitigations.acceptable, MitigationVerdict::Acceptable),
-    ];
-    lists
-        .into_iter()
-        .find(|(matchers, _)| {
-            matchers
-                .iter()
-                .any(|matcher| matcher.matches_normalized(&text))
-        })
-        .map_or(MitigationVerdict::Wrong, |(_, verdict)| verdict)
+/// Everything the resolution decides.
+struct Outcome {
+    mitigation: MitigationVerdict,
+    graded_from: Option<GradedFrom>,
+    decided_by: Option<DecidedBy>,
+    actions: Vec<ActionJudgement>,
+    escalation: EscalationVerdict,
+    worth: f64,
 }
 
-fn judge_outcome(
-    truth: &GroundTruth,
-    resolution: Option<&Resolution>,
-) -> (MitigationVerdict, EscalationVerdict) {
-    let expected = matches!(truth.expected_outcome, ExpectedOutcome::Escalate { .. });
+fn judge_outcome(grader: &Grader<'_>, resolution: Option<&Resolution>) -> Outcome {
+    let expected = matches!(
+        grader.truth().expected_outcome,
+        ExpectedOutcome::Escalate { .. }
+    );
     match resolution {
-        Some(Resolution::Mitigation { mitigation, .. }) => (
-            judge_mitigation(truth, mitigation),
-            EscalationVerdict {
-                expected,
-                escalated: false,
-                right_call: !expected,
-                target_right: None,
-            },
-        ),
-        Some(Resolution::Escalation { target, reason }) => {
-            let target_right = match &truth.expected_outcome {
-                ExpectedOutcome::Escalate { target: matcher } => {
-                    // The target may be named in the target field or, as
-                    // LLMs do, only in the reason.
-                    Some(matcher.matches(target) || matcher.matches(&format!("{target}. {reason}")))
-                }
-                ExpectedOutcome::Mitigate => None,
+        Some(Resolution::Mitigation {
+            mitigation,
+            actions,
+            ..
+        }) => {
+            let (verdict, share, graded_from, decided_by, judged) = if actions.is_empty() {
+                let judged = grader.judge_text(mitigation);
+                (
+                    judged.verdict,
+                    1.0,
+                    GradedFrom::Text,
+                    judged.decided_by,
+                    Vec::new(),
+                )
+            } else {
+                let judged = grader.judge_actions(actions);
+                (
+                    judged.verdict,
+                    judged.share,
+                    GradedFrom::Actions,
+                    judged.decided_by,
+                    judged.actions,
+                )
             };
-            (
-                MitigationVerdict::None,
-                EscalationVerdict {
+            let worth = match (expected, verdict) {
+                (false, MitigationVerdict::Correct) => share,
+                (false, MitigationVerdict::Acceptable) => 0.5 * share,
+                // A stop-gap on our side, when the fix is someone else's.
+                (true, MitigationVerdict::Correct | MitigationVerdict::Acceptable) => 0.5 * share,
+                _ => 0.0,
+            };
+            Outcome {
+                mitigation: verdict,
+                graded_from: Some(graded_from),
+                decided_by,
+                actions: judged,
+                escalation: EscalationVerdict {
+                    expected,
+                    escalated: false,
+                    right_call: !expected,
+                    target_right: None,
+                    reason: None,
+                },
+                worth,
+            }
+        }
+        Some(Resolution::Escalation { target, team, .. }) => {
+            let judged = grader.judge_escalation(target, team.as_deref());
+            let target_right = judged.as_ref().map(|judged| judged.target_right);
+            let worth = match target_right {
+                Some(true) => 1.0,
+                Some(false) => 0.5,
+                None => 0.0,
+            };
+            let graded_from = match team.as_deref().map(str::trim) {
+                Some(team) if !team.is_empty() => GradedFrom::Actions,
+                _ => GradedFrom::Text,
+            };
+            Outcome {
+                mitigation: MitigationVerdict::None,
+                graded_from: Some(graded_from),
+                decided_by: None,
+                actions: Vec::new(),
+                escalation: EscalationVerdict {
                     expected,
                     escalated: true,
                     right_call: expected,
                     target_right,
+                    reason: judged.and_then(|judged| judged.reason),
                 },
-            )
+                worth,
+            }
         }
-        None => (
-            MitigationVerdict::None,
-            EscalationVerdict {
+        None => Outcome {
+            mitigation: MitigationVerdict::None,
+            graded_from: None,
+            decided_by: None,
+            actions: Vec::new(),
+            escalation: EscalationVerdict {
                 expected,
                 escalated: false,
                 right_call: false,
                 target_right: None,
+                reason: None,
             },
-        ),
+            worth: 0.0,
+        },
     }
 }
 

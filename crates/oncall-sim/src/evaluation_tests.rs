@@ -2,33 +2,43 @@
 
 use serde_json::json;
 
-use oncall_domain::{Confidence, Decision, Resolution};
+use oncall_domain::{ActionClaim, Confidence, Decision, Resolution, RootCauseClaim};
 
 use crate::agents::OracleAgent;
-use crate::evaluation::{MitigationVerdict, RunFacts, evaluate, judge_mitigation};
+use crate::evaluation::{MitigationVerdict, RunFacts, evaluate};
+use crate::grader::{DiagnosisVerdict, GradedFrom, Grader};
 use crate::runner::{RunSettings, run_scenario};
-use crate::scenario_file::GroundTruth;
-use crate::test_support::{scenario_json, tiny_scenario};
+use crate::scenario::Scenario;
+use crate::test_support::{scenario_json, structured_scenario, tiny_scenario};
 
-fn truth() -> GroundTruth {
-    tiny_scenario().ground_truth().clone()
-}
-
-fn escalation_truth() -> GroundTruth {
+fn escalation_scenario() -> Scenario {
     let mut file = scenario_json();
     file["ground_truth"]["expected_outcome"] = json!({
         "kind": "escalate",
         "target": {"all_of": [["payments provider", "acme pay"]]}
     });
-    serde_json::from_value::<crate::scenario_file::ScenarioFile>(file)
-        .unwrap()
-        .ground_truth
+    let file: crate::scenario_file::ScenarioFile = serde_json::from_value(file).unwrap();
+    Scenario::from_parts(file, crate::test_support::telemetry())
 }
 
 fn mitigation(text: &str) -> Option<Resolution> {
     Some(Resolution::Mitigation {
         mitigation: text.to_owned(),
         confidence: Confidence::new(0.8).unwrap(),
+        root_cause: None,
+        actions: Vec::new(),
+    })
+}
+
+fn structured(actions: &[(&str, &str)], root_cause: Option<(&str, &str)>) -> Option<Resolution> {
+    Some(Resolution::Mitigation {
+        mitigation: "see the actions".to_owned(),
+        confidence: Confidence::new(0.8).unwrap(),
+        root_cause: root_cause.map(|(service, category)| RootCauseClaim::new(service, category)),
+        actions: actions
+            .iter()
+            .map(|(kind, target)| ActionClaim::new(*kind, *target))
+            .collect(),
     })
 }
 
@@ -36,6 +46,8 @@ fn escalation(target: &str, reason: &str) -> Option<Resolution> {
     Some(Resolution::Escalation {
         reason: reason.to_owned(),
         target: target.to_owned(),
+        team: None,
+        root_cause: None,
     })
 }
 
@@ -61,13 +73,24 @@ fn all_evidence() -> Vec<(&'static str, serde_json::Value)> {
     ]
 }
 
+fn judge(scenario: &Scenario, resolution: Option<Resolution>) -> crate::Evaluation {
+    evaluate(&scenario.grader(), &facts(resolution, 3, &all_evidence()))
+}
+
 #[test]
 fn a_perfect_run_scores_exactly_one() {
-    let evaluation = evaluate(
-        &truth(),
-        &facts(mitigation("Roll back checkout"), 3, &all_evidence()),
+    let scenario = structured_scenario();
+    let evaluation = judge(
+        &scenario,
+        structured(
+            &[("rollback", "checkout")],
+            Some(("checkout", "deploy_regression")),
+        ),
     );
     assert_eq!(evaluation.mitigation, MitigationVerdict::Correct);
+    assert_eq!(evaluation.graded_from, Some(GradedFrom::Actions));
+    assert_eq!(evaluation.localization, DiagnosisVerdict::Right);
+    assert_eq!(evaluation.root_cause_category, DiagnosisVerdict::Right);
     assert_eq!(evaluation.total, 1.0);
     assert!(evaluation.passed);
     assert_eq!(evaluation.evidence.ids, vec!["the_deploy", "the_errors"]);
@@ -75,18 +98,20 @@ fn a_perfect_run_scores_exactly_one() {
 }
 
 #[test]
-fn each_mitigation_verdict() {
+fn each_free_text_verdict_in_the_first_format() {
+    // The tiny scenario keeps first-format matchers: they still grade, by
+    // sentence and with the new negation rules. No root cause: 0.1 short.
     let cases = [
         (
             "Revert the checkout deploy",
             MitigationVerdict::Correct,
-            1.0,
+            0.9,
             true,
         ),
         (
             "Scale out checkout to 12 replicas",
             MitigationVerdict::Acceptable,
-            0.65,
+            0.6,
             true,
         ),
         (
@@ -101,20 +126,107 @@ fn each_mitigation_verdict() {
             0.0,
             false,
         ),
+        (
+            "Roll back checkout. Restarting the db would make things worse.",
+            MitigationVerdict::Correct,
+            0.9,
+            true,
+        ),
         ("Page the CEO", MitigationVerdict::Wrong, 0.3, false),
     ];
+    let scenario = tiny_scenario();
     for (text, verdict, total, passed) in cases {
-        let evaluation = evaluate(&truth(), &facts(mitigation(text), 3, &all_evidence()));
+        let evaluation = judge(&scenario, mitigation(text));
         assert_eq!(evaluation.mitigation, verdict, "{text}");
+        assert_eq!(evaluation.graded_from, Some(GradedFrom::Text), "{text}");
         assert_eq!(evaluation.total, total, "{text}");
         assert_eq!(evaluation.passed, passed, "{text}");
+        assert_eq!(evaluation.localization, DiagnosisVerdict::Missing);
     }
 }
 
 #[test]
+fn structured_verdicts_and_what_decided_them() {
+    let scenario = structured_scenario();
+    let harmful = judge(
+        &scenario,
+        structured(
+            &[("rollback", "checkout"), ("restart", "checkout-db-1")],
+            None,
+        ),
+    );
+    assert_eq!(
+        (harmful.mitigation, harmful.total),
+        (MitigationVerdict::Harmful, 0.0)
+    );
+    assert_eq!(harmful.decided_by.as_ref().unwrap().action, Some(1));
+    assert_eq!(harmful.actions.len(), 2);
+    // Half the outcome for an unlisted action beside the correct one:
+    // 0.6 × 0.5 + 0.2 + 0.1.
+    let halved = judge(
+        &scenario,
+        structured(&[("rollback", "checkout"), ("rollback", "payments")], None),
+    );
+    assert_eq!(halved.mitigation, MitigationVerdict::Correct);
+    assert_eq!(halved.components.outcome, 0.5);
+    assert_eq!(halved.total, 0.6);
+    assert!(halved.passed);
+    let thirds = judge(
+        &scenario,
+        structured(
+            &[
+                ("rollback", "checkout"),
+                ("rollback", "payments"),
+                ("restart", "payments"),
+            ],
+            None,
+        ),
+    );
+    assert!(!thirds.passed, "a shotgun of actions does not pass");
+    let unknown = judge(&scenario, structured(&[("rollback", "nowhere")], None));
+    assert_eq!(unknown.mitigation, MitigationVerdict::Wrong);
+    assert_eq!(
+        unknown.actions[0].reason.as_deref(),
+        Some("`nowhere` is not in the service catalogue")
+    );
+    // The text is not read when actions are given.
+    let text_ignored = Some(Resolution::Mitigation {
+        mitigation: "restart the database".to_owned(),
+        confidence: Confidence::new(0.5).unwrap(),
+        root_cause: None,
+        actions: vec![ActionClaim::new("scale_out", "checkout")],
+    });
+    assert_eq!(
+        judge(&scenario, text_ignored).mitigation,
+        MitigationVerdict::Acceptable
+    );
+}
+
+#[test]
+fn diagnosis_counts_a_tenth_split_between_localization_and_category() {
+    let scenario = structured_scenario();
+    let only_service = judge(
+        &scenario,
+        structured(
+            &[("rollback", "checkout")],
+            Some(("checkout", "memory_leak")),
+        ),
+    );
+    assert_eq!(only_service.localization, DiagnosisVerdict::Right);
+    assert_eq!(only_service.root_cause_category, DiagnosisVerdict::Wrong);
+    assert_eq!(only_service.components.diagnosis, 0.5);
+    assert_eq!(only_service.total, 0.95);
+    let none = judge(&scenario, structured(&[("rollback", "checkout")], None));
+    assert_eq!(none.components.diagnosis, 0.0);
+    assert_eq!(none.total, 0.9);
+}
+
+#[test]
 fn no_resolution_is_none_and_fails() {
-    let evaluation = evaluate(&truth(), &facts(None, 8, &[]));
+    let scenario = tiny_scenario();
+    let evaluation = evaluate(&scenario.grader(), &facts(None, 8, &[]));
     assert_eq!(evaluation.mitigation, MitigationVerdict::None);
+    assert_eq!(evaluation.graded_from, None);
     assert!(!evaluation.passed);
     assert_eq!(evaluation.components.evidence, 0.0);
     assert_eq!(evaluation.components.efficiency, 0.0);
@@ -124,10 +236,7 @@ fn no_resolution_is_none_and_fails() {
 
 #[test]
 fn escalating_when_a_mitigation_was_expected_is_the_wrong_call() {
-    let evaluation = evaluate(
-        &truth(),
-        &facts(escalation("the db team", "unsure"), 3, &all_evidence()),
-    );
+    let evaluation = judge(&tiny_scenario(), escalation("the db team", "unsure"));
     assert_eq!(evaluation.mitigation, MitigationVerdict::None);
     assert!(evaluation.escalation.escalated);
     assert!(!evaluation.escalation.right_call);
@@ -137,53 +246,56 @@ fn escalating_when_a_mitigation_was_expected_is_the_wrong_call() {
 }
 
 #[test]
-fn escalation_verdicts_judge_the_call_and_the_target() {
-    let truth = escalation_truth();
-    let right = evaluate(
-        &truth,
-        &facts(
-            escalation("Acme Pay support", "card auths failing"),
-            3,
-            &all_evidence(),
-        ),
+fn escalation_verdicts_judge_the_call_and_the_target_never_the_reason() {
+    let scenario = escalation_scenario();
+    let right = judge(
+        &scenario,
+        escalation("Acme Pay support", "card auths failing"),
     );
     assert!(right.escalation.right_call);
     assert_eq!(right.escalation.target_right, Some(true));
     assert!(right.passed);
-    assert_eq!(right.total, 1.0);
+    assert_eq!(right.total, 0.9);
 
-    let in_reason = evaluate(
-        &truth,
-        &facts(
-            escalation("vendor", "the payments provider is down"),
-            3,
-            &all_evidence(),
-        ),
+    let in_reason = judge(
+        &scenario,
+        escalation("the payments team", "the payments provider is down"),
     );
-    assert_eq!(in_reason.escalation.target_right, Some(true));
+    assert_eq!(
+        in_reason.escalation.target_right,
+        Some(false),
+        "the reason never rescues a target"
+    );
+    assert!(!in_reason.passed);
 
-    let wrong_target = evaluate(
-        &truth,
-        &facts(escalation("the database team", "db"), 3, &all_evidence()),
-    );
+    let wrong_target = judge(&scenario, escalation("the database team", "db"));
     assert_eq!(wrong_target.escalation.target_right, Some(false));
     assert!(!wrong_target.passed);
-    assert_eq!(wrong_target.total, 0.65);
+    assert_eq!(wrong_target.total, 0.6);
+}
 
-    let mitigated = evaluate(
-        &truth,
-        &facts(mitigation("Roll back checkout"), 3, &all_evidence()),
+#[test]
+fn a_stop_gap_in_an_escalation_scenario_earns_half_the_outcome() {
+    let scenario = escalation_scenario();
+    let stop_gap = judge(
+        &scenario,
+        mitigation("Scale out checkout while the provider recovers"),
     );
-    assert!(!mitigated.escalation.right_call);
-    assert!(!mitigated.passed);
-    assert_eq!(mitigated.components.outcome, 0.0);
+    assert_eq!(stop_gap.mitigation, MitigationVerdict::Acceptable);
+    assert_eq!(stop_gap.components.outcome, 0.5);
+    assert!(!stop_gap.escalation.right_call);
+    assert!(!stop_gap.passed, "the right call was to escalate");
+    assert_eq!(stop_gap.total, 0.6);
+    let harmful = judge(&scenario, mitigation("Restart the db"));
+    assert_eq!(harmful.total, 0.0);
 }
 
 #[test]
 fn evidence_counts_only_the_named_tool() {
     let misplaced = [("logs", json!({"version": "v2.0.0"}))];
+    let scenario = tiny_scenario();
     let evaluation = evaluate(
-        &truth(),
+        &scenario.grader(),
         &facts(mitigation("Roll back checkout"), 3, &misplaced),
     );
     assert_eq!(evaluation.evidence.found, 0);
@@ -191,14 +303,16 @@ fn evidence_counts_only_the_named_tool() {
         evaluation.evidence.missing,
         vec!["the_deploy", "the_errors"]
     );
-    assert_eq!(evaluation.total, 0.8);
+    assert_eq!(evaluation.total, 0.7);
 }
 
 #[test]
 fn efficiency_falls_linearly_to_the_step_limit() {
+    let scenario = tiny_scenario();
+    let grader: Grader<'_> = scenario.grader();
     let at = |steps| {
         evaluate(
-            &truth(),
+            &grader,
             &facts(mitigation("Roll back checkout"), steps, &all_evidence()),
         )
         .components
@@ -211,51 +325,32 @@ fn efficiency_falls_linearly_to_the_step_limit() {
 }
 
 #[test]
-fn judging_a_mitigation_is_harmful_first() {
-    assert_eq!(
-        judge_mitigation(&truth(), "don't restart the db; roll back checkout"),
-        MitigationVerdict::Correct
-    );
-    assert_eq!(
-        judge_mitigation(&truth(), "fail over the DB"),
-        MitigationVerdict::Harmful
-    );
-}
-
-#[test]
 fn an_audit_log_alone_gives_the_same_evaluation() {
-    let scenario = tiny_scenario();
-    let mut oracle = OracleAgent::new(&scenario);
-    let outcome = run_scenario(&scenario, &mut oracle, RunSettings::default(), None).unwrap();
-    assert_eq!(outcome.evaluation.total, 1.0);
-    assert_eq!(
-        scenario.evaluate_events(outcome.log.events()),
-        outcome.evaluation
-    );
-    // And after a trip through JSON Lines.
-    let reread = oncall_audit::Log::from_jsonl(&outcome.log.to_jsonl()).unwrap();
-    assert_eq!(
-        scenario.evaluate_events(reread.events()),
-        outcome.evaluation
-    );
-    let last = outcome.log.events().last().unwrap();
-    assert_eq!(last.kind().name(), "evaluation_recorded");
+    for scenario in [tiny_scenario(), structured_scenario()] {
+        let mut oracle = OracleAgent::new(&scenario);
+        let outcome = run_scenario(&scenario, &mut oracle, RunSettings::default(), None).unwrap();
+        assert_eq!(outcome.evaluation.total, 1.0);
+        assert_eq!(
+            scenario.evaluate_events(outcome.log.events()),
+            outcome.evaluation
+        );
+        // And after a trip through JSON Lines.
+        let reread = oncall_audit::Log::from_jsonl(&outcome.log.to_jsonl()).unwrap();
+        assert_eq!(
+            scenario.evaluate_events(reread.events()),
+            outcome.evaluation
+        );
+        let last = outcome.log.events().last().unwrap();
+        assert_eq!(last.kind().name(), "evaluation_recorded");
+    }
 }
 
 #[test]
 fn a_random_mitigation_with_nan_confidence_is_refused_not_scored() {
     let scenario = tiny_scenario();
     let mut oracle = OracleAgent::from_decisions(vec![
-        Decision::ProposeMitigation {
-            mitigation: "Roll back checkout".to_owned(),
-            confidence: f64::NAN,
-            reasoning: String::new(),
-        },
-        Decision::ProposeMitigation {
-            mitigation: "Roll back checkout".to_owned(),
-            confidence: 0.5,
-            reasoning: String::new(),
-        },
+        Decision::mitigation("Roll back checkout", f64::NAN, ""),
+        Decision::mitigation("Roll back checkout", 0.5, ""),
     ]);
     let outcome = run_scenario(&scenario, &mut oracle, RunSettings::default(), None).unwrap();
     assert_eq!(outcome.evaluation.mitigation, MitigationVerdict::Correct);
@@ -272,8 +367,9 @@ fn evidence_reads_strings_unescaped() {
             json!({"entries": [{"message": "boom:\ncart exploded\tagain"}]}),
         ),
     ];
+    let scenario = tiny_scenario();
     let evaluation = evaluate(
-        &truth(),
+        &scenario.grader(),
         &facts(mitigation("Roll back checkout"), 3, &results),
     );
     assert_eq!(evaluation.evidence.ids, vec!["the_deploy", "the_errors"]);

@@ -123,13 +123,14 @@ pub(crate) fn load_json<T: DeserializeOwned>(
     parse_json(path, &bytes)
 }
 
-/// Reads and parses a fixture file that may be absent: absent means empty.
-pub(crate) fn load_optional_list<T: DeserializeOwned>(
+/// Reads and parses a fixture file that may be absent: absent means empty
+/// (the type's default: an empty list, an empty catalogue).
+pub(crate) fn load_optional_list<T: DeserializeOwned + Default>(
     path: &Path,
     limits: LoadLimits,
-) -> Result<Vec<T>, FixtureError> {
+) -> Result<T, FixtureError> {
     match load_json(path, limits) {
-        Err(FixtureError::Missing { .. }) => Ok(Vec::new()),
+        Err(FixtureError::Missing { .. }) => Ok(T::default()),
         other => other,
     }
 }

@@ -36,9 +36,11 @@ use chrono::Duration;
 use serde::{Deserialize, Serialize};
 
 use oncall_domain::SeededRandom;
-use oncall_tools::{DeployStatus, LogLevel, Runbook};
+use oncall_tools::{DeployStatus, LogLevel, Runbook, ServiceCatalogue};
 
-use crate::datastore::{DEPLOYS_FILE, LOGS_FILE, METRICS_FILE, RUNBOOKS_FILE, Telemetry};
+use crate::datastore::{
+    DEPLOYS_FILE, LOGS_FILE, METRICS_FILE, RUNBOOKS_FILE, SERVICES_FILE, Telemetry,
+};
 use crate::error::FixtureError;
 use crate::scenario::SCENARIO_FILE;
 use crate::scenario_file::{ScenarioFile, TimeWindow};
@@ -83,6 +85,11 @@ pub struct TelemetrySpec {
     /// Runbooks, verbatim.
     #[serde(default)]
     pub runbooks: Vec<Runbook>,
+    /// The service catalogue, rendered as `services.json`: verbatim, except
+    /// that a catalogue service that lists no hosts gets the hosts its
+    /// service spec renders (`<name>-1` to `<name>-N`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub catalogue: Option<ServiceCatalogue>,
 }
 
 /// A service's ordinary behaviour.
@@ -353,6 +360,7 @@ pub fn generate(spec: &ScenarioSpec, seed: u64) -> Result<GeneratedScenario, Gen
         metrics: context.metrics()?,
         deploys: context.deploys()?,
         runbooks: telemetry_spec.runbooks.clone(),
+        catalogue: catalogue(telemetry_spec)?,
     };
     let mut file = spec.scenario.clone();
     file.window = Some(TimeWindow { start, end: alert });
@@ -367,8 +375,29 @@ pub fn load_spec(path: &Path) -> Result<ScenarioSpec, GeneratorError> {
     )?)
 }
 
-/// Writes the five fixture files into `directory` (created if needed), as
-/// pretty JSON with a trailing newline.
+/// The fixture files `generated` is written as: each file's name and its
+/// bytes (pretty JSON with a trailing newline). `services.json` is among
+/// them only when the spec has a catalogue.
+pub fn rendered_files(
+    generated: &GeneratedScenario,
+) -> Result<Vec<(&'static str, String)>, GeneratorError> {
+    let telemetry = &generated.telemetry;
+    let mut files = vec![
+        (SCENARIO_FILE, to_fixture_json(&generated.file)?),
+        (LOGS_FILE, to_fixture_json(&telemetry.logs)?),
+        (METRICS_FILE, to_fixture_json(&telemetry.metrics)?),
+        (DEPLOYS_FILE, to_fixture_json(&telemetry.deploys)?),
+        (RUNBOOKS_FILE, to_fixture_json(&telemetry.runbooks)?),
+    ];
+    if !telemetry.catalogue.is_empty() {
+        files.push((SERVICES_FILE, to_fixture_json(&telemetry.catalogue)?));
+    }
+    Ok(files)
+}
+
+/// Writes [`rendered_files`] into `directory` (created if needed). A
+/// `services.json` left from an earlier rendering is removed when this one
+/// has no catalogue, since it would contradict it.
 pub fn write_scenario(
     directory: &Path,
     generated: &GeneratedScenario,
@@ -377,15 +406,47 @@ pub fn write_scenario(
         path: directory.display().to_string(),
         source,
     })?;
-    write_json(&directory.join(SCENARIO_FILE), &generated.file)?;
-    write_json(&directory.join(LOGS_FILE), &generated.telemetry.logs)?;
-    write_json(&directory.join(METRICS_FILE), &generated.telemetry.metrics)?;
-    write_json(&directory.join(DEPLOYS_FILE), &generated.telemetry.deploys)?;
-    write_json(
-        &directory.join(RUNBOOKS_FILE),
-        &generated.telemetry.runbooks,
-    )?;
+    let files = rendered_files(generated)?;
+    for (name, text) in &files {
+        let path = directory.join(name);
+        std::fs::write(&path, text).map_err(|source| GeneratorError::Write {
+            path: path.display().to_string(),
+            source,
+        })?;
+    }
+    if !files.iter().any(|(name, _)| *name == SERVICES_FILE) {
+        let services = directory.join(SERVICES_FILE);
+        match std::fs::remove_file(&services) {
+            Err(source) if source.kind() != std::io::ErrorKind::NotFound => {
+                return Err(GeneratorError::Write {
+                    path: services.display().to_string(),
+                    source,
+                });
+            }
+            _ => {}
+        }
+    }
     Ok(())
+}
+
+/// The spec's catalogue, with default hosts for the services it renders.
+fn catalogue(spec: &TelemetrySpec) -> Result<ServiceCatalogue, GeneratorError> {
+    let Some(catalogue) = &spec.catalogue else {
+        return Ok(ServiceCatalogue::empty());
+    };
+    let hosts: BTreeMap<String, Vec<String>> = spec
+        .services
+        .iter()
+        .map(|service| {
+            let names = (1..=service.hosts)
+                .map(|index| format!("{}-{index}", service.name))
+                .collect();
+            (service.name.clone(), names)
+        })
+        .collect();
+    catalogue
+        .with_default_hosts(&hosts)
+        .map_err(|error| GeneratorError::InvalidSpec(format!("`telemetry.catalogue`: {error}")))
 }
 
 /// The bytes [`write_scenario`] writes for one value.
@@ -394,14 +455,6 @@ pub fn to_fixture_json<T: Serialize>(value: &T) -> Result<String, GeneratorError
         .map_err(|error| GeneratorError::InvalidSpec(error.to_string()))?;
     text.push('\n');
     Ok(text)
-}
-
-fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<(), GeneratorError> {
-    let text = to_fixture_json(value)?;
-    std::fs::write(path, text).map_err(|source| GeneratorError::Write {
-        path: path.display().to_string(),
-        source,
-    })
 }
 
 fn default_metric_interval() -> u32 {

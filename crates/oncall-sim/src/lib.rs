@@ -19,6 +19,7 @@ mod error;
 mod evaluation;
 mod fixture;
 pub mod generator;
+pub mod grader;
 #[cfg(test)]
 mod library_tests;
 mod log_index;
@@ -30,15 +31,19 @@ mod validate;
 
 pub use crate::agents::{HeuristicAgent, OracleAgent, RandomAgent};
 pub use crate::datastore::{
-    DEPLOYS_FILE, DataStore, LOGS_FILE, METRICS_FILE, RUNBOOKS_FILE, Telemetry,
+    DEPLOYS_FILE, DataStore, LOGS_FILE, METRICS_FILE, RUNBOOKS_FILE, SERVICES_FILE, Telemetry,
 };
 pub use crate::error::{FixtureError, ScenarioError, SkippedEntry};
 pub use crate::evaluation::{
-    EFFICIENCY_WEIGHT, EVIDENCE_WEIGHT, EscalationVerdict, Evaluation, EvidenceReport,
-    MitigationVerdict, OUTCOME_WEIGHT, RunFacts, ScoreComponents, StepsReport, evaluate,
-    judge_mitigation,
+    DIAGNOSIS_WEIGHT, EFFICIENCY_WEIGHT, EVIDENCE_WEIGHT, EscalationVerdict, Evaluation,
+    EvidenceReport, MitigationVerdict, OUTCOME_WEIGHT, RunFacts, ScoreComponents, StepsReport,
+    evaluate,
 };
 pub use crate::fixture::{DEFAULT_MAX_FILE_BYTES, LoadLimits};
+pub use crate::grader::{
+    ActionJudgement, ActionPattern, ActionsJudgement, DecidedBy, DiagnosisVerdict,
+    EscalationJudgement, GradedFrom, Grader, Remedy, RemedyList, RootCauseJudgement, TextJudgement,
+};
 pub use crate::matcher::{NormalizedText, TextMatcher};
 pub use crate::runner::{
     RunError, RunOutcome, RunSettings, SIMULATED_SECONDS_PER_STEP, run_scenario,

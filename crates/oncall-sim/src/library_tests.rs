@@ -13,13 +13,14 @@ use std::sync::OnceLock;
 use oncall_engine::Agent;
 
 use crate::agents::{HeuristicAgent, OracleAgent, RandomAgent};
-use crate::generator::{generate, load_spec, to_fixture_json};
-use crate::matcher::{NormalizedText, TextMatcher};
+use crate::generator::{generate, load_spec, rendered_files};
+use crate::matcher::NormalizedText;
 use crate::runner::{RunSettings, run_scenario};
 use crate::scenario::{Scenario, scenario_directories};
 use crate::scenario_file::{Difficulty, ExpectedOutcome};
-use crate::{DEPLOYS_FILE, LOGS_FILE, METRICS_FILE, RUNBOOKS_FILE, SCENARIO_FILE};
+use crate::{SCENARIO_FILE, SERVICES_FILE};
 
+mod corpus;
 mod phrasings;
 
 /// Trials per agent in the scorecards.
@@ -41,7 +42,7 @@ fn library() -> &'static [Scenario] {
     })
 }
 
-pub(super) fn scenario(id: &str) -> &'static Scenario {
+pub(crate) fn scenario(id: &str) -> &'static Scenario {
     library()
         .iter()
         .find(|scenario| scenario.id() == id)
@@ -132,19 +133,63 @@ fn random_scorecard() -> &'static [ScorecardRow] {
 }
 
 #[test]
-fn the_library_has_at_least_twelve_scenarios_with_distinct_categories() {
+fn the_library_has_at_least_twelve_scenarios_in_twelve_categories() {
     let scenarios = library();
     assert!(
         scenarios.len() >= 12,
         "only {} scenarios are bundled",
         scenarios.len()
     );
-    let categories: BTreeSet<&str> = scenarios.iter().map(Scenario::category).collect();
-    assert_eq!(
-        categories.len(),
-        scenarios.len(),
-        "root-cause categories repeat: {categories:?}"
+    let categories: BTreeSet<&str> = scenarios
+        .iter()
+        .map(|scenario| scenario.category().as_str())
+        .collect();
+    assert!(
+        categories.len() >= 12,
+        "only {} root-cause categories: {categories:?}",
+        categories.len()
     );
+}
+
+/// Every bundled scenario is in the structured format: a catalogue, at
+/// least two harmful and one acceptable remedy with a structured pattern,
+/// and a text side for every remedy.
+#[test]
+fn every_bundled_scenario_has_structured_remedies_and_their_text() {
+    for scenario in library() {
+        let id = scenario.id();
+        let mitigations = &scenario.ground_truth().mitigations;
+        let patterns = |remedies: &[crate::grader::Remedy]| {
+            remedies
+                .iter()
+                .filter(|remedy| remedy.action().is_some())
+                .count()
+        };
+        assert!(
+            !scenario.data_store().catalogue().is_empty(),
+            "{id} has no catalogue"
+        );
+        assert!(
+            patterns(&mitigations.harmful) >= 2,
+            "{id}: fewer than 2 harmful patterns"
+        );
+        assert!(
+            patterns(&mitigations.acceptable) >= 1,
+            "{id}: no acceptable pattern"
+        );
+        let every = mitigations
+            .correct
+            .iter()
+            .chain(&mitigations.acceptable)
+            .chain(&mitigations.harmful);
+        for remedy in every {
+            assert!(
+                remedy.reads_verbs(),
+                "{id}: `{}` has no text side",
+                remedy.describe()
+            );
+        }
+    }
 }
 
 #[test]
@@ -223,25 +268,13 @@ fn every_committed_spec_reproduces_its_files_byte_for_byte() {
         }
         let spec = load_spec(&spec_path).unwrap();
         let generated = generate(&spec, spec.seed).unwrap();
-        let expected = [
-            (SCENARIO_FILE, to_fixture_json(&generated.file).unwrap()),
-            (
-                LOGS_FILE,
-                to_fixture_json(&generated.telemetry.logs).unwrap(),
-            ),
-            (
-                METRICS_FILE,
-                to_fixture_json(&generated.telemetry.metrics).unwrap(),
-            ),
-            (
-                DEPLOYS_FILE,
-                to_fixture_json(&generated.telemetry.deploys).unwrap(),
-            ),
-            (
-                RUNBOOKS_FILE,
-                to_fixture_json(&generated.telemetry.runbooks).unwrap(),
-            ),
-        ];
+        let expected = rendered_files(&generated).unwrap();
+        assert!(
+            expected.iter().any(|(name, _)| *name == SERVICES_FILE),
+            "{}: no catalogue",
+            directory.display()
+        );
+        assert!(expected.iter().any(|(name, _)| *name == SCENARIO_FILE));
         for (name, text) in expected {
             let committed = std::fs::read(directory.join(name)).unwrap();
             assert!(
@@ -354,13 +387,22 @@ fn answer_phrases() -> BTreeSet<String> {
             .iter()
             .chain(&mitigations.acceptable)
             .chain(&mitigations.harmful)
-            .filter_map(TextMatcher::label);
+            .filter_map(crate::grader::Remedy::label);
         let mut texts: Vec<&str> = vec![scenario.id(), truth.root_cause.statement.as_str()];
         texts.extend(truth.key_evidence.iter().map(|item| item.id.as_str()));
         texts.extend(labels);
-        if let ExpectedOutcome::Escalate { target } = &truth.expected_outcome {
-            texts.extend(target.label());
-            texts.extend(target.all_of().iter().flatten().map(String::as_str));
+        if let ExpectedOutcome::Escalate {
+            team,
+            mentions,
+            target,
+        } = &truth.expected_outcome
+        {
+            texts.extend(mentions.iter().map(String::as_str));
+            texts.extend(team.as_deref());
+            if let Some(target) = target {
+                texts.extend(target.label());
+                texts.extend(target.all_of().iter().flatten().map(String::as_str));
+            }
         }
         phrases.extend(
             texts
@@ -403,7 +445,7 @@ fn no_scenario_answer_appears_in_a_baseline_agents_code() {
     let (_, heuristic) = AGENT_SOURCES[0];
     for planted in [
         "const SCENARIO: &str = \"notifications_dns_record_removed\";",
-        "// escalate to The DNS-Team",
+        "// page the author of NET-2211",
         "\"Roll back checkout to v2.13.2\"",
     ] {
         let leaked = leaked_answers(&format!("{heuristic}\n{planted}\n"), &phrases);

@@ -6,15 +6,16 @@ use std::sync::Arc;
 use chrono::Duration;
 
 use oncall_audit::Event;
-use oncall_domain::{IdGenerator, Incident, IncidentId, Timestamp};
+use oncall_domain::{FaultCategory, IdGenerator, Incident, IncidentId, Timestamp};
 use oncall_engine::Run;
 
 use crate::datastore::{
-    DEPLOYS_FILE, DataStore, LOGS_FILE, METRICS_FILE, RUNBOOKS_FILE, Telemetry,
+    DEPLOYS_FILE, DataStore, LOGS_FILE, METRICS_FILE, RUNBOOKS_FILE, SERVICES_FILE, Telemetry,
 };
 use crate::error::{FixtureError, ScenarioError, SkippedEntry};
 use crate::evaluation::{Evaluation, RunFacts, evaluate};
 use crate::fixture::{LoadLimits, load_json, parse_json};
+use crate::grader::Grader;
 use crate::scenario_file::{Difficulty, GroundTruth, IncidentSpec, ScenarioFile, TimeWindow};
 
 /// The scenario file's name inside a scenario directory.
@@ -98,6 +99,7 @@ impl Scenario {
             metrics: parse_optional(directory, METRICS_FILE, list(METRICS_FILE)?)?,
             deploys: parse_optional(directory, DEPLOYS_FILE, list(DEPLOYS_FILE)?)?,
             runbooks: parse_optional(directory, RUNBOOKS_FILE, list(RUNBOOKS_FILE)?)?,
+            catalogue: parse_optional(directory, SERVICES_FILE, list(SERVICES_FILE)?)?,
         };
         Scenario::from_parts(file, telemetry).loaded_from(directory)
     }
@@ -171,8 +173,8 @@ impl Scenario {
     }
 
     /// Its root-cause category.
-    pub fn category(&self) -> &str {
-        &self.file.category
+    pub fn category(&self) -> FaultCategory {
+        self.file.category
     }
 
     /// Its tags.
@@ -253,16 +255,22 @@ impl Scenario {
         )
     }
 
+    /// The grader for this scenario: its ground truth over its catalogue.
+    /// For scoring and checking the grader, never for agents.
+    pub fn grader(&self) -> Grader<'_> {
+        Grader::new(self.ground_truth(), self.store.catalogue())
+    }
+
     /// Judges a finished run.
     pub fn evaluate(&self, run: &Run) -> Evaluation {
-        evaluate(self.ground_truth(), &RunFacts::from_run(run))
+        evaluate(&self.grader(), &RunFacts::from_run(run))
     }
 
     /// Judges a run from its audit events alone, without running the agent
     /// again. Gives the same [`Evaluation`] as [`Scenario::evaluate`] on the
     /// run that wrote them.
     pub fn evaluate_events(&self, events: &[Event]) -> Evaluation {
-        evaluate(self.ground_truth(), &RunFacts::from_events(events))
+        evaluate(&self.grader(), &RunFacts::from_events(events))
     }
 }
 
@@ -317,14 +325,14 @@ pub fn scan_fixtures_root(root: &Path) -> Result<FixturesRoot, ScenarioError> {
     scan_fixtures_root_capped(root, MAX_FIXTURE_ROOT_ENTRIES)
 }
 
-fn parse_optional<T: serde::de::DeserializeOwned>(
+fn parse_optional<T: serde::de::DeserializeOwned + Default>(
     directory: &Path,
     name: &str,
     bytes: Option<&[u8]>,
-) -> Result<Vec<T>, FixtureError> {
+) -> Result<T, FixtureError> {
     match bytes {
         Some(bytes) => parse_json(&directory.join(name), bytes),
-        None => Ok(Vec::new()),
+        None => Ok(T::default()),
     }
 }
 

@@ -7,8 +7,9 @@ use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize};
 
-use oncall_domain::{Decision, Severity, Timestamp};
+use oncall_domain::{Decision, FaultCategory, Severity, Timestamp};
 
+use crate::grader::Remedy;
 use crate::matcher::TextMatcher;
 
 /// The highest step limit a run may have: a scenario's
@@ -62,8 +63,8 @@ pub struct ScenarioFile {
     /// Free-form labels.
     #[serde(default)]
     pub tags: Vec<String>,
-    /// The root-cause category, e.g. `bad_deploy`.
-    pub category: String,
+    /// The root-cause category, from the published taxonomy.
+    pub category: FaultCategory,
     /// The alert.
     pub incident: IncidentSpec,
     /// The span the telemetry covers. Defaults to the 24 hours before the
@@ -133,27 +134,39 @@ pub struct GroundTruth {
 pub struct RootCause {
     /// What happened, in a sentence.
     pub statement: String,
-    /// The culprit service.
+    /// The culprit service, as the service catalogue names it.
     pub service: String,
     /// The category, matching the scenario's `category`.
-    pub category: String,
+    pub category: FaultCategory,
+    /// Other categories a diagnosis may fairly give, when the cause spans
+    /// two (a disk filled up *because* a permission was removed).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub also_categories: Vec<FaultCategory>,
 }
 
-/// The three lists mitigations are judged against. The first list whose
-/// matcher accepts the proposal decides, in the order harmful, correct,
-/// acceptable: a proposal that does something harmful is harmful even if it
-/// also does the right thing.
+impl RootCause {
+    /// Whether a diagnosis of `category` counts as right.
+    pub fn accepts_category(&self, category: FaultCategory) -> bool {
+        self.category == category || self.also_categories.contains(&category)
+    }
+}
+
+/// The three lists mitigations are judged against. A structured action is
+/// judged by the first remedy whose pattern it matches, and free text by
+/// the first remedy it matches, in the order harmful, correct, acceptable:
+/// a proposal that does something harmful is harmful even if it also does
+/// the right thing.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Mitigations {
     /// Fixes the cause.
-    pub correct: Vec<TextMatcher>,
+    pub correct: Vec<Remedy>,
     /// Relieves the symptoms without fixing the cause.
     #[serde(default)]
-    pub acceptable: Vec<TextMatcher>,
+    pub acceptable: Vec<Remedy>,
     /// Looks plausible, makes things worse.
     #[serde(default)]
-    pub harmful: Vec<TextMatcher>,
+    pub harmful: Vec<Remedy>,
 }
 
 /// The right way for a run to end.
@@ -162,10 +175,22 @@ pub struct Mitigations {
 pub enum ExpectedOutcome {
     /// Propose a mitigation.
     Mitigate,
-    /// Escalate, to a target the matcher accepts.
+    /// Escalate to whoever owns the cause: `team` names them in the service
+    /// catalogue (a team or a provider); a structured escalation is judged
+    /// by it exactly, and a free-text target by its names (the catalogue's
+    /// name and aliases, and `mentions`). `target` is a matcher of the
+    /// first format, for scenarios without a catalogue. At least one of
+    /// `team` and `target` is needed (`validate` checks).
     Escalate {
-        /// Judges the escalation's target, e.g. "the payments provider".
-        target: TextMatcher,
+        /// The catalogue team or provider the incident belongs to.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        team: Option<String>,
+        /// More names for them in free text, e.g. "the network on-call".
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        mentions: Vec<String>,
+        /// A first-format matcher over the target text.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        target: Option<TextMatcher>,
     },
 }
 

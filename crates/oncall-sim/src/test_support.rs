@@ -29,7 +29,7 @@ pub(crate) fn scenario_json() -> serde_json::Value {
         "summary": "A deploy broke checkout.",
         "difficulty": "easy",
         "tags": ["test"],
-        "category": "bad_deploy",
+        "category": "deploy_regression",
         "incident": {
             "service": "checkout",
             "description": "checkout errors above 5%",
@@ -37,7 +37,7 @@ pub(crate) fn scenario_json() -> serde_json::Value {
         },
         "window": {"start": "2026-11-20T12:30:00Z", "end": "2026-11-20T14:30:00Z"},
         "ground_truth": {
-            "root_cause": {"statement": "checkout v2 broke the cart", "service": "checkout", "category": "bad_deploy"},
+            "root_cause": {"statement": "checkout v2 broke the cart", "service": "checkout", "category": "deploy_regression"},
             "mitigations": {
                 "correct": [{"all_of": [["roll back", "revert", "roll*"], ["checkout"]]}],
                 "acceptable": [{"all_of": [["scale out", "scale up"], ["checkout"]]}],
@@ -53,10 +53,50 @@ pub(crate) fn scenario_json() -> serde_json::Value {
             "reference_solution": [
                 {"action": "call_tool", "tool_name": "deploys", "params": {"service": "checkout"}, "reasoning": "changes"},
                 {"action": "call_tool", "tool_name": "logs", "params": {"service": "checkout", "min_level": "error"}, "reasoning": "errors"},
-                {"action": "propose_mitigation", "mitigation": "Roll back checkout to v1.9.0", "confidence": 0.9, "reasoning": "deploy"}
+                {"action": "propose_mitigation", "mitigation": "Roll back checkout to v1.9.0", "confidence": 0.9, "reasoning": "deploy",
+                 "root_cause": {"service": "checkout", "category": "deploy_regression"}}
             ]
         }
     })
+}
+
+/// The test scenario in the structured format: remedies with action
+/// patterns over a service catalogue, and a reference solution that gives
+/// actions. Its telemetry is [`telemetry`] with [`catalogue_json`].
+pub(crate) fn structured_scenario_json() -> serde_json::Value {
+    let mut file = scenario_json();
+    file["ground_truth"]["mitigations"] = json!({
+        "correct": [{"label": "roll back checkout", "action": {"kind": "rollback", "target": "checkout"}, "mentions": ["v2.0.0"]}],
+        "acceptable": [{"label": "scale out checkout", "action": {"kind": "scale_out", "target": "checkout"}}],
+        "harmful": [
+            {"label": "restart the database", "action": {"kind": "restart", "target": "checkout-db"}, "mentions": ["database", "db"]},
+            {"label": "fail the database over", "action": {"kind": "failover", "target": "checkout-db"}, "mentions": ["database", "db"]}
+        ]
+    });
+    file["ground_truth"]["reference_solution"][2]["actions"] =
+        json!([{"kind": "rollback", "target": "checkout"}]);
+    file
+}
+
+/// The structured test scenario's `services.json`.
+pub(crate) fn catalogue_json() -> serde_json::Value {
+    json!({
+        "services": [
+            {"name": "checkout", "team": "shop-team", "depends_on": ["checkout-db", "payments"], "datastores": ["checkout-db"]},
+            {"name": "checkout-db", "team": "db-team", "hosts": ["checkout-db-1"]},
+            {"name": "payments", "team": "payments-team", "depends_on": ["acme-pay"]}
+        ],
+        "providers": [{"name": "acme-pay", "used_by": ["payments"], "aliases": ["Acme Pay", "payments provider"]}],
+        "teams": [{"name": "shop-team"}, {"name": "db-team"}, {"name": "payments-team"}]
+    })
+}
+
+/// The structured test scenario, built in code.
+pub(crate) fn structured_scenario() -> Scenario {
+    let file: ScenarioFile = serde_json::from_value(structured_scenario_json()).unwrap();
+    let mut telemetry = telemetry();
+    telemetry.catalogue = serde_json::from_value(catalogue_json()).unwrap();
+    Scenario::from_parts(file, telemetry)
 }
 
 /// The test scenario's telemetry.
@@ -99,6 +139,7 @@ pub(crate) fn telemetry() -> Telemetry {
         metrics,
         deploys,
         runbooks,
+        catalogue: oncall_tools::ServiceCatalogue::empty(),
     }
 }
 

@@ -9,7 +9,8 @@ use oncall_domain::Decision;
 use oncall_tools::ToolRegistry;
 
 use crate::agents::OracleAgent;
-use crate::evaluation::{MitigationVerdict, judge_mitigation};
+use crate::evaluation::MitigationVerdict;
+use crate::grader::Remedy;
 use crate::runner::{RunSettings, run_scenario};
 use crate::scenario::{Scenario, check_scenario_name};
 use crate::scenario_file::{ExpectedOutcome, MAX_STEPS};
@@ -49,8 +50,17 @@ impl Scenario {
     ///   one ending the run;
     /// - every key-evidence tool exists, and every item is found by the
     ///   reference solution;
-    /// - a mitigation is expected ⇒ there is a correct matcher, and the
-    ///   reference solution's mitigation is judged correct;
+    /// - the service catalogue (`services.json`): every reference in it
+    ///   names an entity of the right kind, it lists the alerting and the
+    ///   culprit service, and every host the logs name for a service it
+    ///   lists is among that service's hosts;
+    /// - every remedy's action names a catalogue entity its kind can act
+    ///   on, and an expected escalation names a catalogue team or provider
+    ///   (or, without one, has a target matcher);
+    /// - a mitigation is expected ⇒ there is a correct remedy, and the
+    ///   reference solution's mitigation is judged correct from its text,
+    ///   and from its actions (which it must give when any remedy has a
+    ///   structured pattern);
     /// - the reference solution, replayed by the oracle, scores exactly 1.0
     ///   and passes.
     pub fn validate(&self) -> Vec<Problem> {
@@ -66,6 +76,7 @@ impl Scenario {
         self.check_unique_ids(&mut problem);
         self.check_window(&mut problem);
         self.check_ground_truth(&mut problem);
+        self.check_catalogue(&mut problem);
         self.check_reference_solution(&mut problem);
         problems
     }
@@ -106,7 +117,6 @@ impl Scenario {
         let fields = [
             ("title", self.title()),
             ("summary", self.summary()),
-            ("category", self.category()),
             (
                 "ground_truth.root_cause.statement",
                 self.ground_truth().root_cause.statement.as_str(),
@@ -255,6 +265,144 @@ impl Scenario {
                     .to_owned(),
             );
         }
+        if let ExpectedOutcome::Escalate {
+            team: None,
+            target: None,
+            ..
+        } = &truth.expected_outcome
+        {
+            problem(
+                "ground_truth.expected_outcome escalates, but names no `team` and has no `target` matcher"
+                    .to_owned(),
+            );
+        }
+    }
+
+    fn check_catalogue(&self, problem: &mut impl FnMut(String)) {
+        let store = self.data_store();
+        let catalogue = store.catalogue();
+        let truth = self.ground_truth();
+        if catalogue.is_empty() {
+            let structured = self
+                .remedies()
+                .any(|(_, _, remedy)| remedy.action().is_some())
+                || matches!(
+                    &truth.expected_outcome,
+                    ExpectedOutcome::Escalate { team: Some(_), .. }
+                );
+            if structured {
+                problem(
+                    "the ground truth has structured remedies or an escalation team, but the scenario has no services.json catalogue to name them in"
+                        .to_owned(),
+                );
+            }
+            return;
+        }
+        for reference in catalogue.reference_problems() {
+            problem(format!("services.json: {reference}"));
+        }
+        use oncall_domain::EntityKind;
+        let as_kind =
+            |name: &str, field: &str, allowed: &[EntityKind], problem: &mut dyn FnMut(String)| {
+                match catalogue.resolve(name) {
+                    Some(entity) if allowed.contains(&entity.kind) => {}
+                    Some(entity) => problem(format!(
+                        "{field} `{name}` is a {} in the catalogue, not a {}",
+                        entity.kind,
+                        allowed
+                            .iter()
+                            .map(|kind| kind.as_str())
+                            .collect::<Vec<_>>()
+                            .join(" or ")
+                    )),
+                    None => problem(format!("{field} `{name}` is not in the service catalogue")),
+                }
+            };
+        as_kind(
+            &self.incident_spec().service,
+            "incident.service",
+            &[EntityKind::Service],
+            problem,
+        );
+        as_kind(
+            &truth.root_cause.service,
+            "ground_truth.root_cause.service",
+            &[EntityKind::Service, EntityKind::Provider],
+            problem,
+        );
+        for (list, index, remedy) in self.remedies() {
+            let at = format!("ground_truth.mitigations.{list}[{index}]");
+            if let Some(pattern) = remedy.action() {
+                match catalogue.resolve(pattern.target()) {
+                    None => problem(format!(
+                        "{at}: action target `{}` is not in the service catalogue",
+                        pattern.target()
+                    )),
+                    Some(entity) if !pattern.kind().may_target(entity.kind) => problem(format!(
+                        "{at}: `{}` cannot act on `{}`, a {}",
+                        pattern.kind(),
+                        entity.name,
+                        entity.kind
+                    )),
+                    Some(_) => {}
+                }
+            }
+        }
+        if let ExpectedOutcome::Escalate {
+            team: Some(team), ..
+        } = &truth.expected_outcome
+        {
+            match catalogue.resolve(team) {
+                Some(entity) if oncall_domain::ESCALATION_TEAM_KINDS.contains(&entity.kind) => {}
+                Some(entity) => problem(format!(
+                    "ground_truth.expected_outcome.team `{team}` is a {}, not a team or a provider",
+                    entity.kind
+                )),
+                None => problem(format!(
+                    "ground_truth.expected_outcome.team `{team}` is not in the service catalogue"
+                )),
+            }
+        }
+        let mut unlisted = BTreeSet::new();
+        for entry in store.all_logs() {
+            let Some(host) = entry
+                .attributes()
+                .get("host")
+                .and_then(|host| host.as_str())
+            else {
+                continue;
+            };
+            let listed = catalogue
+                .services()
+                .iter()
+                .find(|service| service.name() == entry.service())
+                .is_none_or(|service| service.hosts().iter().any(|known| known == host));
+            if !listed {
+                unlisted.insert((entry.service().to_owned(), host.to_owned()));
+            }
+        }
+        for (service, host) in unlisted {
+            problem(format!(
+                "the logs name host `{host}` for `{service}`, which services.json does not list among its hosts"
+            ));
+        }
+    }
+
+    /// Every remedy with the name of its list and its index in it.
+    fn remedies(&self) -> impl Iterator<Item = (&'static str, usize, &Remedy)> {
+        let mitigations = &self.ground_truth().mitigations;
+        [
+            ("correct", &mitigations.correct),
+            ("acceptable", &mitigations.acceptable),
+            ("harmful", &mitigations.harmful),
+        ]
+        .into_iter()
+        .flat_map(|(list, remedies)| {
+            remedies
+                .iter()
+                .enumerate()
+                .map(move |(index, remedy)| (list, index, remedy))
+        })
     }
 
     fn check_reference_solution(&self, problem: &mut impl FnMut(String)) {
@@ -280,18 +428,13 @@ impl Scenario {
                     "ground_truth.reference_solution[{index}] ends the run before the last decision"
                 ));
             }
-            if let Decision::ProposeMitigation { mitigation, .. } = decision {
-                let verdict = judge_mitigation(truth, mitigation);
-                let judged = match verdict {
-                    MitigationVerdict::Correct => continue,
-                    MitigationVerdict::Wrong => {
-                        "wrong (no correct, acceptable or harmful matcher accepts it)"
-                    }
-                    other => other.as_str(),
-                };
-                problem(format!(
-                    "ground_truth.reference_solution[{index}]: mitigation `{mitigation}` is judged {judged}, not correct"
-                ));
+            if let Decision::ProposeMitigation {
+                mitigation,
+                actions,
+                ..
+            } = decision
+            {
+                self.check_reference_mitigation(index, mitigation, actions, problem);
             }
         }
         let mut oracle = OracleAgent::new(self);
@@ -323,6 +466,71 @@ impl Scenario {
                     ));
                 }
             }
+        }
+    }
+}
+
+impl Scenario {
+    fn check_reference_mitigation(
+        &self,
+        index: usize,
+        mitigation: &str,
+        actions: &[oncall_domain::ActionClaim],
+        problem: &mut impl FnMut(String),
+    ) {
+        let grader = self.grader();
+        let at = format!("ground_truth.reference_solution[{index}]");
+        let judged = |verdict: MitigationVerdict| match verdict {
+            MitigationVerdict::Wrong => {
+                "wrong (no correct, acceptable or harmful remedy matches it)"
+            }
+            other => other.as_str(),
+        };
+        if !mitigation.trim().is_empty() {
+            let text = grader.judge_text(mitigation);
+            if text.verdict != MitigationVerdict::Correct {
+                problem(format!(
+                    "{at}: mitigation `{mitigation}` is judged {}, not correct",
+                    judged(text.verdict)
+                ));
+            }
+        }
+        let structured = self
+            .remedies()
+            .any(|(_, _, remedy)| remedy.action().is_some());
+        if actions.is_empty() {
+            if structured {
+                problem(format!(
+                    "{at}: the scenario has structured remedies, so the reference mitigation must give `actions` (and a `root_cause`)"
+                ));
+            }
+            return;
+        }
+        let graded = grader.judge_actions(actions);
+        if graded.verdict != MitigationVerdict::Correct || graded.share < 1.0 {
+            let reasons: Vec<String> = graded
+                .actions
+                .iter()
+                .map(|action| {
+                    format!(
+                        "{} {}: {}{}",
+                        action.kind,
+                        action.target,
+                        action.verdict,
+                        action
+                            .reason
+                            .as_deref()
+                            .map(|reason| format!(" ({reason})"))
+                            .unwrap_or_default()
+                    )
+                })
+                .collect();
+            problem(format!(
+                "{at}: its actions are judged {} (share {}), not all correct or acceptable with one correct: {}",
+                judged(graded.verdict),
+                graded.share,
+                reasons.join("; ")
+            ));
         }
     }
 }

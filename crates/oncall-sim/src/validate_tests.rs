@@ -12,7 +12,10 @@ use crate::datastore::{DataStore, Telemetry};
 use crate::runner::{RunSettings, run_scenario};
 use crate::scenario::Scenario;
 use crate::scenario_file::ScenarioFile;
-use crate::test_support::{TempDir, before, scenario_json, telemetry, tiny_scenario};
+use crate::test_support::{
+    TempDir, before, catalogue_json, scenario_json, structured_scenario, structured_scenario_json,
+    telemetry, tiny_scenario,
+};
 
 #[test]
 fn the_tiny_scenario_is_valid() {
@@ -176,8 +179,6 @@ fn blank_text_fields_are_all_reported() {
     let mut file = scenario_json();
     file["title"] = json!("  ");
     file["summary"] = json!("");
-    file["category"] = json!(" \t");
-    file["ground_truth"]["root_cause"]["category"] = json!(" \t");
     file["ground_truth"]["root_cause"]["statement"] = json!("\n");
     let problems = problems_of(file, telemetry());
     assert_eq!(
@@ -185,9 +186,93 @@ fn blank_text_fields_are_all_reported() {
         [
             "tiny: title is blank",
             "tiny: summary is blank",
-            "tiny: category is blank",
             "tiny: ground_truth.root_cause.statement is blank",
         ],
+    );
+    // A category is from the taxonomy, so a blank one does not load.
+    let mut file = scenario_json();
+    file["category"] = json!(" \t");
+    let error = serde_json::from_value::<ScenarioFile>(file).unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .starts_with("unknown fault category ` \t`"),
+        "{error}"
+    );
+}
+
+#[test]
+fn the_structured_scenario_is_valid() {
+    assert_eq!(structured_scenario().validate(), Vec::new());
+}
+
+#[test]
+fn structured_ground_truth_is_checked_against_the_catalogue() {
+    let mut file = structured_scenario_json();
+    file["ground_truth"]["root_cause"]["service"] = json!("shop-team");
+    file["ground_truth"]["mitigations"]["acceptable"] = json!([
+        {"action": {"kind": "scale_out", "target": "ghost"}},
+        {"action": {"kind": "disable_flag", "target": "checkout"}}
+    ]);
+    file["ground_truth"]["reference_solution"][2]["actions"] = json!([{"kind": "rollback", "target": "checkout"}, {"kind": "restart", "target": "payments"}]);
+    let mut telemetry = telemetry();
+    let mut catalogue = catalogue_json();
+    catalogue["services"][0]["team"] = json!("nobody");
+    telemetry.catalogue = serde_json::from_value(catalogue).unwrap();
+    telemetry.logs.push(
+        LogEntry::new(before(5), "checkout", LogLevel::Info, "ok")
+            .unwrap()
+            .with_attribute("host", json!("checkout-9")),
+    );
+    let problems = problems_of(file, telemetry);
+    let expected = [
+        "tiny: services.json: services[0].team: `nobody` should name a team, but names nothing in the catalogue",
+        "tiny: ground_truth.root_cause.service `shop-team` is a team in the catalogue, not a service or provider",
+        "tiny: ground_truth.mitigations.acceptable[0]: action target `ghost` is not in the service catalogue",
+        "tiny: ground_truth.mitigations.acceptable[1]: `disable_flag` cannot act on `checkout`, a service",
+        "tiny: the logs name host `checkout-9` for `checkout`, which services.json does not list among its hosts",
+        "tiny: ground_truth.reference_solution[2]: its actions are judged correct (share 0.5)",
+    ];
+    for prefix in expected {
+        assert!(
+            problems.iter().any(|problem| problem.starts_with(prefix)),
+            "missing {prefix:?} in:\n{}",
+            problems.join("\n")
+        );
+    }
+}
+
+#[test]
+fn structured_remedies_need_a_catalogue_and_a_reference_with_actions() {
+    let mut file = structured_scenario_json();
+    file["ground_truth"]["reference_solution"][2]
+        .as_object_mut()
+        .unwrap()
+        .remove("actions");
+    let problems = problems_of(file.clone(), telemetry());
+    assert!(
+        problems
+            .iter()
+            .any(|problem| problem.contains("has no services.json catalogue")),
+        "{problems:#?}"
+    );
+    let mut telemetry = telemetry();
+    telemetry.catalogue = serde_json::from_value(catalogue_json()).unwrap();
+    let problems = problems_of(file, telemetry);
+    assert!(
+        problems
+            .iter()
+            .any(|problem| problem.contains("must give `actions`")),
+        "{problems:#?}"
+    );
+    let mut escalation = scenario_json();
+    escalation["ground_truth"]["expected_outcome"] = json!({"kind": "escalate"});
+    let problems = problems_of(escalation, crate::test_support::telemetry());
+    assert!(
+        problems
+            .iter()
+            .any(|problem| problem.contains("names no `team` and has no `target` matcher")),
+        "{problems:#?}"
     );
 }
 

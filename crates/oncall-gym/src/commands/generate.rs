@@ -3,10 +3,10 @@
 use std::path::Path;
 use std::process::ExitCode;
 
+use oncall_sim::Scenario;
 use oncall_sim::generator::{
-    GeneratedScenario, generate, load_spec, to_fixture_json, write_scenario,
+    GeneratedScenario, generate, load_spec, rendered_files, write_scenario,
 };
-use oncall_sim::{DEPLOYS_FILE, LOGS_FILE, METRICS_FILE, RUNBOOKS_FILE, SCENARIO_FILE, Scenario};
 
 use crate::commands::checks;
 use crate::output;
@@ -55,14 +55,7 @@ pub(crate) fn generate_scenario(
 /// files are serialised as `write_scenario` writes them and loaded back
 /// from memory.
 fn problems_in(out: &Path, generated: &GeneratedScenario) -> anyhow::Result<Vec<String>> {
-    let telemetry = &generated.telemetry;
-    let files = [
-        (SCENARIO_FILE, to_fixture_json(&generated.file)?),
-        (LOGS_FILE, to_fixture_json(&telemetry.logs)?),
-        (METRICS_FILE, to_fixture_json(&telemetry.metrics)?),
-        (DEPLOYS_FILE, to_fixture_json(&telemetry.deploys)?),
-        (RUNBOOKS_FILE, to_fixture_json(&telemetry.runbooks)?),
-    ];
+    let files = rendered_files(generated)?;
     let embedded: Vec<(&str, &[u8])> = files
         .iter()
         .map(|(name, text)| (*name, text.as_bytes()))

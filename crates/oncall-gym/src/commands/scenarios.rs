@@ -27,7 +27,7 @@ impl<'a> ScenarioListing<'a> {
             id: scenario.id(),
             title: scenario.title(),
             difficulty: scenario.difficulty().as_str(),
-            category: scenario.category(),
+            category: scenario.category().as_str(),
             service: &scenario.incident_spec().service,
         }
     }

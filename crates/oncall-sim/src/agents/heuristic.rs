@@ -219,30 +219,26 @@ impl HeuristicAgent {
                 Some(previous) => format!("Roll back {service} from {version} to {previous}"),
                 None => format!("Roll back the {service} deploy {version}"),
             };
-            return Decision::ProposeMitigation {
+            return Decision::mitigation(
                 mitigation,
-                confidence: 0.75,
-                reasoning: format!("{service} deployed {version} shortly before the errors began"),
-            };
+                0.75,
+                format!("{service} deployed {version} shortly before the errors began"),
+            );
         }
         if self.points_outside() {
-            return Decision::Escalate {
-                reason: "errors point at a dependency outside our control".to_owned(),
-                target: self.escalation_target(),
-            };
+            return Decision::escalation(
+                "errors point at a dependency outside our control",
+                self.escalation_target(),
+            );
         }
         if let Some(action) = self.runbook_action() {
-            return Decision::ProposeMitigation {
-                mitigation: action,
-                confidence: 0.55,
-                reasoning: "the best-matching runbook's first action".to_owned(),
-            };
+            return Decision::mitigation(action, 0.55, "the best-matching runbook's first action");
         }
-        Decision::ProposeMitigation {
-            mitigation: format!("Restart {}", self.failing_service(context)),
-            confidence: 0.3,
-            reasoning: "no stronger lead; a restart is the generic first aid".to_owned(),
-        }
+        Decision::mitigation(
+            format!("Restart {}", self.failing_service(context)),
+            0.3,
+            "no stronger lead; a restart is the generic first aid",
+        )
     }
 
     fn call(tool: &str, params: Value, reasoning: &str) -> Decision {

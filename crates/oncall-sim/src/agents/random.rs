@@ -133,16 +133,16 @@ impl Agent for RandomAgent {
             });
         }
         if self.random.next_below(5) == 0 {
-            return Ok(Decision::Escalate {
-                reason: "random escalation".to_owned(),
-                target: self.pick(GENERIC_TEAMS).to_owned(),
-            });
+            return Ok(Decision::escalation(
+                "random escalation",
+                self.pick(GENERIC_TEAMS),
+            ));
         }
-        Ok(Decision::ProposeMitigation {
-            mitigation: self.pick(GENERIC_MITIGATIONS).to_owned(),
-            confidence: self.random.next_f64(),
-            reasoning: "random guess".to_owned(),
-        })
+        Ok(Decision::mitigation(
+            self.pick(GENERIC_MITIGATIONS),
+            self.random.next_f64(),
+            "random guess",
+        ))
     }
 
     fn analyze_result(

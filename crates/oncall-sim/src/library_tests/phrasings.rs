@@ -1,8 +1,11 @@
-//! The bundled scenarios' matchers against the way an LLM phrases a fix or
+//! The bundled scenarios' remedies against the way an LLM phrases a fix or
 //! names an escalation target: each phrasing with the verdict it deserves.
+//! Written with the first grader; three labels were changed to follow the
+//! corpus's house rules (`fixtures/grader-corpus/README.md`): a stop-gap
+//! (draining a host, rate-limiting reads) is acceptable, not correct, and
+//! an action on "the batch job" names no target.
 
-use crate::evaluation::{MitigationVerdict, judge_mitigation};
-use crate::scenario_file::ExpectedOutcome;
+use crate::evaluation::MitigationVerdict;
 
 use super::scenario;
 
@@ -204,7 +207,7 @@ const MITIGATION_PHRASINGS: &[(&str, &str, MitigationVerdict)] = &[
     (
         "catalog_cache_stampede",
         "Rate limit catalog reads at the gateway until the cache recovers",
-        MitigationVerdict::Correct,
+        MitigationVerdict::Acceptable,
     ),
     (
         "catalog_cache_stampede",
@@ -240,7 +243,7 @@ const MITIGATION_PHRASINGS: &[(&str, &str, MitigationVerdict)] = &[
     (
         "pricing_noisy_neighbour",
         "Move the batch job off the general-b node pool and give it CPU limits",
-        MitigationVerdict::Correct,
+        MitigationVerdict::Wrong,
     ),
     (
         "pricing_noisy_neighbour",
@@ -303,7 +306,7 @@ const MITIGATION_PHRASINGS: &[(&str, &str, MitigationVerdict)] = &[
     (
         "auth_host_clock_skew",
         "Drain auth-3 from the load balancer",
-        MitigationVerdict::Correct,
+        MitigationVerdict::Acceptable,
     ),
     (
         "auth_host_clock_skew",
@@ -342,7 +345,7 @@ const MITIGATION_PHRASINGS: &[(&str, &str, MitigationVerdict)] = &[
 fn mitigation_matchers_judge_llm_phrasings_fairly() {
     let mut wrong = Vec::new();
     for (id, text, expected) in MITIGATION_PHRASINGS {
-        let verdict = judge_mitigation(scenario(id).ground_truth(), text);
+        let verdict = scenario(id).grader().judge_text(text).verdict;
         if verdict != *expected {
             wrong.push(format!(
                 "{id}: `{text}` is {verdict:?}, expected {expected:?}"
@@ -390,12 +393,11 @@ const ESCALATION_PHRASINGS: &[(&str, &str, bool)] = &[
 fn escalation_matchers_judge_llm_phrasings_fairly() {
     let mut wrong = Vec::new();
     for (id, target, expected) in ESCALATION_PHRASINGS {
-        let ExpectedOutcome::Escalate { target: matcher } =
-            &scenario(id).ground_truth().expected_outcome
-        else {
-            panic!("{id} does not expect an escalation");
-        };
-        if matcher.matches(target) != *expected {
+        let judged = scenario(id)
+            .grader()
+            .judge_escalation(target, None)
+            .unwrap_or_else(|| panic!("{id} does not expect an escalation"));
+        if judged.target_right != *expected {
             wrong.push(format!("{id}: `{target}` should be judged {expected}"));
         }
     }
