@@ -556,6 +556,9 @@ const NEGATIONS: &[&str] = &[
     "hold off on",
     "hold off",
     "skip the",
+    "nobody",
+    "no one",
+    "under no circumstances",
 ];
 
 /// Rejections after what they reject, as stem sequences: they negate the
@@ -763,6 +766,10 @@ const MODALS: &[&str] = &[
 /// Words that stand for the last name mentioned.
 const PRONOUNS: &[&str] = &["it", "them", "this", "those", "these", "its", "their"];
 
+/// Verbs whose negation carries over `and`: not following a runbook means
+/// not doing what it says next.
+const FOLLOW_VERBS: &[&str] = &["follow", "apply", "execute"];
+
 /// Words that coordinate verbs (for sharing objects and negation).
 const COORDINATORS: &[&str] = &["and", "or", "nor", "then", "also", "&", "plus"];
 
@@ -807,6 +814,16 @@ fn proposes(words: &Words, act: &Act) -> bool {
             .map(|word| word.text.as_str())
     };
     let text = verb.text.as_str();
+    // After a possessive it is a noun: "at its concurrency *limit*".
+    let possessive = |word: Option<&str>| {
+        word.is_some_and(|word| ["its", "their", "our", "his", "her", "your", "my"].contains(&word))
+    };
+    if possessive(before(1)) || possessive(before(2)) {
+        return words
+            .words
+            .get(act.end)
+            .is_some_and(|word| word.text == "of" && word.clause == clause);
+    }
     if matches!(before(1), Some("a" | "an" | "the")) {
         let framed = before(2).is_some_and(|word| DO_WORDS.contains(&word))
             || (before(2) == Some("on") && matches!(before(3), Some("switch" | "turn")));
@@ -819,6 +836,16 @@ fn proposes(words: &Words, act: &Act) -> bool {
     let Some(previous) = before(1) else {
         return true;
     };
+    // "cert-manager has been failing to renew it": a report of an attempt.
+    if previous == "to" && before(2).is_some_and(|word| ATTEMPTS.contains(&word)) {
+        return false;
+    }
+    // "catalog-cache was emptied by the job": a report of the past.
+    if (text.ends_with("ed") || IRREGULAR_PASTS.contains(&text))
+        && ["was", "were"].contains(&previous)
+    {
+        return false;
+    }
     let passive = PASSIVE_MARKERS.contains(&previous);
     if text.ends_with("ed") || IRREGULAR_PASTS.contains(&text) {
         return ACTORS.contains(&previous) || passive || PRONOUN_SUBJECTS.contains(&previous);
@@ -835,6 +862,18 @@ fn proposes(words: &Words, act: &Act) -> bool {
     }
     true
 }
+
+/// Words that, before "to", make the verb after it a report of an attempt.
+const ATTEMPTS: &[&str] = &[
+    "failing",
+    "failed",
+    "fails",
+    "unable",
+    "trying",
+    "tried",
+    "attempting",
+    "attempted",
+];
 
 /// Past forms the `-ed` rule misses.
 const IRREGULAR_PASTS: &[&str] = &[
@@ -933,9 +972,12 @@ fn govern(words: &Words, acts: &mut [Act], mentions: &[Mention]) {
         let mut stop = words.len();
         for position in end..words.len() {
             let word = &words.words[position];
+            // Right after the verb, "that" is a determiner: "restore *that*
+            // role's access".
+            let determiner = position == end && ["that", "this"].contains(&word.text.as_str());
             if word.clause != clause
                 || is_verb_at(position)
-                || breakers.contains(&word.text)
+                || (breakers.contains(&word.text) && !determiner)
                 || purpose_clause(words, mentions, position)
             {
                 stop = position;
@@ -1152,8 +1194,11 @@ fn negate_acts(words: &Words, acts: &mut [Act]) {
         let has = |wanted: &[&str]| gap.iter().any(|word| wanted.contains(&word.text.as_str()));
         // "do not restart or fail over": always; "do not restart and fail
         // over": only when no object came between.
-        let carried =
-            same_clause && (has(&["or", "nor"]) || (has(&["and"]) && previous.objects.is_empty()));
+        // "I would not follow the runbook and restart the primary": what a
+        // rejected runbook says to do is rejected too.
+        let follows = FOLLOW_VERBS.contains(&words.words[previous.start].text.as_str());
+        let carried = same_clause
+            && (has(&["or", "nor"]) || (has(&["and"]) && (previous.objects.is_empty() || follows)));
         if carried {
             acts[index].negated = true;
         }

@@ -165,9 +165,7 @@ pub(crate) fn kind_phrases(kind: RemediationKind) -> &'static [&'static str] {
             "drain",
             "cordon",
             "remove _ from rotation",
-            "take _ out of rotation",
-            "take _ out of service",
-            "take _ out of the pool",
+            "take _ out of",
             "pull _ out",
             "pull _ from",
             "remove _ from _ pool",
@@ -493,6 +491,7 @@ pub(crate) const OTHER_VERBS: &[&str] = &[
     "loop in",
     "reach out",
     "call",
+    "follow",
 ];
 
 /// Words that end a verb's reach: what follows is another clause.
