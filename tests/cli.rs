@@ -106,11 +106,13 @@ fn fixtures_flag_and_environment_are_searched_first() {
 
 #[test]
 fn tools_prints_every_format() {
-    let names: Vec<String> = ToolRegistry::with_default_tools()
-        .definitions()
+    let mut definitions = ToolRegistry::with_default_tools().definitions();
+    definitions.extend(oncall_gym::tools::ending_definitions());
+    let names: Vec<String> = definitions
         .iter()
         .map(|definition| definition.name().to_owned())
         .collect();
+    assert_eq!(names[names.len() - 2..], ["propose_mitigation", "escalate"]);
     let openai = oncall_gym(&["tools", "--format", "openai"])
         .expect_code(0)
         .json();
@@ -452,6 +454,8 @@ fn eval_prints_a_scorecard_in_a_deterministic_order() {
         "mean_score",
         "pass_rate",
         "pass_hat_k",
+        "localization",
+        "root_cause_category",
         "mean_steps",
     ]);
     assert_eq!(keys(&card["overall"]), fields);

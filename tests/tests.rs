@@ -32,3 +32,7 @@ mod cli_damage;
 /// How the command reads a fixtures root: skipped directories, and paths it
 /// cannot look at.
 mod cli_library;
+
+/// Answers graded exactly: `judge`, structured decisions through the engine
+/// and the log, and logs of the first audit format.
+mod graded_answers;

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+use oncall_domain::ActionClaim;
 use oncall_gym::agents::AgentKind;
 
 /// The whole command line.
@@ -42,6 +43,10 @@ pub(crate) enum Command {
     Eval(EvalArgs),
     /// Verify an audit log's hash chain and replay it.
     Replay(ReplayArgs),
+    /// Judge one answer against a scenario's ground truth, and say what
+    /// decided the verdict: for scenario authors and for checking the
+    /// grader.
+    Judge(JudgeArgs),
     /// Print the tool definitions for your own agent stack.
     Tools {
         /// The schema dialect.
@@ -151,6 +156,56 @@ pub(crate) struct ReplayArgs {
     pub(crate) json: bool,
 }
 
+/// `judge`'s arguments: one answer, given as a mitigation text, structured
+/// actions, or an escalation.
+#[derive(Debug, clap::Args)]
+#[command(group(
+    clap::ArgGroup::new("answer")
+        .required(true)
+        .args(["mitigation", "actions", "escalate"])
+))]
+pub(crate) struct JudgeArgs {
+    /// A scenario directory or name.
+    pub(crate) scenario: String,
+    /// A mitigation in free text.
+    #[arg(long, value_name = "TEXT")]
+    pub(crate) mitigation: Option<String>,
+    /// A mitigation as structured actions: a JSON array of {"kind",
+    /// "target", "description"?}.
+    #[arg(long, value_name = "JSON", value_parser = parse_actions)]
+    pub(crate) actions: Option<ActionList>,
+    /// An escalation to TARGET (free text).
+    #[arg(long, value_name = "TARGET")]
+    pub(crate) escalate: Option<String>,
+    /// The escalation's catalogue team or provider.
+    #[arg(long, value_name = "T", conflicts_with_all = ["mitigation", "actions"])]
+    pub(crate) team: Option<String>,
+    /// The escalation's reason (it is shown, never graded).
+    #[arg(long, value_name = "R", conflicts_with_all = ["mitigation", "actions"])]
+    pub(crate) reason: Option<String>,
+    /// The claimed root cause's service.
+    #[arg(long, value_name = "S")]
+    pub(crate) root_cause_service: Option<String>,
+    /// The claimed root cause's category (see `fixtures/README.md`).
+    #[arg(long, value_name = "C")]
+    pub(crate) root_cause_category: Option<String>,
+    /// Print one JSON object.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+/// The actions `--actions` gave.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct ActionList(pub(crate) Vec<ActionClaim>);
+
+/// `--actions`: a JSON array of actions. Malformed JSON, or the wrong shape,
+/// is a usage error naming the problem.
+fn parse_actions(text: &str) -> Result<ActionList, String> {
+    serde_json::from_str(text).map(ActionList).map_err(|error| {
+        format!("expected a JSON array of {{\"kind\", \"target\", \"description\"?}}: {error}")
+    })
+}
+
 /// The length of an audit log's head hash, in hex digits (SHA-256).
 const HEAD_HASH_DIGITS: usize = 64;
 
@@ -211,6 +266,33 @@ mod tests {
             vec!["oncall-gym", "eval", "--trials", "10001"],
             vec!["oncall-gym", "run", "x", "--max-steps", "1001"],
             vec!["oncall-gym", "tools", "--format", "yaml"],
+            vec!["oncall-gym", "judge", "x"],
+            vec![
+                "oncall-gym",
+                "judge",
+                "x",
+                "--mitigation",
+                "a",
+                "--escalate",
+                "b",
+            ],
+            vec!["oncall-gym", "judge", "x", "--actions", "[{"],
+            vec![
+                "oncall-gym",
+                "judge",
+                "x",
+                "--actions",
+                r#"{"kind":"rollback"}"#,
+            ],
+            vec![
+                "oncall-gym",
+                "judge",
+                "x",
+                "--mitigation",
+                "a",
+                "--team",
+                "t",
+            ],
             vec!["oncall-gym", "replay", "x", "--expect-head", "abc"],
             vec![
                 "oncall-gym",

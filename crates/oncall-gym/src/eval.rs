@@ -12,7 +12,9 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use oncall_domain::{RunStatus, TerminationReason};
-use oncall_sim::{Evaluation, RunError, RunSettings, Scenario, run_scenario_with_registry};
+use oncall_sim::{
+    DiagnosisVerdict, Evaluation, RunError, RunSettings, Scenario, run_scenario_with_registry,
+};
 use oncall_tools::ToolRegistry;
 
 use crate::agents::AgentKind;
@@ -68,6 +70,8 @@ impl TrialRecord {
             score: self.score.total,
             passed: self.score.passed,
             steps: self.steps,
+            localized: self.score.localization == DiagnosisVerdict::Right,
+            categorized: self.score.root_cause_category == DiagnosisVerdict::Right,
         }
     }
 }

@@ -1,5 +1,7 @@
 //! The scorecard of an evaluation: per scenario and overall, the mean
-//! score, the pass rate, pass^k and the mean number of steps.
+//! score, the pass rate, pass^k, the localization and root-cause category
+//! accuracy (the share of runs whose claimed root cause named the culprit
+//! service, and the fault category), and the mean number of steps.
 //!
 //! # pass^k
 //!
@@ -31,6 +33,10 @@ pub struct TrialScore {
     pub passed: bool,
     /// The steps it took.
     pub steps: u32,
+    /// Whether its claimed root cause named the culprit service.
+    pub localized: bool,
+    /// Whether its claimed root cause named the fault category.
+    pub categorized: bool,
 }
 
 /// One scenario's line of the scorecard.
@@ -46,6 +52,10 @@ pub struct ScenarioSummary {
     pub pass_rate: f64,
     /// pass^k with k the number of trials (see the module docs).
     pub pass_hat_k: f64,
+    /// The share of runs that named the culprit service.
+    pub localization: f64,
+    /// The share of runs that named the fault category.
+    pub root_cause_category: f64,
     /// The mean number of steps.
     pub mean_steps: f64,
 }
@@ -61,6 +71,10 @@ pub struct OverallSummary {
     pub pass_rate: f64,
     /// The mean of the scenarios' pass^k.
     pub pass_hat_k: f64,
+    /// The share of every run that named the culprit service.
+    pub localization: f64,
+    /// The share of every run that named the fault category.
+    pub root_cause_category: f64,
     /// The mean number of steps over every run.
     pub mean_steps: f64,
 }
@@ -105,6 +119,8 @@ pub fn scorecard(trials: &[TrialScore], k: u32) -> Scorecard {
                 mean_score: stats.mean_score(),
                 pass_rate: stats.pass_rate(),
                 pass_hat_k: round6(pass_hat_k(stats.runs, stats.passes, k)),
+                localization: stats.share(stats.localized),
+                root_cause_category: stats.share(stats.categorized),
                 mean_steps: stats.mean_steps(),
             }
         })
@@ -118,6 +134,8 @@ pub fn scorecard(trials: &[TrialScore], k: u32) -> Scorecard {
             mean_score: stats.mean_score(),
             pass_rate: stats.pass_rate(),
             pass_hat_k: round6(pass_hat_k),
+            localization: stats.share(stats.localized),
+            root_cause_category: stats.share(stats.categorized),
             mean_steps: stats.mean_steps(),
         },
         scenarios,
@@ -127,18 +145,29 @@ pub fn scorecard(trials: &[TrialScore], k: u32) -> Scorecard {
 struct Stats {
     runs: u32,
     passes: u32,
+    localized: u32,
+    categorized: u32,
     score_sum: f64,
     step_sum: u64,
 }
 
 impl Stats {
     fn of(trials: &[&TrialScore]) -> Stats {
+        let count = |keep: fn(&TrialScore) -> bool| {
+            u32::try_from(trials.iter().filter(|t| keep(t)).count()).unwrap_or(u32::MAX)
+        };
         Stats {
             runs: u32::try_from(trials.len()).unwrap_or(u32::MAX),
-            passes: u32::try_from(trials.iter().filter(|t| t.passed).count()).unwrap_or(u32::MAX),
+            passes: count(|t| t.passed),
+            localized: count(|t| t.localized),
+            categorized: count(|t| t.categorized),
             score_sum: trials.iter().map(|t| t.score).sum(),
             step_sum: trials.iter().map(|t| u64::from(t.steps)).sum(),
         }
+    }
+
+    fn share(&self, count: u32) -> f64 {
+        round6(ratio(f64::from(count), self.runs))
     }
 
     fn mean_score(&self) -> f64 {
@@ -183,6 +212,8 @@ mod tests {
             score,
             passed,
             steps,
+            localized: passed,
+            categorized: score == 1.0,
         }
     }
 
@@ -239,6 +270,11 @@ mod tests {
         assert_eq!(overall.pass_rate, 0.75);
         assert_eq!(overall.pass_hat_k, 0.5);
         assert_eq!(overall.mean_steps, 6.25);
+        assert_eq!((a.localization, a.root_cause_category), (0.5, 0.0));
+        assert_eq!(
+            (overall.localization, overall.root_cause_category),
+            (0.75, 0.25)
+        );
     }
 
     #[test]
@@ -248,8 +284,8 @@ mod tests {
         assert_eq!(
             json,
             serde_json::json!({
-                "scenarios": [{"id": "a", "runs": 1, "mean_score": 1.0, "pass_rate": 1.0, "pass_hat_k": 1.0, "mean_steps": 3.0}],
-                "overall": {"runs": 1, "mean_score": 1.0, "pass_rate": 1.0, "pass_hat_k": 1.0, "mean_steps": 3.0}
+                "scenarios": [{"id": "a", "runs": 1, "mean_score": 1.0, "pass_rate": 1.0, "pass_hat_k": 1.0, "localization": 1.0, "root_cause_category": 1.0, "mean_steps": 3.0}],
+                "overall": {"runs": 1, "mean_score": 1.0, "pass_rate": 1.0, "pass_hat_k": 1.0, "localization": 1.0, "root_cause_category": 1.0, "mean_steps": 3.0}
             })
         );
     }

@@ -362,7 +362,14 @@ fn the_heuristic_solves_most_easy_scenarios_and_fails_some_hard_ones() {
 /// The baseline agents' source, tests included. The oracle is left out: it
 /// reads the ground truth by design.
 const AGENT_SOURCES: &[(&str, &str)] = &[
-    ("agents/heuristic.rs", include_str!("agents/heuristic.rs")),
+    (
+        "agents/heuristic/mod.rs",
+        include_str!("agents/heuristic/mod.rs"),
+    ),
+    (
+        "agents/heuristic/structure.rs",
+        include_str!("agents/heuristic/structure.rs"),
+    ),
     ("agents/random.rs", include_str!("agents/random.rs")),
 ];
 

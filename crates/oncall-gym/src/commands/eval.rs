@@ -191,28 +191,29 @@ fn scorecard_table(card: &Scorecard, k: u32) -> Table {
         "mean score",
         "pass rate",
         pass_hat_k.as_str(),
+        "localized",
+        "category",
         "mean steps",
     ])
-    .right_align(&[1, 2, 3, 4, 5]);
-    let row =
-        |table: &mut Table, id: &str, runs: u32, score: f64, rate: f64, hat: f64, steps: f64| {
-            table.row([
-                id.to_owned(),
-                runs.to_string(),
-                output::score(score),
-                output::score(rate),
-                output::score(hat),
-                format!("{steps:.1}"),
-            ]);
-        };
+    .right_align(&[1, 2, 3, 4, 5, 6, 7]);
+    let row = |table: &mut Table, id: &str, runs: u32, shares: [f64; 5], steps: f64| {
+        let mut cells = vec![id.to_owned(), runs.to_string()];
+        cells.extend(shares.iter().map(|share| output::score(*share)));
+        cells.push(format!("{steps:.1}"));
+        table.row(cells);
+    };
     for line in &card.scenarios {
         row(
             &mut table,
             &line.id,
             line.runs,
-            line.mean_score,
-            line.pass_rate,
-            line.pass_hat_k,
+            [
+                line.mean_score,
+                line.pass_rate,
+                line.pass_hat_k,
+                line.localization,
+                line.root_cause_category,
+            ],
             line.mean_steps,
         );
     }
@@ -222,9 +223,13 @@ fn scorecard_table(card: &Scorecard, k: u32) -> Table {
         &mut table,
         "overall",
         overall.runs,
-        overall.mean_score,
-        overall.pass_rate,
-        overall.pass_hat_k,
+        [
+            overall.mean_score,
+            overall.pass_rate,
+            overall.pass_hat_k,
+            overall.localization,
+            overall.root_cause_category,
+        ],
         overall.mean_steps,
     );
     table

@@ -4,9 +4,11 @@
 mod checks;
 mod eval;
 mod generate;
+mod judge;
 mod replay;
 mod run;
 mod scenarios;
+mod score;
 mod tools;
 mod validate;
 
@@ -25,6 +27,7 @@ pub(crate) fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Run(arguments) => run::run(&library()?, &arguments),
         Command::Eval(arguments) => eval::eval(&library()?, &arguments),
         Command::Replay(arguments) => replay::replay(&library()?, &arguments),
+        Command::Judge(arguments) => judge::judge(&library()?, &arguments),
         Command::Tools { format } => tools::tools(format),
         Command::GenScenario { spec, seed, out } => generate::generate_scenario(&spec, seed, &out),
     }

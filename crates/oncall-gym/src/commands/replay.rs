@@ -13,7 +13,7 @@ use oncall_gym::library::ScenarioLibrary;
 use oncall_sim::Evaluation;
 
 use crate::cli::ReplayArgs;
-use crate::commands::run::score_rows;
+use crate::commands::score::score_rows;
 use crate::describe;
 use crate::output;
 use crate::table::Table;

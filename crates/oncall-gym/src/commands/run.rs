@@ -14,7 +14,7 @@ use oncall_gym::library::ScenarioLibrary;
 use oncall_sim::{Evaluation, RunOutcome, RunSettings, Scenario, run_scenario};
 
 use crate::cli::RunArgs;
-use crate::commands::checks;
+use crate::commands::{checks, score};
 use crate::describe;
 use crate::output;
 use crate::table::Table;
@@ -149,81 +149,8 @@ fn run_table(scenario: &Scenario, outcome: &RunOutcome) -> Table {
     if let Some(resolution) = run.resolution() {
         table.row(["resolution".to_owned(), describe::resolution(resolution)]);
     }
-    for row in score_rows(&outcome.evaluation) {
+    for row in score::score_rows(&outcome.evaluation) {
         table.row(row);
     }
     table
-}
-
-/// The rows of a score: steps, verdicts, evidence and the total.
-pub(crate) fn score_rows(evaluation: &Evaluation) -> Vec<[String; 2]> {
-    let steps = &evaluation.steps;
-    let escalation = &evaluation.escalation;
-    let mut escalation_text = format!(
-        "{}, {}",
-        if escalation.expected {
-            "expected"
-        } else {
-            "not expected"
-        },
-        if escalation.escalated {
-            "escalated"
-        } else {
-            "not escalated"
-        },
-    );
-    if let Some(target_right) = escalation.target_right {
-        escalation_text.push_str(if target_right {
-            ", right target"
-        } else {
-            ", wrong target"
-        });
-    }
-    let evidence = &evaluation.evidence;
-    let mut evidence_text = format!("{} of {}", evidence.found, evidence.total);
-    if !evidence.ids.is_empty() {
-        evidence_text.push_str(&format!(" ({})", evidence.ids.join(", ")));
-    }
-    if !evidence.missing.is_empty() {
-        evidence_text.push_str(&format!("; missing {}", evidence.missing.join(", ")));
-    }
-    let components = &evaluation.components;
-    vec![
-        [
-            "steps".to_owned(),
-            format!(
-                "{} (optimal {}, limit {})",
-                steps.used, steps.optimal, steps.max
-            ),
-        ],
-        [
-            "mitigation".to_owned(),
-            verdict_name(&evaluation.mitigation),
-        ],
-        ["escalation".to_owned(), escalation_text],
-        ["evidence".to_owned(), evidence_text],
-        [
-            "score".to_owned(),
-            format!(
-                "{}  {}  (outcome {}, evidence {}, efficiency {})",
-                output::score(evaluation.total),
-                if evaluation.passed {
-                    "PASSED"
-                } else {
-                    "FAILED"
-                },
-                output::score(components.outcome),
-                output::score(components.evidence),
-                output::score(components.efficiency),
-            ),
-        ],
-    ]
-}
-
-/// The snake_case name a verdict serialises to.
-fn verdict_name(verdict: &impl Serialize) -> String {
-    match serde_json::to_value(verdict) {
-        Ok(serde_json::Value::String(name)) => name,
-        _ => "unknown".to_owned(),
-    }
 }

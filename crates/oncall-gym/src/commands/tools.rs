@@ -1,19 +1,29 @@
-//! `oncall-gym tools [--format openai|anthropic|mcp|json-schema]`.
+//! `oncall-gym tools [--format openai|anthropic|mcp|json-schema]`: the
+//! diagnostic tools, then the two ending actions (`propose_mitigation`,
+//! `escalate`), from the one source of each schema.
 
 use std::process::ExitCode;
 
 use serde_json::{Value, json};
 
-use oncall_tools::{ToolDefinition, ToolRegistry};
+use oncall_tools::{ToolDefinition, ToolRegistry, ending_definitions};
 
 use crate::cli::ToolFormat;
 use crate::output;
 
-/// Prints the default tools' definitions in `format`.
+/// Prints the default tools' and the ending actions' definitions in
+/// `format`.
 pub(crate) fn tools(format: ToolFormat) -> anyhow::Result<ExitCode> {
-    let definitions = ToolRegistry::with_default_tools().definitions();
-    output::print_json(&render(&definitions, format))?;
+    output::print_json(&render(&exported(), format))?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Everything an agent answering through tools needs: the diagnostic tools,
+/// then `propose_mitigation` and `escalate`.
+fn exported() -> Vec<ToolDefinition> {
+    let mut definitions = ToolRegistry::with_default_tools().definitions();
+    definitions.extend(ending_definitions());
+    definitions
 }
 
 /// The definitions as the dialect wants them.
@@ -41,7 +51,7 @@ mod tests {
 
     #[test]
     fn every_format_lists_every_tool_by_name() {
-        let definitions = ToolRegistry::with_default_tools().definitions();
+        let definitions = exported();
         let names: Vec<&str> = definitions.iter().map(ToolDefinition::name).collect();
         let openai = render(&definitions, ToolFormat::Openai);
         let listed: Vec<&str> = openai
@@ -58,5 +68,11 @@ mod tests {
         assert!(mcp["tools"][0]["inputSchema"].is_object());
         let schema = render(&definitions, ToolFormat::JsonSchema);
         assert_eq!(schema[0]["parameters"]["type"], "object");
+        assert_eq!(
+            names[names.len() - 2..],
+            ["propose_mitigation", "escalate"],
+            "the ending actions come last"
+        );
+        assert_eq!(names[0], "services");
     }
 }

@@ -1,11 +1,18 @@
 //! [`HeuristicAgent`]: a generic baseline that works the way an SRE does.
 
+mod structure;
+
 use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 
-use oncall_domain::{Decision, HypothesisStatus, ToolResult};
+use oncall_domain::{
+    ActionClaim, Decision, EntityKind, FaultCategory, HypothesisStatus, RemediationKind,
+    RootCauseClaim, ToolResult,
+};
 use oncall_engine::{Agent, AgentContext, AgentError, Analysis, HypothesisUpdate};
+
+use self::structure::{KnownCatalogue, category_of, step_action};
 
 /// Words in error messages that point outside what the team owns.
 const EXTERNAL_HINTS: &[&str] = &[
@@ -67,18 +74,27 @@ const NEGATIONS: &[&str] = &["do not", "don't", "dont", "never", "avoid"];
 /// A generic baseline that never sees ground truth. It works the way an SRE
 /// does:
 ///
-/// 1. the alerting service's metrics around the alert: the list, then the
+/// 1. the service catalogue, to know what exists and who owns it;
+/// 2. the alerting service's metrics around the alert: the list, then the
 ///    most telling one over three hours;
-/// 2. recent deploys, across services;
-/// 3. error logs of the last hour, across services, to see who is failing;
-/// 4. a runbook search on the failing service and the symptoms (the
+/// 3. recent deploys, across services;
+/// 4. error logs of the last hour, across services, to see who is failing;
+/// 5. a runbook search on the failing service and the symptoms (the
 ///    errors' words and the alert's), then the best runbook's steps;
-/// 5. a hypothesis whose confidence the evidence raises or lowers;
-/// 6. then a rollback of a deploy that landed shortly before the trouble on
+/// 6. a hypothesis whose confidence the evidence raises or lowers;
+/// 7. then a rollback of a deploy that landed shortly before the trouble on
 ///    a failing service (and shortly before its first error), or an
 ///    escalation when the errors point at a third party, or the matching
 ///    runbook's first action (read top to bottom, skipping warnings such as
 ///    "never ..."), or a restart.
+///
+/// It answers in structured form too, inferred from what it read: the
+/// action's kind from the runbook step's verb (or rollback, escalation,
+/// restart) and its target from the catalogue entity the step or the deploy
+/// names; the escalation's team from the provider the errors name, or the
+/// team the runbook names; the root cause's service from the same, and its
+/// category from the words of the errors. An action the catalogue gives no
+/// target for is kind `other`, described by the runbook step.
 ///
 /// It reads only tool results and the incident, and has no knowledge of any
 /// scenario.
@@ -93,6 +109,7 @@ pub struct HeuristicAgent {
     metric_anomaly: Option<f64>,
     runbook_id: Option<String>,
     runbook_steps: Vec<String>,
+    catalogue: KnownCatalogue,
 }
 
 impl HeuristicAgent {
@@ -212,6 +229,7 @@ impl HeuristicAgent {
     }
 
     fn conclude(&self, context: &AgentContext<'_>) -> Decision {
+        let failing = self.failing_service(context);
         if let Some(deploy) = self.suspect_deploy(context) {
             let service = deploy["service"].as_str().unwrap_or_default();
             let version = deploy["version"].as_str().unwrap_or_default();
@@ -219,26 +237,78 @@ impl HeuristicAgent {
                 Some(previous) => format!("Roll back {service} from {version} to {previous}"),
                 None => format!("Roll back the {service} deploy {version}"),
             };
-            return Decision::mitigation(
-                mitigation,
-                0.75,
-                format!("{service} deployed {version} shortly before the errors began"),
+            let category = category_of(&self.error_messages, true, false);
+            return self.structured(
+                Decision::mitigation(
+                    mitigation,
+                    0.75,
+                    format!("{service} deployed {version} shortly before the errors began"),
+                ),
+                Some(ActionClaim::of(RemediationKind::Rollback, service)),
+                service,
+                category,
             );
         }
         if self.points_outside() {
-            return Decision::escalation(
+            let text = self.error_messages.join(" ");
+            let provider = self.catalogue.named_in(&text, &[EntityKind::Provider]);
+            let team = provider.clone().or_else(|| {
+                self.runbook_steps.iter().find_map(|step| {
+                    self.catalogue
+                        .named_in(step, &[EntityKind::Team, EntityKind::Provider])
+                })
+            });
+            let culprit = provider.unwrap_or_else(|| failing.clone());
+            let mut decision = Decision::escalation(
                 "errors point at a dependency outside our control",
                 self.escalation_target(),
             );
+            if let Some(team) = team {
+                decision = decision.with_team(team);
+            }
+            return decision
+                .with_root_cause(RootCauseClaim::of(culprit, FaultCategory::DependencyOutage));
         }
-        if let Some(action) = self.runbook_action() {
-            return Decision::mitigation(action, 0.55, "the best-matching runbook's first action");
+        let category = category_of(&self.error_messages, false, false);
+        if let Some(step) = self.runbook_action() {
+            let action = match step_action(&step, &self.catalogue) {
+                Some((kind, target)) => ActionClaim::of(kind, target),
+                None => ActionClaim::of(RemediationKind::Other, failing.as_str())
+                    .with_description(step.as_str()),
+            };
+            return self.structured(
+                Decision::mitigation(step, 0.55, "the best-matching runbook's first action"),
+                Some(action),
+                &failing,
+                category,
+            );
         }
-        Decision::mitigation(
-            format!("Restart {}", self.failing_service(context)),
-            0.3,
-            "no stronger lead; a restart is the generic first aid",
+        self.structured(
+            Decision::mitigation(
+                format!("Restart {failing}"),
+                0.3,
+                "no stronger lead; a restart is the generic first aid",
+            ),
+            Some(ActionClaim::of(RemediationKind::Restart, failing.as_str())),
+            &failing,
+            category,
         )
+    }
+
+    /// `decision` with its structured answer: the root cause always, the
+    /// action only when there is a catalogue to name its target in.
+    fn structured(
+        &self,
+        decision: Decision,
+        action: Option<ActionClaim>,
+        culprit: &str,
+        category: FaultCategory,
+    ) -> Decision {
+        let decision = decision.with_root_cause(RootCauseClaim::of(culprit, category));
+        match action {
+            Some(action) if !self.catalogue.is_empty() => decision.with_actions(vec![action]),
+            _ => decision,
+        }
     }
 
     fn call(tool: &str, params: Value, reasoning: &str) -> Decision {
@@ -265,12 +335,13 @@ impl Agent for HeuristicAgent {
             let phase = self.phase;
             self.phase += 1;
             let decision = match phase {
-                0 => Self::call(
+                0 => Self::call("services", json!({}), "what exists and who owns it"),
+                1 => Self::call(
                     "metrics",
                     json!({"service": alerting}),
                     "what the alerting service measures",
                 ),
-                1 => {
+                2 => {
                     let Some(metric) = pick_metric(&self.metric_names) else {
                         continue;
                     };
@@ -280,22 +351,22 @@ impl Agent for HeuristicAgent {
                         "the shape of the most telling metric around the alert",
                     )
                 }
-                2 => Self::call(
+                3 => Self::call(
                     "deploys",
                     json!({}),
                     "recent changes are the usual suspects",
                 ),
-                3 => Self::call(
+                4 => Self::call(
                     "logs",
                     json!({"min_level": "error", "last_minutes": 60, "limit": 200}),
                     "who is failing, and how",
                 ),
-                4 => Self::call(
+                5 => Self::call(
                     "runbook",
                     json!({"service": self.failing_service(context), "keywords": self.search_keywords(context)}),
                     "what the team wrote down for this",
                 ),
-                5 => {
+                6 => {
                     let Some(id) = self.runbook_id.clone() else {
                         continue;
                     };
@@ -323,6 +394,11 @@ impl Agent for HeuristicAgent {
             ));
         };
         let (summary, significant) = match tool_result.tool_name() {
+            "services" => {
+                self.catalogue = KnownCatalogue::read(data);
+                let services = self.catalogue.names_of(EntityKind::Service).len();
+                (format!("the catalogue lists {services} services"), false)
+            }
             "deploys" => {
                 self.deploys = data["deploys"].as_array().cloned().unwrap_or_default();
                 (

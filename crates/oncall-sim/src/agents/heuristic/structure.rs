@@ -1,0 +1,273 @@
+//! How the heuristic turns what it read into a structured answer: the
+//! catalogue as the `services` tool returned it, a runbook step's action as
+//! a remediation kind and a catalogue target, and a fault category from the
+//! words of the errors. Generic SRE vocabulary only: nothing here knows any
+//! scenario.
+
+use serde_json::Value;
+
+use oncall_domain::{EntityKind, FaultCategory, RemediationKind};
+
+/// The catalogue as the `services` tool returned it: every named entity
+/// with its kind, and each host's service.
+#[derive(Debug, Default, Clone)]
+pub(super) struct KnownCatalogue {
+    /// (kind, name, aliases), in the order listed.
+    entities: Vec<(EntityKind, String, Vec<String>)>,
+    /// (host, service).
+    hosts: Vec<(String, String)>,
+}
+
+/// The sections of the tool's output and the kind each lists.
+const SECTIONS: [(&str, EntityKind); 8] = [
+    ("services", EntityKind::Service),
+    ("providers", EntityKind::Provider),
+    ("teams", EntityKind::Team),
+    ("feature_flags", EntityKind::FeatureFlag),
+    ("jobs", EntityKind::Job),
+    ("dns_records", EntityKind::DnsRecord),
+    ("certificates", EntityKind::Certificate),
+    ("queues", EntityKind::Queue),
+];
+
+impl KnownCatalogue {
+    /// Reads the `services` tool's data; anything it does not understand is
+    /// left out.
+    pub(super) fn read(data: &Value) -> KnownCatalogue {
+        let mut known = KnownCatalogue::default();
+        for (section, kind) in SECTIONS {
+            for entry in data[section].as_array().into_iter().flatten() {
+                let Some(name) = entry["name"].as_str() else {
+                    continue;
+                };
+                let aliases = strings(&entry["aliases"]);
+                known.entities.push((kind, name.to_owned(), aliases));
+                for host in strings(&entry["hosts"]) {
+                    known.hosts.push((host, name.to_owned()));
+                }
+            }
+        }
+        known
+    }
+
+    /// Whether it lists anything.
+    pub(super) fn is_empty(&self) -> bool {
+        self.entities.is_empty()
+    }
+
+    /// The entity of one of `kinds` that `text` names (by name or alias, on
+    /// word boundaries, ignoring case), the longest name first; hosts when
+    /// `kinds` allows them.
+    pub(super) fn named_in(&self, text: &str, kinds: &[EntityKind]) -> Option<String> {
+        let text = format!(" {} ", words(text));
+        let mut candidates: Vec<(usize, &str)> = Vec::new();
+        for (kind, name, aliases) in &self.entities {
+            if !kinds.contains(kind) {
+                continue;
+            }
+            for said in std::iter::once(name).chain(aliases) {
+                let said = words(said);
+                if !said.is_empty() && text.contains(&format!(" {said} ")) {
+                    candidates.push((said.len(), name));
+                }
+            }
+        }
+        if kinds.contains(&EntityKind::Host) {
+            for (host, _) in &self.hosts {
+                let said = words(host);
+                if text.contains(&format!(" {said} ")) {
+                    candidates.push((said.len(), host));
+                }
+            }
+        }
+        candidates
+            .into_iter()
+            .max_by_key(|(length, _)| *length)
+            .map(|(_, name)| name.to_owned())
+    }
+
+    /// The names of every entity of `kind`.
+    pub(super) fn names_of(&self, kind: EntityKind) -> Vec<&str> {
+        self.entities
+            .iter()
+            .filter(|(entity_kind, _, _)| *entity_kind == kind)
+            .map(|(_, name, _)| name.as_str())
+            .collect()
+    }
+}
+
+/// Action words of runbook steps and the kinds they mean, most decisive
+/// first.
+const STEP_KINDS: &[(&str, RemediationKind)] = &[
+    ("roll back", RemediationKind::Rollback),
+    ("rollback", RemediationKind::Rollback),
+    ("revert", RemediationKind::Rollback),
+    ("disable", RemediationKind::DisableFlag),
+    ("turn off", RemediationKind::DisableFlag),
+    ("rotate", RemediationKind::RotateCredentials),
+    ("renew", RemediationKind::RenewCertificate),
+    ("fail over", RemediationKind::Failover),
+    ("failover", RemediationKind::Failover),
+    ("restart", RemediationKind::Restart),
+    ("scale", RemediationKind::ScaleOut),
+    ("increase", RemediationKind::RaiseLimit),
+    ("raise", RemediationKind::RaiseLimit),
+    ("flush", RemediationKind::FlushCache),
+    ("drain", RemediationKind::DrainHost),
+    ("purge", RemediationKind::PurgeQueue),
+    ("resync", RemediationKind::ResyncClock),
+    ("throttle", RemediationKind::RateLimit),
+    ("suspend", RemediationKind::SuspendJob),
+    ("pause", RemediationKind::SuspendJob),
+    ("warm", RemediationKind::WarmCache),
+];
+
+/// The kind a runbook step's action means, and the catalogue entity it
+/// acts on: the first action word the step holds (in [`STEP_KINDS`]
+/// order) whose kind can act on an entity the step names. `None` when the
+/// step names no such entity.
+pub(super) fn step_action(
+    step: &str,
+    catalogue: &KnownCatalogue,
+) -> Option<(RemediationKind, String)> {
+    let lower = format!(" {} ", words(step));
+    STEP_KINDS.iter().find_map(|(word, kind)| {
+        if !lower.contains(&format!(" {word}")) {
+            return None;
+        }
+        let target = catalogue.named_in(step, kind.target_kinds())?;
+        Some((*kind, target))
+    })
+}
+
+/// Words in error messages and the fault category they suggest, in the
+/// order they are tried.
+const CATEGORY_HINTS: &[(&str, FaultCategory)] = &[
+    ("outofmemory", FaultCategory::MemoryLeak),
+    ("oomkilled", FaultCategory::MemoryLeak),
+    ("x509", FaultCategory::CertificateExpiry),
+    ("certificate", FaultCategory::CertificateExpiry),
+    ("password", FaultCategory::CredentialRotation),
+    ("nxdomain", FaultCategory::Dns),
+    ("resolve", FaultCategory::Dns),
+    ("space", FaultCategory::DiskFull),
+    ("accessdenied", FaultCategory::PermissionChange),
+    ("clock", FaultCategory::ClockSkew),
+    ("future", FaultCategory::ClockSkew),
+    ("throttled", FaultCategory::NoisyNeighbour),
+    ("retrying", FaultCategory::RetryStorm),
+    ("pool", FaultCategory::ResourceExhaustion),
+    ("flag", FaultCategory::FeatureFlagChange),
+    ("cache", FaultCategory::Cache),
+];
+
+/// The category the errors suggest; a rollback without a better hint is a
+/// deploy regression, an escalation a dependency outage.
+pub(super) fn category_of(
+    messages: &[String],
+    rolling_back: bool,
+    escalating: bool,
+) -> FaultCategory {
+    if escalating {
+        return FaultCategory::DependencyOutage;
+    }
+    let text = format!(" {} ", words(&messages.join(" ")));
+    let hinted = CATEGORY_HINTS
+        .iter()
+        .find(|(hint, _)| text.contains(&format!(" {hint}")))
+        .map(|(_, category)| *category);
+    match hinted {
+        Some(category) if !rolling_back || category == FaultCategory::MemoryLeak => category,
+        _ if rolling_back => FaultCategory::DeployRegression,
+        Some(category) => category,
+        None => FaultCategory::DeployRegression,
+    }
+}
+
+/// `text` lowercased, every run of other characters than letters and
+/// digits one space.
+fn words(text: &str) -> String {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|word| !word.is_empty())
+        .map(str::to_lowercase)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn strings(value: &Value) -> Vec<String> {
+    value
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|item| item.as_str().map(str::to_owned))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn catalogue() -> KnownCatalogue {
+        KnownCatalogue::read(&json!({
+            "services": [{"name": "shop", "hosts": ["shop-1"]}, {"name": "shop-db", "aliases": ["shop database"]}],
+            "teams": [{"name": "net-team", "aliases": ["netops"]}],
+            "feature_flags": [{"name": "shop.fast_path"}],
+            "matched": 4
+        }))
+    }
+
+    #[test]
+    fn steps_become_kinds_on_named_entities() {
+        let known = catalogue();
+        assert_eq!(
+            step_action("If errors began with a deploy, roll back shop.", &known),
+            Some((RemediationKind::Rollback, "shop".to_owned()))
+        );
+        assert_eq!(
+            step_action("Restart the shop database primary.", &known),
+            Some((RemediationKind::Restart, "shop-db".to_owned()))
+        );
+        assert_eq!(
+            step_action("Disable shop.fast_path in the console.", &known),
+            Some((RemediationKind::DisableFlag, "shop.fast_path".to_owned()))
+        );
+        assert_eq!(step_action("Check the dashboard.", &known), None);
+        assert_eq!(step_action("Drain the host.", &known), None);
+        assert_eq!(
+            known.named_in("restart shop-1", &[EntityKind::Host]),
+            Some("shop-1".to_owned())
+        );
+        assert_eq!(known.names_of(EntityKind::Team), vec!["net-team"]);
+        assert_eq!(
+            known.named_in("escalate to netops", &[EntityKind::Team]),
+            Some("net-team".to_owned())
+        );
+    }
+
+    #[test]
+    fn categories_come_from_the_words_of_the_errors() {
+        let messages = |text: &str| vec![text.to_owned()];
+        assert_eq!(
+            category_of(&messages("x509: certificate has expired"), false, false),
+            FaultCategory::CertificateExpiry
+        );
+        assert_eq!(
+            category_of(&messages("anything"), true, false),
+            FaultCategory::DeployRegression
+        );
+        assert_eq!(
+            category_of(&messages("OOMKilled again"), true, false),
+            FaultCategory::MemoryLeak
+        );
+        assert_eq!(
+            category_of(&messages("x509"), false, true),
+            FaultCategory::DependencyOutage
+        );
+        assert_eq!(
+            category_of(&[], false, false),
+            FaultCategory::DeployRegression
+        );
+    }
+}
