@@ -20,10 +20,13 @@
 //!   else by the target text alone; the reason never rescues a wrong target.
 
 mod analysis;
+mod governing;
 mod judgement;
+mod negation;
 mod phrases;
 mod remedy;
 mod text;
+mod vocabulary;
 
 use std::collections::BTreeSet;
 
