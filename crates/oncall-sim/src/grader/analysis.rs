@@ -251,7 +251,10 @@ enum Reading {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Part {
-    Word(String),
+    /// A word, and whether it is joined to the word before it in the
+    /// phrase (`recommendations-3`): a joined word matches only a joined
+    /// word of the text, so "recommendations 3.8.0" is not the host.
+    Word(String, bool),
     Slot,
 }
 
@@ -269,13 +272,18 @@ impl Pattern {
                 Reading::Stem => phrase_stems(token),
                 Reading::Fold => phrase_folds(token),
             };
-            parts.extend(words.into_iter().map(Part::Word));
+            parts.extend(
+                words
+                    .into_iter()
+                    .enumerate()
+                    .map(|(index, word)| Part::Word(word, index > 0)),
+            );
         }
         while parts.last() == Some(&Part::Slot) {
             parts.pop();
         }
         match parts.first() {
-            Some(Part::Word(_)) => Some(Pattern {
+            Some(Part::Word(..)) => Some(Pattern {
                 parts,
                 tag,
                 reading,
@@ -314,10 +322,13 @@ impl Pattern {
             return;
         };
         match wanted {
-            Part::Word(wanted) => {
-                let same = |word: &crate::grader::text::Word| match self.reading {
-                    Reading::Stem => &word.stem == wanted,
-                    Reading::Fold => &word.fold == wanted,
+            Part::Word(wanted, joined) => {
+                let same = |word: &crate::grader::text::Word| {
+                    let equal = match self.reading {
+                        Reading::Stem => &word.stem == wanted,
+                        Reading::Fold => &word.fold == wanted,
+                    };
+                    equal && (!joined || word.joined || self.reading == Reading::Stem)
                 };
                 if words
                     .words

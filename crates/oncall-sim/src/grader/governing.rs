@@ -74,8 +74,12 @@ pub(crate) fn govern(words: &Words, acts: &mut [Act], mentions: &[Mention]) {
             .last()
             .unwrap_or(start);
         let lead = &words.words[clause_start.max(previous_act_end).min(start)..start];
+        // A passive's marker stands among the three words before the verb
+        // ("checkout should *be* rolled back", "*get* it rolled back").
         let passive = lead
             .iter()
+            .rev()
+            .take(3)
             .any(|word| PASSIVE_MARKERS.contains(&word.text.as_str()));
         if passive {
             objects.extend(before.iter().copied());

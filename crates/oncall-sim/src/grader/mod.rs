@@ -13,7 +13,8 @@
 //!   (the kind's shared phrases and its own), un-negated, governs one of its
 //!   target's names (the catalogue's name, aliases and hosts, and the
 //!   remedy's own mentions). The rules of governing and negation are in
-//!   [`analysis`]; inflections are folded by [`text::stem`].
+//!   `grader/analysis.rs`; inflections are folded by explicit rules
+//!   (`grader/text.rs`).
 //! - **Diagnosis** ([`Grader::judge_root_cause`]): localization and
 //!   category, each right, wrong or missing.
 //! - **Escalations** ([`Grader::judge_escalation`]): by `team` exactly, or

@@ -4,8 +4,9 @@
 use crate::grader::analysis::{Act, MAX_SLOT_WORDS, Mention, Tag};
 use crate::grader::text::{Words, stem};
 use crate::grader::vocabulary::{
-    ACTORS, ATTEMPTS, COORDINATORS, DO_WORDS, FOLLOW_VERBS, INNOCENCE, IRREGULAR_PASTS, NEGATIONS,
-    PASSIVE_MARKERS, PRONOUN_SUBJECTS, REJECTIONS, SKIPPABLE, SUBORDINATORS,
+    ACTORS, ATTEMPTS, CAUSATIVES, CONDITIONS, COORDINATORS, DO_WORDS, FOLLOW_VERBS, INNOCENCE,
+    IRREGULAR_PASTS, NEGATIONS, PASSIVE_MARKERS, PRONOUN_SUBJECTS, REJECTIONS, SKIPPABLE,
+    SUBORDINATORS,
 };
 
 pub(crate) fn compile_all(phrases: &[&str]) -> Vec<Vec<String>> {
@@ -49,6 +50,14 @@ fn proposes(words: &Words, act: &Act) -> bool {
             .map(|word| word.text.as_str())
     };
     let text = verb.text.as_str();
+    // In a condition it says when, not what: "... until auth's certificate
+    // *is replaced*".
+    let condition = (1..=act.start)
+        .map_while(|back| before(back))
+        .any(|word| CONDITIONS.contains(&word));
+    if condition {
+        return false;
+    }
     // After a possessive it is a noun: "at its concurrency *limit*".
     let possessive = |word: Option<&str>| {
         word.is_some_and(|word| ["its", "their", "our", "his", "her", "your", "my"].contains(&word))
@@ -83,7 +92,13 @@ fn proposes(words: &Words, act: &Act) -> bool {
     }
     let passive = PASSIVE_MARKERS.contains(&previous);
     if text.ends_with("ed") || IRREGULAR_PASTS.contains(&text) {
-        return ACTORS.contains(&previous) || passive || PRONOUN_SUBJECTS.contains(&previous);
+        let causative = (2..=6)
+            .map_while(|back| before(back))
+            .any(|word| CAUSATIVES.contains(&word));
+        return ACTORS.contains(&previous)
+            || passive
+            || causative
+            || PRONOUN_SUBJECTS.contains(&previous);
     }
     if text.ends_with("ing") && ["is", "are", "was", "were"].contains(&previous) {
         return before(2).is_some_and(|word| PRONOUN_SUBJECTS.contains(&word));

@@ -44,6 +44,7 @@ pub(crate) fn kind_phrases(kind: RemediationKind) -> &'static [&'static str] {
         K::DisableFlag => &[
             "disable", "turn _ off", "switch _ off", "flip _ off", "toggle _ off", "kill",
             "roll _ back", "revert", "undo", "back _ out", "set _ to 0", "set _ to false",
+            "set _ rollout 0", "set _ rollout to 0",
             "set _ off", "dial _ back", "dial _ down", "ramp _ down", "ramp _ back", "deactivate",
             "unflag", "switch _ back", "turn _ back", "flip _ back", "pause", "reduce _ to",
             "return _ to", "put _ back",
@@ -53,7 +54,8 @@ pub(crate) fn kind_phrases(kind: RemediationKind) -> &'static [&'static str] {
             "set _ back", "return _ to", "reapply", "re apply",
         ],
         K::RenewCertificate => &[
-            "renew", "reissue", "re issue", "issue _ new", "issue _ fresh", "issue _ replacement",
+            "renew", "reissue", "re issue", "issue", "issue _ new", "issue _ fresh",
+            "issue _ replacement",
             "issue _ valid", "replace", "rotate", "regenerate", "re generate", "mint",
             "install _ new", "deploy _ new", "load _ new", "roll _ new", "swap _ in", "get _ new",
             "request _ new", "force _ renewal", "trigger _ renewal",
@@ -81,7 +83,7 @@ pub(crate) fn kind_phrases(kind: RemediationKind) -> &'static [&'static str] {
             "put _ on hold", "hold _ off",
         ],
         K::RateLimit => &[
-            "rate limit", "rate limiter", "throttle", "shed", "load shed", "shed load",
+            "rate limit", "rate limiter", "rl", "throttle", "shed", "load shed", "shed load",
             "cap _ traffic", "limit _ traffic", "limit _ request", "limit", "reduce _ traffic",
             "reduce _ request", "cap _ request", "queue _ request", "slow _ down",
         ],
@@ -105,7 +107,7 @@ pub(crate) fn kind_phrases(kind: RemediationKind) -> &'static [&'static str] {
         ],
         K::PurgeQueue => &[
             "purge", "clear", "empty", "drop _ message", "delete _ message", "flush", "truncate",
-            "discard _ message", "drain",
+            "discard _ message",
         ],
         K::SkipMessage => &[
             "skip", "dead letter", "dlq", "move _ to _ dlq", "move _ to _ dead letter",

@@ -152,7 +152,8 @@ pub(crate) fn phrase_folds(phrase: &str) -> Vec<String> {
 ///    plain `-s` (not `-ss`, `-us`, `-is`) are dropped, as are `-ing` and
 ///    `-ed` when at least three letters remain;
 /// 4. a final `e` is dropped when at least three letters remain, and a final
-///    doubled consonant (not `ss`, `ff`, `zz`) is halved.
+///    doubled consonant (not `ll`, `ss`, `ff`, `zz`) is halved; British
+///    doubled `-ll-` forms are irregulars (`dialled` → `dial`).
 ///
 /// Words of three letters or fewer, and words with digits, are left alone.
 pub(crate) fn stem(word: &str) -> String {
@@ -198,7 +199,7 @@ pub(crate) fn stem(word: &str) -> String {
     }
     let chars: Vec<char> = text.chars().collect();
     if let [.., before, last] = chars.as_slice() {
-        if before == last && !"aeiousfz".contains(*last) && chars.len() > 3 {
+        if before == last && !"aeiouslfz".contains(*last) && chars.len() > 3 {
             text.pop();
         }
     }
@@ -240,6 +241,10 @@ fn irregular(word: &str) -> Option<&'static str> {
         "reran" => "rerun",
         "shut" | "shuts" | "shutting" => "shut",
         "brought" => "bring",
+        "dialled" | "dialling" | "dials" => "dial",
+        "cancelled" | "cancelling" => "cancel",
+        "labelled" | "labelling" => "label",
+        "levelled" | "levelling" => "level",
         "withdrew" | "withdrawn" => "withdraw",
         _ => return None,
     })

@@ -7,6 +7,7 @@
 /// Words that may stand between a negation and what it negates.
 #[rustfmt::skip]
 pub(crate) const SKIPPABLE: &[&str] = &[
+    "runbook", "advice", "suggestion", "step", "recommendation", "instruction",
     "the", "a", "an", "any", "our", "their", "your", "this", "that", "these", "those", "it", "its",
     "to", "ever", "need", "needs", "be", "been", "go", "going", "try", "trying", "attempt",
     "bother", "want", "immediately", "just", "simply", "yet", "even", "also", "again", "blindly",
@@ -88,6 +89,7 @@ pub(crate) const DO_WORDS: &[&str] = &[
 /// subject of a verb after them.
 #[rustfmt::skip]
 pub(crate) const SUBORDINATORS: &[&str] = &[
+    "what", "whatever",
     "that", "which", "who", "because", "since", "so", "while", "when", "if", "once", "until",
     "after", "before", "where", "though", "although", "unless",
 ];
@@ -131,3 +133,15 @@ pub(crate) const IRREGULAR_PASTS: &[&str] = &[
 /// Subjects that make what follows the agent's own act.
 pub(crate) const PRONOUN_SUBJECTS: &[&str] =
     &["i", "we", "i'm", "we're", "i've", "we've", "you", "they"];
+
+/// Words that open a condition: a verb after them in their clause says when,
+/// not what to do ("show a notice *until* the certificate *is replaced*").
+#[rustfmt::skip]
+pub(crate) const CONDITIONS: &[&str] = &[
+    "until", "unless", "if", "when", "once", "whenever", "till", "til",
+];
+
+/// Words that, a few words before a past participle, make it something to
+/// have done: "*get* a fresh certificate *issued*".
+#[rustfmt::skip]
+pub(crate) const CAUSATIVES: &[&str] = &["get", "have", "has", "had", "got"];
