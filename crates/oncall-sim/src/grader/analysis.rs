@@ -252,7 +252,7 @@ enum Reading {
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Part {
     /// A word, and whether it is joined to the word before it in the
-    /// phrase (`recommendations-3`): a joined word matches only a joined
+    /// phrase (`recommendations-3`): a joined number matches only a joined
     /// word of the text, so "recommendations 3.8.0" is not the host.
     Word(String, bool),
     Slot,
@@ -328,7 +328,11 @@ impl Pattern {
                         Reading::Stem => &word.stem == wanted,
                         Reading::Fold => &word.fold == wanted,
                     };
-                    equal && (!joined || word.joined || self.reading == Reading::Stem)
+                    // Only a number must be joined: "billing workers" names
+                    // billing-worker, "recommendations 3.8.0" never names
+                    // recommendations-3.
+                    let number = wanted.chars().all(|c| c.is_ascii_digit());
+                    equal && (!joined || !number || word.joined || self.reading == Reading::Stem)
                 };
                 if words
                     .words

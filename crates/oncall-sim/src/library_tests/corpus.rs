@@ -24,7 +24,7 @@ use super::scenario;
 const TUNED_EXACT_AGREEMENT: f64 = 0.95;
 /// The least exact agreement on the held-out set: below the tuned bar,
 /// since it was never tuned on (the note with the issue gives the figure).
-const HELD_OUT_EXACT_AGREEMENT: f64 = 0.85;
+const HELD_OUT_EXACT_AGREEMENT: f64 = 0.90;
 
 #[derive(Debug, Deserialize)]
 struct Item {
