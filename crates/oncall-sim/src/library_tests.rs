@@ -151,6 +151,31 @@ fn the_library_has_at_least_twelve_scenarios_in_twelve_categories() {
     );
 }
 
+/// `fixtures/README.md` publishes the whole taxonomy, each name with the
+/// meaning the code gives it.
+#[test]
+fn the_readme_lists_the_whole_taxonomy() {
+    let readme = std::fs::read_to_string(fixtures_root().join("../README.md")).unwrap();
+    for category in oncall_domain::FaultCategory::ALL {
+        let row = format!("| `{category}` | {} |", category.description());
+        assert!(readme.contains(&row), "fixtures/README.md lacks {row}");
+    }
+    for kind in oncall_domain::RemediationKind::ALL {
+        let targets: Vec<&str> = kind.target_kinds().iter().map(|k| k.as_str()).collect();
+        let targets = if *kind == oncall_domain::RemediationKind::Other {
+            "anything".to_owned()
+        } else {
+            targets.join(", ")
+        };
+        let row = format!("| `{kind}` | {targets} | {} |", kind.description());
+        assert!(readme.contains(&row), "fixtures/README.md lacks {row}");
+    }
+    for entity in oncall_domain::EntityKind::ALL {
+        let row = format!("| `{entity}` | {} |", entity.description());
+        assert!(readme.contains(&row), "fixtures/README.md lacks {row}");
+    }
+}
+
 /// Every bundled scenario is in the structured format: a catalogue, at
 /// least two harmful and one acceptable remedy with a structured pattern,
 /// and a text side for every remedy.
