@@ -53,7 +53,7 @@ fn proposes(words: &Words, act: &Act) -> bool {
     // In a condition it says when, not what: "... until auth's certificate
     // *is replaced*".
     let condition = (1..=act.start)
-        .map_while(|back| before(back))
+        .map_while(&before)
         .any(|word| CONDITIONS.contains(&word));
     if condition {
         return false;
@@ -93,7 +93,7 @@ fn proposes(words: &Words, act: &Act) -> bool {
     let passive = PASSIVE_MARKERS.contains(&previous);
     if text.ends_with("ed") || IRREGULAR_PASTS.contains(&text) {
         let causative = (2..=6)
-            .map_while(|back| before(back))
+            .map_while(&before)
             .any(|word| CAUSATIVES.contains(&word));
         return ACTORS.contains(&previous)
             || passive
