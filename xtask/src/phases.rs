@@ -36,7 +36,7 @@ pub(crate) const PHASES: &[Phase] = &[
     Phase {
         number: 2,
         name: "tools",
-        covers: "tools: the tool contract, registry, four tools, schema exports",
+        covers: "tools: the tool contract, registry, five tools, schema exports",
         package: "oncall-tools",
         marker: "crates/oncall-tools/Cargo.toml",
         extra: &[],
@@ -54,7 +54,7 @@ pub(crate) const PHASES: &[Phase] = &[
     Phase {
         number: 4,
         name: "sim",
-        covers: "sim: fixtures, scenarios, scoring, baseline agents",
+        covers: "sim: fixtures, scenarios, grading, scoring, baseline agents",
         package: "oncall-sim",
         marker: "crates/oncall-sim/Cargo.toml",
         extra: &[],
