@@ -14,7 +14,7 @@ use oncall_sim::{
 };
 
 use crate::cli::JudgeArgs;
-use crate::commands::score::{decided_text, verdict_name};
+use crate::commands::score::{action_rows, decided_text};
 use crate::describe::shorten;
 use crate::output;
 use crate::table::Table;
@@ -151,20 +151,8 @@ fn table(scenario: &Scenario, judged: &Judged) -> Table {
             ),
         ]);
     }
-    for action in &judged.actions {
-        let mut text = format!(
-            "{} {}: {}",
-            shorten(&action.kind),
-            shorten(&action.target),
-            verdict_name(&action.verdict)
-        );
-        if let Some(remedy) = &action.remedy {
-            text.push_str(&format!(" ({})", shorten(remedy)));
-        }
-        if let Some(reason) = &action.reason {
-            text.push_str(&format!(" ({})", shorten(reason)));
-        }
-        table.row(["  action".to_owned(), text]);
+    for row in action_rows(&judged.actions) {
+        table.row(row);
     }
     if let Some(reason) = &judged.reason {
         table.row(["reason".to_owned(), shorten(reason)]);

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use oncall_sim::{DecidedBy, Evaluation, GradedFrom};
+use oncall_sim::{ActionJudgement, DecidedBy, Evaluation, GradedFrom};
 
 use crate::describe::shorten;
 use crate::output;
@@ -31,21 +31,7 @@ pub(crate) fn score_rows(evaluation: &Evaluation) -> Vec<[String; 2]> {
         ],
         ["mitigation".to_owned(), mitigation_text(evaluation)],
     ];
-    for action in &evaluation.actions {
-        let mut text = format!(
-            "{} {}: {}",
-            shorten(&action.kind),
-            shorten(&action.target),
-            verdict_name(&action.verdict)
-        );
-        if let Some(remedy) = &action.remedy {
-            text.push_str(&format!(" ({})", shorten(remedy)));
-        }
-        if let Some(reason) = &action.reason {
-            text.push_str(&format!(" ({})", shorten(reason)));
-        }
-        rows.push(["  action".to_owned(), text]);
-    }
+    rows.extend(action_rows(&evaluation.actions));
     rows.extend([
         ["escalation".to_owned(), escalation_text(evaluation)],
         [
@@ -75,6 +61,29 @@ pub(crate) fn score_rows(evaluation: &Evaluation) -> Vec<[String; 2]> {
         ],
     ]);
     rows
+}
+
+/// One row per graded action: its kind and target, its verdict, and the
+/// remedy it matched or why it is wrong.
+pub(crate) fn action_rows(actions: &[ActionJudgement]) -> Vec<[String; 2]> {
+    actions
+        .iter()
+        .map(|action| {
+            let mut text = format!(
+                "{} {}: {}",
+                shorten(&action.kind),
+                shorten(&action.target),
+                verdict_name(&action.verdict)
+            );
+            if let Some(remedy) = &action.remedy {
+                text.push_str(&format!(" ({})", shorten(remedy)));
+            }
+            if let Some(reason) = &action.reason {
+                text.push_str(&format!(" ({})", shorten(reason)));
+            }
+            ["  action".to_owned(), text]
+        })
+        .collect()
 }
 
 /// The mitigation verdict, what it was graded from and what decided it:

@@ -5,6 +5,7 @@ use oncall_domain::{
     SeededRandom, ToolResult,
 };
 use oncall_engine::{Agent, AgentContext, AgentError, Analysis};
+use oncall_tools::CATALOGUE_SECTIONS;
 
 /// Generic actions an on-call engineer might take anywhere. They are not
 /// drawn from any scenario.
@@ -149,18 +150,8 @@ impl RandomAgent {
 
 /// Every entity the `services` tool listed, hosts included, with its kind.
 fn catalogue_entities(data: &serde_json::Value) -> Vec<(EntityKind, String)> {
-    let sections = [
-        ("services", EntityKind::Service),
-        ("providers", EntityKind::Provider),
-        ("teams", EntityKind::Team),
-        ("feature_flags", EntityKind::FeatureFlag),
-        ("jobs", EntityKind::Job),
-        ("dns_records", EntityKind::DnsRecord),
-        ("certificates", EntityKind::Certificate),
-        ("queues", EntityKind::Queue),
-    ];
     let mut entities = Vec::new();
-    for (section, kind) in sections {
+    for (section, kind) in CATALOGUE_SECTIONS {
         for entry in data[section].as_array().into_iter().flatten() {
             if let Some(name) = entry["name"].as_str() {
                 entities.push((kind, name.to_owned()));

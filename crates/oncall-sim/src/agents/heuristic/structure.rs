@@ -7,6 +7,7 @@
 use serde_json::Value;
 
 use oncall_domain::{EntityKind, FaultCategory, RemediationKind};
+use oncall_tools::CATALOGUE_SECTIONS;
 
 /// The catalogue as the `services` tool returned it: every named entity
 /// with its kind, and each host's service.
@@ -18,24 +19,12 @@ pub(super) struct KnownCatalogue {
     hosts: Vec<(String, String)>,
 }
 
-/// The sections of the tool's output and the kind each lists.
-const SECTIONS: [(&str, EntityKind); 8] = [
-    ("services", EntityKind::Service),
-    ("providers", EntityKind::Provider),
-    ("teams", EntityKind::Team),
-    ("feature_flags", EntityKind::FeatureFlag),
-    ("jobs", EntityKind::Job),
-    ("dns_records", EntityKind::DnsRecord),
-    ("certificates", EntityKind::Certificate),
-    ("queues", EntityKind::Queue),
-];
-
 impl KnownCatalogue {
     /// Reads the `services` tool's data; anything it does not understand is
     /// left out.
     pub(super) fn read(data: &Value) -> KnownCatalogue {
         let mut known = KnownCatalogue::default();
-        for (section, kind) in SECTIONS {
+        for (section, kind) in CATALOGUE_SECTIONS {
             for entry in data[section].as_array().into_iter().flatten() {
                 let Some(name) = entry["name"].as_str() else {
                     continue;
