@@ -136,8 +136,16 @@ fn judge_refuses_bad_input_with_the_documented_exit_codes() {
             "judge",
             "latency_spike",
             "--actions",
-            r#"[{"kind": 1, "target": "x"}]"#,
+            r#"[{"kind": "rollback", "target": "checkout", "why": "x"}]"#,
         ],
+        vec![
+            "judge",
+            "latency_spike",
+            "--actions",
+            r#"{"kind": "rollback"}"#,
+        ],
+        vec!["judge", "latency_spike", "--actions", "[]"],
+        vec!["judge", "latency_spike", "--mitigation", "  "],
         vec![
             "judge",
             "latency_spike",
@@ -154,6 +162,33 @@ fn judge_refuses_bad_input_with_the_documented_exit_codes() {
     assert_has(
         &malformed.stderr,
         "expected a JSON array of {\"kind\", \"target\", \"description\"?}",
+    );
+    // A value of the wrong type is an answer, judged wrong with a reason,
+    // as the engine records it.
+    let typed_wrong = oncall_gym(&[
+        "judge",
+        "latency_spike",
+        "--actions",
+        r#"[{"kind": 1, "target": "checkout"}]"#,
+        "--json",
+    ]);
+    let judged: serde_json::Value =
+        serde_json::from_str(&typed_wrong.expect_code(0).stdout).unwrap();
+    assert_eq!(judged["verdict"], "wrong");
+    assert_has(
+        judged["actions"][0]["reason"].as_str().unwrap(),
+        "unknown kind `1`",
+    );
+    // Text pasted from a bulleted list starts with a hyphen.
+    let bullet = oncall_gym(&[
+        "judge",
+        "latency_spike",
+        "--mitigation",
+        "- roll back checkout",
+    ]);
+    assert_has(
+        &bullet.expect_code(0).stdout,
+        "correct, graded from the text",
     );
 }
 
@@ -216,6 +251,37 @@ fn a_structured_decision_from_a_tool_call_is_graded_and_re_scored_from_its_log()
         outcome.evaluation.actions[0].reason.as_deref().unwrap(),
         "unknown kind `reboot_everything`",
     );
+    // So are values of the wrong type, kept as their JSON text.
+    let typed_wrong = decision_from_ending_call(
+        "propose_mitigation",
+        &serde_json::json!({
+            "mitigation": "",
+            "confidence": 0.5,
+            "root_cause": {"service": 7, "category": ["feature_flag_change"]},
+            "actions": [{"kind": "disable_flag", "target": {"name": "checkout.new_tax_engine"}}]
+        }),
+    )
+    .unwrap();
+    let mut agent = OracleAgent::from_decisions(vec![typed_wrong]);
+    let mut writer = oncall_audit::JsonlWriter::new(Vec::new(), oncall_audit::FsyncPolicy::AtClose);
+    let outcome = run_scenario(
+        &scenario,
+        &mut agent,
+        RunSettings::default(),
+        Some(&mut writer),
+    )
+    .unwrap();
+    let evaluation = &outcome.evaluation;
+    assert_eq!(evaluation.mitigation, MitigationVerdict::Wrong);
+    assert_eq!(evaluation.localization, DiagnosisVerdict::Wrong);
+    assert_eq!(evaluation.root_cause_category, DiagnosisVerdict::Wrong);
+    assert_has(
+        evaluation.actions[0].reason.as_deref().unwrap(),
+        r#"`{"name":"checkout.new_tax_engine"}` is not in the service catalogue"#,
+    );
+    let (_, bytes) = writer.finish_into_inner().unwrap();
+    let log = read_chain(&bytes, None).unwrap();
+    assert_eq!(&scenario.evaluate_events(log.events()), evaluation);
 }
 
 #[test]

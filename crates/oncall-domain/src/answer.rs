@@ -5,9 +5,12 @@
 //! They are what an agent *claims*, so they hold its words as given: a
 //! category or kind outside the [taxonomy](crate::FaultCategory) and a
 //! target the catalogue does not list are kept, recorded and later judged
-//! wrong with a reason, rather than refused. Nothing here panics or rejects
-//! on content; only the JSON's shape (strings where strings belong) is
-//! enforced by parsing.
+//! wrong with a reason, rather than refused. So is a value of the wrong
+//! type: `"kind": 5` or `"target": {"name": "checkout"}` is kept as its
+//! JSON text (`5`, `{"name":"checkout"}`), which names nothing and is
+//! judged wrong; `null` reads as empty. Nothing here panics or rejects on
+//! content; parsing enforces only the shape (an object with the documented
+//! fields, no others).
 
 use serde::{Deserialize, Serialize};
 
@@ -21,7 +24,9 @@ pub const MAX_GRADED_ACTIONS: usize = 3;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RootCauseClaim {
+    #[serde(deserialize_with = "lenient::text")]
     service: String,
+    #[serde(deserialize_with = "lenient::text")]
     category: String,
 }
 
@@ -61,9 +66,15 @@ impl RootCauseClaim {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ActionClaim {
+    #[serde(deserialize_with = "lenient::text")]
     kind: String,
+    #[serde(deserialize_with = "lenient::text")]
     target: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "lenient::optional_text",
+        skip_serializing_if = "Option::is_none"
+    )]
     description: Option<String>,
 }
 
@@ -126,6 +137,33 @@ impl ActionClaim {
     }
 }
 
+/// Reading a text field an agent may have filled with any JSON value.
+pub(crate) mod lenient {
+    use serde::{Deserialize, Deserializer};
+    use serde_json::Value;
+
+    /// A string as given; `null` as empty; any other value as its compact
+    /// JSON text.
+    pub(crate) fn text<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
+        Ok(match Value::deserialize(deserializer)? {
+            Value::String(text) => text,
+            Value::Null => String::new(),
+            other => other.to_string(),
+        })
+    }
+
+    /// As [`text`], with `null` as absent.
+    pub(crate) fn optional_text<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Option<String>, D::Error> {
+        Ok(match Value::deserialize(deserializer)? {
+            Value::String(text) => Some(text),
+            Value::Null => None,
+            other => Some(other.to_string()),
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -154,13 +192,33 @@ mod tests {
             serde_json::to_string(&ActionClaim::new("rollback", "x")).unwrap(),
             r#"{"kind":"rollback","target":"x"}"#
         );
-        assert!(serde_json::from_str::<ActionClaim>(r#"{"kind":5,"target":"x"}"#).is_err());
         assert!(serde_json::from_str::<ActionClaim>(r#"{"kind":"x"}"#).is_err());
+        assert!(serde_json::from_str::<ActionClaim>(r#""rollback checkout""#).is_err());
         assert!(
             serde_json::from_str::<RootCauseClaim>(r#"{"service":"a","category":"b","why":1}"#)
                 .is_err()
         );
         let texts: Vec<_> = action.texts().map(|(field, _)| field).collect();
         assert_eq!(texts, ["kind", "target", "description"]);
+    }
+
+    #[test]
+    fn values_of_the_wrong_type_are_kept_as_their_json_text() {
+        let claim: ActionClaim = serde_json::from_str(
+            r#"{"kind":5,"target":{"name":"checkout"},"description":["a",1]}"#,
+        )
+        .unwrap();
+        assert_eq!(claim.kind(), "5");
+        assert_eq!(claim.known_kind(), None);
+        assert_eq!(claim.target(), r#"{"name":"checkout"}"#);
+        assert_eq!(claim.description(), Some(r#"["a",1]"#));
+        let claim: ActionClaim =
+            serde_json::from_str(r#"{"kind":"rollback","target":null,"description":null}"#)
+                .unwrap();
+        assert_eq!((claim.target(), claim.description()), ("", None));
+        let root: RootCauseClaim =
+            serde_json::from_str(r#"{"service":true,"category":2.5}"#).unwrap();
+        assert_eq!((root.service(), root.category()), ("true", "2.5"));
+        assert_eq!(root.known_category(), None);
     }
 }

@@ -59,8 +59,13 @@ pub enum Decision {
         #[serde(default)]
         target: String,
         /// To whom, as a team or provider of the service catalogue. When
-        /// given, it is graded instead of `target`.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
+        /// given, it is graded instead of `target`. A value of another type
+        /// is kept as its JSON text, and judged wrong.
+        #[serde(
+            default,
+            deserialize_with = "crate::answer::lenient::optional_text",
+            skip_serializing_if = "Option::is_none"
+        )]
         team: Option<String>,
         /// Where the fault is and what kind it is.
         #[serde(default, skip_serializing_if = "Option::is_none")]
