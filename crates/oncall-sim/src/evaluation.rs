@@ -29,9 +29,11 @@
 //! clue and names the culprit but proposes the wrong fix scores at most
 //! 0.4.
 //!
-//! A run **passes** when its outcome is right: a correct or acceptable
-//! mitigation (with an outcome of at least 0.5) when one is expected, or an
-//! escalation to the right target when that is expected. Totals are
+//! A run **passes** when its outcome is right: when a mitigation is
+//! expected, a correct or acceptable one whose actions the scenario all
+//! lists (an unlisted action beside a right one costs part of the outcome
+//! and the pass); when an escalation is expected, an escalation to the
+//! right target (a stop-gap mitigation earns 0.5 but does not pass). Totals are
 //! rounded to 6 decimal places, so a perfect run is exactly 1.0.
 //!
 //! `graded_from` says whether the verdict came from the structured answer
@@ -287,7 +289,7 @@ pub fn evaluate(grader: &Grader<'_>, facts: &RunFacts) -> Evaluation {
             matches!(
                 outcome.mitigation,
                 MitigationVerdict::Correct | MitigationVerdict::Acceptable
-            ) && outcome.worth >= 0.5
+            ) && outcome.share >= 1.0
         }
         ExpectedOutcome::Escalate { .. } => outcome.escalation.target_right == Some(true),
     };
@@ -315,6 +317,9 @@ struct Outcome {
     actions: Vec<ActionJudgement>,
     escalation: EscalationVerdict,
     worth: f64,
+    /// The share of a structured mitigation's actions the scenario lists
+    /// (1 for text, an escalation, or no answer).
+    share: f64,
 }
 
 fn judge_outcome(grader: &Grader<'_>, resolution: Option<&Resolution>) -> Outcome {
@@ -367,6 +372,7 @@ fn judge_outcome(grader: &Grader<'_>, resolution: Option<&Resolution>) -> Outcom
                     reason: None,
                 },
                 worth,
+                share,
             }
         }
         Some(Resolution::Escalation { target, team, .. }) => {
@@ -394,6 +400,7 @@ fn judge_outcome(grader: &Grader<'_>, resolution: Option<&Resolution>) -> Outcom
                     reason: judged.and_then(|judged| judged.reason),
                 },
                 worth,
+                share: 1.0,
             }
         }
         None => Outcome {
@@ -409,6 +416,7 @@ fn judge_outcome(grader: &Grader<'_>, resolution: Option<&Resolution>) -> Outcom
                 reason: None,
             },
             worth: 0.0,
+            share: 1.0,
         },
     }
 }

@@ -170,7 +170,16 @@ fn structured_verdicts_and_what_decided_them() {
     assert_eq!(halved.mitigation, MitigationVerdict::Correct);
     assert_eq!(halved.components.outcome, 0.5);
     assert_eq!(halved.total, 0.6);
-    assert!(halved.passed);
+    assert!(
+        !halved.passed,
+        "a hedge does not pass: guessing two targets must not double the pass chance"
+    );
+    let with_stop_gap = judge(
+        &scenario,
+        structured(&[("rollback", "checkout"), ("scale_out", "checkout")], None),
+    );
+    assert!(with_stop_gap.passed, "every action listed");
+    assert_eq!(with_stop_gap.components.outcome, 1.0);
     let thirds = judge(
         &scenario,
         structured(

@@ -135,29 +135,21 @@ impl ActionJudgement {
             reason: None,
         }
     }
-
-    pub(crate) fn from_text(claim: &ActionClaim, judged: TextJudgement) -> ActionJudgement {
-        match judged.decided_by {
-            Some(decided) => ActionJudgement::listed(claim, decided.list, decided.remedy),
-            None => ActionJudgement::wrong(
-                claim,
-                "its description matches no remedy the scenario lists".to_owned(),
-            ),
-        }
-    }
 }
 
 /// How a structured mitigation (its actions together) was judged.
 ///
 /// The rule, so that listing many actions cannot gain:
 ///
-/// - more than [`MAX_GRADED_ACTIONS`] actions: wrong;
-/// - any harmful action: harmful;
+/// - any harmful action: harmful (however many were listed);
+/// - else more than [`MAX_GRADED_ACTIONS`] actions: wrong;
 /// - else the best listed action decides (correct over acceptable), and
 ///   `share` is the share of actions the scenario lists (correct or
 ///   acceptable); the outcome is the verdict's worth times `share`, so each
 ///   unlisted action beside a correct one costs part of it (one of two:
-///   half);
+///   half), and a run passes only when `share` is 1. Guessing k targets
+///   for one right one so earns, in expectation, what guessing one earns,
+///   and never passes;
 /// - no listed action: wrong.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ActionsJudgement {
@@ -183,15 +175,6 @@ impl ActionsJudgement {
             actions,
             reason: Some(reason),
         };
-        if too_many {
-            let count = actions.len();
-            return wrong(
-                actions,
-                format!(
-                    "{count} actions, more than the {MAX_GRADED_ACTIONS} graded: list only what you would do"
-                ),
-            );
-        }
         if actions.is_empty() {
             return wrong(actions, "no actions were given".to_owned());
         }
@@ -201,7 +184,17 @@ impl ActionsJudgement {
                 .position(|action| action.verdict == wanted)
                 .map(|index| (wanted, index))
         };
-        let decisive = decided(MitigationVerdict::Harmful)
+        let harmful = decided(MitigationVerdict::Harmful);
+        if too_many && harmful.is_none() {
+            let count = actions.len();
+            return wrong(
+                actions,
+                format!(
+                    "{count} actions, more than the {MAX_GRADED_ACTIONS} graded: list only what you would do"
+                ),
+            );
+        }
+        let decisive = harmful
             .or_else(|| decided(MitigationVerdict::Correct))
             .or_else(|| decided(MitigationVerdict::Acceptable));
         let Some((verdict, index)) = decisive else {

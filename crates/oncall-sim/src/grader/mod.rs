@@ -257,20 +257,19 @@ impl<'a> Grader<'a> {
                 claim.kind()
             ));
         };
-        if kind == RemediationKind::Other {
-            let Some(description) = claim.description().filter(|text| !text.trim().is_empty())
-            else {
-                return wrong("an action of kind `other` needs a `description`".to_owned());
-            };
-            let judged = self.judge_text(&format!("{description} ({})", claim.target()));
-            return ActionJudgement::from_text(claim, judged);
-        }
         let Some(entity) = self.catalogue.resolve(claim.target()) else {
             return wrong(format!(
                 "`{}` is not in the service catalogue",
                 claim.target()
             ));
         };
+        if kind == RemediationKind::Other {
+            let Some(description) = claim.description().filter(|text| !text.trim().is_empty())
+            else {
+                return wrong("an action of kind `other` needs a `description`".to_owned());
+            };
+            return self.judge_other(claim, entity.name, description);
+        }
         if !kind.may_target(entity.kind) {
             let wanted: Vec<&str> = kind.target_kinds().iter().map(|k| k.as_str()).collect();
             return wrong(format!(
@@ -289,6 +288,46 @@ impl<'a> Grader<'a> {
             }
         }
         wrong(format!("no remedy lists `{kind}` on `{}`", entity.name))
+    }
+
+    /// An action of kind `other` on the catalogue entity `target`: its
+    /// description is read as text, and a remedy it matches counts only
+    /// when the remedy acts on `target` (a harmful one counts wherever it
+    /// acts: the description says to do it).
+    fn judge_other(&self, claim: &ActionClaim, target: &str, description: &str) -> ActionJudgement {
+        // Read with the target said before (for a pronoun: "roll it back")
+        // and after (for a bare verb: "restart").
+        let readings = [
+            Analysis::of(&format!("{target}: {description}"), &self.lexicon),
+            Analysis::of(&format!("{description} {target}"), &self.lexicon),
+        ];
+        let mut elsewhere = None;
+        for (index, (list, remedy)) in self.remedies.iter().enumerate() {
+            let matched = readings
+                .iter()
+                .any(|analysis| self.text_matches(analysis, index, remedy).is_some());
+            if !matched {
+                continue;
+            }
+            let pattern = remedy.action();
+            let on_target = pattern
+                .is_none_or(|pattern| self.same_target(pattern.kind(), pattern.target(), target));
+            if *list == RemedyList::Harmful || on_target {
+                return ActionJudgement::listed(claim, *list, remedy.describe());
+            }
+            if elsewhere.is_none() {
+                elsewhere = pattern.map(|pattern| (remedy.describe(), pattern.target().to_owned()));
+            }
+        }
+        ActionJudgement::wrong(
+            claim,
+            match elsewhere {
+                Some((remedy, acts_on)) => format!(
+                    "its description matches the remedy \"{remedy}\", which acts on `{acts_on}`, not on `{target}`"
+                ),
+                None => "its description matches no remedy the scenario lists".to_owned(),
+            },
+        )
     }
 
     /// Whether a claim's target `named` is the pattern's target, or, for a

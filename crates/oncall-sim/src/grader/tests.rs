@@ -222,6 +222,17 @@ fn listing_more_actions_cannot_gain() {
     let four = actions(&[("rollback", "checkout"); 4]);
     assert_eq!(four.verdict, Wrong);
     assert!(four.reason.unwrap().contains("more than the 3 graded"));
+    let padded_harm = actions(&[
+        ("rollback", "checkout"),
+        ("rollback", "checkout"),
+        ("rollback", "checkout"),
+        ("failover", "checkout-db"),
+    ]);
+    assert_eq!(
+        (padded_harm.verdict, padded_harm.share),
+        (Harmful, 0.0),
+        "padding past the limit does not hide a harmful action"
+    );
 }
 
 #[test]
@@ -233,6 +244,7 @@ fn bad_actions_are_wrong_with_a_reason_never_a_panic() {
         ("disable_flag", "checkout"),
         ("rollback", "search"),
         ("other", "checkout"),
+        ("other", "nowhere"),
     ]
     .iter()
     .map(|claim| {
@@ -250,6 +262,7 @@ fn bad_actions_are_wrong_with_a_reason_never_a_panic() {
             "`disable_flag` acts on a feature_flag, but `checkout` is a service",
             "no remedy lists `rollback` on `search`",
             "an action of kind `other` needs a `description`",
+            "`nowhere` is not in the service catalogue",
         ]
     );
     let truth = truth(json!({"kind": "mitigate"}));
@@ -259,6 +272,31 @@ fn bad_actions_are_wrong_with_a_reason_never_a_panic() {
             ActionClaim::new("other", "checkout-db").with_description("rm the old WAL files")
         ]);
     assert_eq!(other.verdict, Harmful, "`other` is graded as text");
+    let judge_other = |target: &str, description: &str| {
+        Grader::new(&truth, &catalogue)
+            .judge_actions(&[ActionClaim::new("other", target).with_description(description)])
+    };
+    let unknown = judge_other("no-such-thing", "roll back checkout");
+    assert_eq!(
+        unknown.verdict, Wrong,
+        "the target must be in the catalogue"
+    );
+    let elsewhere = judge_other("search", "roll back checkout");
+    assert_eq!(elsewhere.verdict, Wrong);
+    assert_eq!(
+        elsewhere.actions[0].reason.as_deref(),
+        Some(
+            "its description matches the remedy \"roll back checkout\", which acts on `checkout`, not on `search`"
+        )
+    );
+    assert_eq!(judge_other("checkout", "roll it back").verdict, Correct);
+    assert_eq!(judge_other("checkout", "roll back").verdict, Correct);
+    assert_eq!(judge_other("checkout-db", "Restart").verdict, Harmful);
+    assert_eq!(
+        judge_other("search", "rm the WAL on checkout-db").verdict,
+        Harmful,
+        "a harmful description is harmful wherever it is aimed"
+    );
 }
 
 #[test]
