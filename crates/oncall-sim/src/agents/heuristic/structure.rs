@@ -48,31 +48,57 @@ impl KnownCatalogue {
     /// word boundaries, ignoring case), the longest name first; hosts when
     /// `kinds` allows them.
     pub(super) fn named_in(&self, text: &str, kinds: &[EntityKind]) -> Option<String> {
+        self.mentions(text, kinds)
+            .into_iter()
+            .max_by_key(|mention| mention.length)
+            .map(|mention| mention.name.to_owned())
+    }
+
+    /// The entity of one of `kinds` that `text` names first after byte
+    /// `from` of its [`words`] form (what a verb there acts on: "rotate the
+    /// key in auth and restart sessions" rotates in auth), the longer name
+    /// where two start together; else the one [`named_in`](Self::named_in)
+    /// gives.
+    fn named_after(&self, text: &str, from: usize, kinds: &[EntityKind]) -> Option<String> {
+        let mentions = self.mentions(text, kinds);
+        mentions
+            .iter()
+            .filter(|mention| mention.at >= from)
+            .min_by_key(|mention| (mention.at, std::cmp::Reverse(mention.length)))
+            .or_else(|| mentions.iter().max_by_key(|mention| mention.length))
+            .map(|mention| mention.name.to_owned())
+    }
+
+    /// Every place `text` names an entity of one of `kinds`, with the byte
+    /// offset in `text`'s [`words`] form.
+    fn mentions(&self, text: &str, kinds: &[EntityKind]) -> Vec<Mention<'_>> {
         let text = format!(" {} ", words(text));
-        let mut candidates: Vec<(usize, &str)> = Vec::new();
+        let mut said_as: Vec<(String, &str)> = Vec::new();
         for (kind, name, aliases) in &self.entities {
-            if !kinds.contains(kind) {
-                continue;
-            }
-            for said in std::iter::once(name).chain(aliases) {
-                let said = words(said);
-                if !said.is_empty() && text.contains(&format!(" {said} ")) {
-                    candidates.push((said.len(), name));
+            if kinds.contains(kind) {
+                for said in std::iter::once(name).chain(aliases) {
+                    said_as.push((words(said), name));
                 }
             }
         }
         if kinds.contains(&EntityKind::Host) {
             for (host, _) in &self.hosts {
-                let said = words(host);
-                if text.contains(&format!(" {said} ")) {
-                    candidates.push((said.len(), host));
-                }
+                said_as.push((words(host), host));
             }
         }
-        candidates
-            .into_iter()
-            .max_by_key(|(length, _)| *length)
-            .map(|(_, name)| name.to_owned())
+        let mut mentions = Vec::new();
+        for (said, name) in said_as {
+            if said.is_empty() {
+                continue;
+            }
+            let needle = format!(" {said} ");
+            mentions.extend(text.match_indices(&needle).map(|(at, _)| Mention {
+                at,
+                length: said.len(),
+                name,
+            }));
+        }
+        mentions
     }
 
     /// The names of every entity of `kind`.
@@ -83,6 +109,16 @@ impl KnownCatalogue {
             .map(|(_, name, _)| name.as_str())
             .collect()
     }
+}
+
+/// Where a text names a catalogue entity.
+struct Mention<'a> {
+    /// The byte offset of the space before it, in the text's [`words`] form.
+    at: usize,
+    /// The length of the words that name it.
+    length: usize,
+    /// The entity's name.
+    name: &'a str,
 }
 
 /// Action words of runbook steps and the kinds they mean, most decisive
@@ -121,10 +157,8 @@ pub(super) fn step_action(
 ) -> Option<(RemediationKind, String)> {
     let lower = format!(" {} ", words(step));
     STEP_KINDS.iter().find_map(|(word, kind)| {
-        if !lower.contains(&format!(" {word}")) {
-            return None;
-        }
-        let target = catalogue.named_in(step, kind.target_kinds())?;
+        let at = lower.find(&format!(" {word}"))?;
+        let target = catalogue.named_after(step, at, kind.target_kinds())?;
         Some((*kind, target))
     })
 }
@@ -221,6 +255,19 @@ mod tests {
         assert_eq!(
             step_action("Disable shop.fast_path in the console.", &known),
             Some((RemediationKind::DisableFlag, "shop.fast_path".to_owned()))
+        );
+        assert_eq!(
+            step_action("Restart shop-db after you roll back shop.", &known),
+            Some((RemediationKind::Rollback, "shop".to_owned())),
+            "the first kind in STEP_KINDS order, on what follows its word"
+        );
+        assert_eq!(
+            step_action(
+                "Rotate the signing key in shop and restart shop-db.",
+                &known
+            ),
+            Some((RemediationKind::RotateCredentials, "shop".to_owned())),
+            "the verb acts on the entity after it, not the longest name"
         );
         assert_eq!(step_action("Check the dashboard.", &known), None);
         assert_eq!(step_action("Drain the host.", &known), None);
