@@ -167,21 +167,28 @@ pub(crate) struct ReplayArgs {
 pub(crate) struct JudgeArgs {
     /// A scenario directory or name.
     pub(crate) scenario: String,
-    /// A mitigation in free text.
-    #[arg(long, value_name = "TEXT")]
+    /// A mitigation in free text (it may start with `-`, as a bullet does).
+    #[arg(long, value_name = "TEXT", allow_hyphen_values = true, value_parser = parse_answer_text)]
     pub(crate) mitigation: Option<String>,
     /// A mitigation as structured actions: a JSON array of {"kind",
     /// "target", "description"?}.
     #[arg(long, value_name = "JSON", value_parser = parse_actions)]
     pub(crate) actions: Option<ActionList>,
-    /// An escalation to TARGET (free text).
-    #[arg(long, value_name = "TARGET")]
+    /// An escalation to TARGET (free text; it may be empty when `--team`
+    /// is given).
+    #[arg(long, value_name = "TARGET", allow_hyphen_values = true)]
     pub(crate) escalate: Option<String>,
     /// The escalation's catalogue team or provider.
     #[arg(long, value_name = "T", conflicts_with_all = ["mitigation", "actions"])]
     pub(crate) team: Option<String>,
-    /// The escalation's reason (it is shown, never graded).
-    #[arg(long, value_name = "R", conflicts_with_all = ["mitigation", "actions"])]
+    /// The escalation's reason. Accepted so that a decision can be judged
+    /// as it was written; like the grader, `judge` never reads it.
+    #[arg(
+        long,
+        value_name = "R",
+        allow_hyphen_values = true,
+        conflicts_with_all = ["mitigation", "actions"]
+    )]
     pub(crate) reason: Option<String>,
     /// The claimed root cause's service.
     #[arg(long, value_name = "S")]
@@ -198,12 +205,31 @@ pub(crate) struct JudgeArgs {
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct ActionList(pub(crate) Vec<ActionClaim>);
 
-/// `--actions`: a JSON array of actions. Malformed JSON, or the wrong shape,
-/// is a usage error naming the problem.
+/// `--actions`: a JSON array of actions. Malformed JSON, the wrong shape,
+/// or no actions at all (which a run would not accept as an answer) is a
+/// usage error naming the problem.
 fn parse_actions(text: &str) -> Result<ActionList, String> {
-    serde_json::from_str(text).map(ActionList).map_err(|error| {
+    let actions: Vec<ActionClaim> = serde_json::from_str(text).map_err(|error| {
         format!("expected a JSON array of {{\"kind\", \"target\", \"description\"?}}: {error}")
-    })
+    })?;
+    if actions.is_empty() {
+        return Err(
+            "no actions: give at least one, or judge a text with --mitigation (a run refuses a mitigation with neither)"
+                .to_owned(),
+        );
+    }
+    Ok(ActionList(actions))
+}
+
+/// `--mitigation`: any text but a blank one, which a run would refuse.
+fn parse_answer_text(text: &str) -> Result<String, String> {
+    if text.trim().is_empty() {
+        return Err(
+            "the mitigation is blank: a run refuses a mitigation with no text and no actions"
+                .to_owned(),
+        );
+    }
+    Ok(text.to_owned())
 }
 
 /// The length of an audit log's head hash, in hex digits (SHA-256).
