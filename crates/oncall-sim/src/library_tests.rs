@@ -217,6 +217,29 @@ fn every_bundled_scenario_has_structured_remedies_and_their_text() {
     }
 }
 
+/// The most aliases a bundled catalogue entity has. Aliases are telemetry,
+/// the other names people use for a thing; the phrasings a scenario's
+/// answers may use belong in its ground truth (a remedy's or the
+/// escalation's `mentions`). A long alias list only on the entities an
+/// answer names would tell an agent which ones matter.
+const MAX_BUNDLED_ALIASES: usize = 2;
+
+#[test]
+fn catalogue_aliases_are_few_so_they_never_point_at_the_answer() {
+    for scenario in library() {
+        for entity in scenario.data_store().catalogue().entities() {
+            assert!(
+                entity.aliases.len() <= MAX_BUNDLED_ALIASES,
+                "{}: `{}` has {} aliases ({:?}); move answer phrasings into the ground truth's mentions",
+                scenario.id(),
+                entity.name,
+                entity.aliases.len(),
+                entity.aliases
+            );
+        }
+    }
+}
+
 #[test]
 fn the_library_mixes_difficulties_culprits_escalations_and_harmful_fixes() {
     let scenarios = library();
@@ -405,10 +428,12 @@ fn normalized(text: &str) -> String {
 }
 
 /// The phrases of the bundled scenarios' answers that an agent's code must
-/// not hold, normalised: each scenario's id, root-cause statement,
-/// key-evidence ids, mitigation labels, and escalation target's label and
-/// alternatives. Only phrases of two or more words count: single words
-/// ("restart", "resync", "provider") are the trade's generic vocabulary.
+/// not hold, normalised: each scenario's id, root-cause statement and
+/// culprit service, key-evidence ids, mitigation labels and action targets,
+/// and escalation team, target label and alternatives. Only phrases of two
+/// or more words count: single words ("restart", "resync", "provider",
+/// "checkout") are the trade's generic vocabulary, while a catalogue name
+/// with a separator ("checkout-db", "checkout.new_tax_engine") is two.
 fn answer_phrases() -> BTreeSet<String> {
     let mut phrases = BTreeSet::new();
     for scenario in library() {
@@ -420,9 +445,20 @@ fn answer_phrases() -> BTreeSet<String> {
             .chain(&mitigations.acceptable)
             .chain(&mitigations.harmful)
             .filter_map(crate::grader::Remedy::label);
-        let mut texts: Vec<&str> = vec![scenario.id(), truth.root_cause.statement.as_str()];
+        let targets = mitigations
+            .correct
+            .iter()
+            .chain(&mitigations.acceptable)
+            .chain(&mitigations.harmful)
+            .filter_map(|remedy| remedy.action().map(|pattern| pattern.target()));
+        let mut texts: Vec<&str> = vec![
+            scenario.id(),
+            truth.root_cause.statement.as_str(),
+            truth.root_cause.service.as_str(),
+        ];
         texts.extend(truth.key_evidence.iter().map(|item| item.id.as_str()));
         texts.extend(labels);
+        texts.extend(targets);
         if let ExpectedOutcome::Escalate {
             team,
             mentions,
@@ -443,6 +479,21 @@ fn answer_phrases() -> BTreeSet<String> {
                 .filter(|phrase| phrase.split(' ').count() >= 2),
         );
     }
+    // The published vocabulary is every agent's to use, even where a
+    // scenario names an entity after it (the `feature-flags` service).
+    let vocabulary = oncall_tools::CATALOGUE_SECTIONS
+        .iter()
+        .map(|(section, _)| *section)
+        .chain(oncall_domain::FaultCategory::ALL.iter().map(|c| c.as_str()))
+        .chain(
+            oncall_domain::RemediationKind::ALL
+                .iter()
+                .map(|k| k.as_str()),
+        )
+        .chain(oncall_domain::EntityKind::ALL.iter().map(|k| k.as_str()))
+        .map(normalized)
+        .collect::<BTreeSet<_>>();
+    phrases.retain(|phrase| !vocabulary.contains(phrase));
     phrases
 }
 
@@ -479,6 +530,7 @@ fn no_scenario_answer_appears_in_a_baseline_agents_code() {
         "const SCENARIO: &str = \"notifications_dns_record_removed\";",
         "// page the author of NET-2211",
         "\"Roll back checkout to v2.13.2\"",
+        "let target = \"auth-internal-tls\";",
     ] {
         let leaked = leaked_answers(&format!("{heuristic}\n{planted}\n"), &phrases);
         assert_eq!(leaked.len(), 1, "{planted}: {leaked:?}");
