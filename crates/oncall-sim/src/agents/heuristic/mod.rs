@@ -271,7 +271,8 @@ impl HeuristicAgent {
         }
         let category = category_of(&self.error_messages, false, false);
         if let Some(step) = self.runbook_action() {
-            let action = match step_action(&step, &self.catalogue) {
+            let errors = self.error_messages.join(" ");
+            let action = match step_action(&step, &errors, &self.catalogue) {
                 Some((kind, target)) => ActionClaim::of(kind, target),
                 None => ActionClaim::of(RemediationKind::Other, failing.as_str())
                     .with_description(step.as_str()),

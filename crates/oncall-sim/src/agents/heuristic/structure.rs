@@ -4,6 +4,8 @@
 //! words of the errors. Generic SRE vocabulary only: nothing here knows any
 //! scenario.
 
+use std::collections::BTreeSet;
+
 use serde_json::Value;
 
 use oncall_domain::{EntityKind, FaultCategory, RemediationKind};
@@ -67,6 +69,34 @@ impl KnownCatalogue {
             .min_by_key(|mention| (mention.at, std::cmp::Reverse(mention.length)))
             .or_else(|| mentions.iter().max_by_key(|mention| mention.length))
             .map(|mention| mention.name.to_owned())
+    }
+
+    /// The entity of one of `kinds` whose name and aliases share the most
+    /// words with `text` (at least one), the first listed on a tie: which
+    /// certificate "renew it" means, when the errors name its host.
+    fn sharing_words_with(&self, text: &str, kinds: &[EntityKind]) -> Option<String> {
+        let said: BTreeSet<String> = words(text).split(' ').map(str::to_owned).collect();
+        let mut best: Option<(usize, &str)> = None;
+        for (kind, name, aliases) in &self.entities {
+            if !kinds.contains(kind) {
+                continue;
+            }
+            let own: BTreeSet<String> = std::iter::once(name)
+                .chain(aliases)
+                .flat_map(|name| {
+                    words(name)
+                        .split(' ')
+                        .map(str::to_owned)
+                        .collect::<Vec<_>>()
+                })
+                .filter(|word| !word.is_empty())
+                .collect();
+            let shared = own.intersection(&said).count();
+            if shared > 0 && best.is_none_or(|(most, _)| shared > most) {
+                best = Some((shared, name));
+            }
+        }
+        best.map(|(_, name)| name.to_owned())
     }
 
     /// Every place `text` names an entity of one of `kinds`, with the byte
@@ -149,16 +179,25 @@ const STEP_KINDS: &[(&str, RemediationKind)] = &[
 
 /// The kind a runbook step's action means, and the catalogue entity it
 /// acts on: the first action word the step holds (in [`STEP_KINDS`]
-/// order) whose kind can act on an entity the step names. `None` when the
-/// step names no such entity.
+/// order) whose kind can act on an entity the step names. A step that
+/// names none ("renew it") for a kind that cannot act on a service acts on
+/// the entity of that kind sharing the most words with `errors` (the
+/// certificate whose host the x509 errors name). `None` when neither
+/// finds one.
 pub(super) fn step_action(
     step: &str,
+    errors: &str,
     catalogue: &KnownCatalogue,
 ) -> Option<(RemediationKind, String)> {
     let lower = format!(" {} ", words(step));
     STEP_KINDS.iter().find_map(|(word, kind)| {
         let at = lower.find(&format!(" {word}"))?;
-        let target = catalogue.named_after(step, at, kind.target_kinds())?;
+        let kinds = kind.target_kinds();
+        let target = catalogue.named_after(step, at, kinds).or_else(|| {
+            (!kinds.contains(&EntityKind::Service))
+                .then(|| catalogue.sharing_words_with(errors, kinds))
+                .flatten()
+        })?;
         Some((*kind, target))
     })
 }
@@ -232,11 +271,16 @@ mod tests {
 
     use super::*;
 
+    fn step_action_in(step: &str, known: &KnownCatalogue) -> Option<(RemediationKind, String)> {
+        step_action(step, "", known)
+    }
+
     fn catalogue() -> KnownCatalogue {
         KnownCatalogue::read(&json!({
             "services": [{"name": "shop", "hosts": ["shop-1"]}, {"name": "shop-db", "aliases": ["shop database"]}],
             "teams": [{"name": "net-team", "aliases": ["netops"]}],
             "feature_flags": [{"name": "shop.fast_path"}],
+            "certificates": [{"name": "other-tls"}, {"name": "shop-internal-tls"}],
             "matched": 4
         }))
     }
@@ -245,32 +289,52 @@ mod tests {
     fn steps_become_kinds_on_named_entities() {
         let known = catalogue();
         assert_eq!(
-            step_action("If errors began with a deploy, roll back shop.", &known),
+            step_action_in("If errors began with a deploy, roll back shop.", &known),
             Some((RemediationKind::Rollback, "shop".to_owned()))
         );
         assert_eq!(
-            step_action("Restart the shop database primary.", &known),
+            step_action_in("Restart the shop database primary.", &known),
             Some((RemediationKind::Restart, "shop-db".to_owned()))
         );
         assert_eq!(
-            step_action("Disable shop.fast_path in the console.", &known),
+            step_action_in("Disable shop.fast_path in the console.", &known),
             Some((RemediationKind::DisableFlag, "shop.fast_path".to_owned()))
         );
         assert_eq!(
-            step_action("Restart shop-db after you roll back shop.", &known),
+            step_action_in("Restart shop-db after you roll back shop.", &known),
             Some((RemediationKind::Rollback, "shop".to_owned())),
             "the first kind in STEP_KINDS order, on what follows its word"
         );
         assert_eq!(
-            step_action(
+            step_action_in(
                 "Rotate the signing key in shop and restart shop-db.",
                 &known
             ),
             Some((RemediationKind::RotateCredentials, "shop".to_owned())),
             "the verb acts on the entity after it, not the longest name"
         );
-        assert_eq!(step_action("Check the dashboard.", &known), None);
-        assert_eq!(step_action("Drain the host.", &known), None);
+        assert_eq!(step_action_in("Check the dashboard.", &known), None);
+        assert_eq!(
+            step_action(
+                "Renew it with the certificate tool.",
+                "x509: certificate has expired for shop.internal",
+                &known
+            ),
+            Some((
+                RemediationKind::RenewCertificate,
+                "shop-internal-tls".to_owned()
+            )),
+            "a step that names no certificate renews the one the errors point at"
+        );
+        assert_eq!(
+            step_action(
+                "Renew it with the certificate tool.",
+                "handshake failed",
+                &known
+            ),
+            None
+        );
+        assert_eq!(step_action_in("Drain the host.", &known), None);
         assert_eq!(
             known.named_in("restart shop-1", &[EntityKind::Host]),
             Some("shop-1".to_owned())
