@@ -207,6 +207,8 @@ fn kind_description() -> String {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeSet;
+
     use oncall_domain::{ActionClaim, RootCauseClaim};
 
     use super::*;
@@ -278,6 +280,71 @@ mod tests {
             escalation,
             Decision::escalation("503s", "PayCo support").with_team("payco")
         );
+    }
+
+    /// A value for every property `schema` declares, all the way down:
+    /// the first of an enum, one item of an array.
+    fn filled(schema: &Value) -> Value {
+        if let Some(choices) = schema["enum"].as_array() {
+            return choices[0].clone();
+        }
+        if let Some(properties) = schema["properties"].as_object() {
+            return Value::Object(
+                properties
+                    .iter()
+                    .map(|(name, property)| (name.clone(), filled(property)))
+                    .collect(),
+            );
+        }
+        let types: Vec<&str> = match &schema["type"] {
+            Value::String(single) => vec![single.as_str()],
+            Value::Array(many) => many.iter().filter_map(Value::as_str).collect(),
+            _ => Vec::new(),
+        };
+        if types.contains(&"array") {
+            json!([filled(&schema["items"])])
+        } else if types.contains(&"number") {
+            json!(0.5)
+        } else {
+            json!("x")
+        }
+    }
+
+    /// The paths of every object key in `value` (`actions[].kind`).
+    fn key_paths(value: &Value, prefix: &str, paths: &mut BTreeSet<String>) {
+        match value {
+            Value::Object(fields) => {
+                for (name, field) in fields {
+                    let path = format!("{prefix}{name}");
+                    paths.insert(path.clone());
+                    key_paths(field, &format!("{path}."), paths);
+                }
+            }
+            Value::Array(items) => {
+                let prefix = format!("{}[].", prefix.trim_end_matches('.'));
+                for item in items {
+                    key_paths(item, &prefix, paths);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    #[test]
+    fn the_schemas_and_the_decision_agree_on_every_field() {
+        for definition in ending_definitions() {
+            let name = definition.name();
+            let call = filled(definition.parameters());
+            let decision = decision_from_ending_call(name, &call).unwrap_or_else(|error| {
+                panic!("{name}: the schema allows what the decision refuses: {error}")
+            });
+            let mut declared = BTreeSet::new();
+            key_paths(&call, "", &mut declared);
+            let mut read = BTreeSet::new();
+            key_paths(&serde_json::to_value(&decision).unwrap(), "", &mut read);
+            read.remove("action");
+            assert_eq!(declared, read, "{name}: schema fields vs decision fields");
+        }
     }
 
     #[test]
