@@ -22,8 +22,11 @@ use super::scenario;
 
 /// The least exact agreement on the tuned corpus.
 const TUNED_EXACT_AGREEMENT: f64 = 0.95;
-/// The least exact agreement on the held-out set: below the tuned bar,
-/// since it was never tuned on (the note with the issue gives the figure).
+/// The least exact agreement on the held-out set (measured at 95.7% when
+/// it was first read). The floor sits below the measurement on purpose:
+/// it catches a grader change that breaks reading in general, and leaves
+/// no reason to tune on these items, which would make them one more tuned
+/// set. Read the misses it prints; never fix the grader by them alone.
 const HELD_OUT_EXACT_AGREEMENT: f64 = 0.90;
 
 #[derive(Debug, Deserialize)]
