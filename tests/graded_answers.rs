@@ -213,21 +213,12 @@ fn a_structured_decision_from_a_tool_call_is_graded_and_re_scored_from_its_log()
         }),
     )
     .unwrap();
-    let mut agent = OracleAgent::from_decisions(vec![decision]);
-    let mut writer = oncall_audit::JsonlWriter::new(Vec::new(), oncall_audit::FsyncPolicy::AtClose);
-    let outcome = run_scenario(
-        &scenario,
-        &mut agent,
-        RunSettings::default(),
-        Some(&mut writer),
-    )
-    .unwrap();
-    let evaluation = &outcome.evaluation;
+    let (evaluation, bytes) = decide_once(&scenario, decision);
+    let evaluation = &evaluation;
     assert_eq!(evaluation.mitigation, MitigationVerdict::Correct);
     assert_eq!(evaluation.graded_from, Some(GradedFrom::Actions));
     assert_eq!(evaluation.localization, DiagnosisVerdict::Right);
     assert_eq!(evaluation.root_cause_category, DiagnosisVerdict::Right);
-    let (_, bytes) = writer.finish_into_inner().unwrap();
     let text = String::from_utf8(bytes.clone()).unwrap();
     assert_has(&text, &format!("{{\"v\":{FORMAT_VERSION},"));
     assert_has(
@@ -262,16 +253,8 @@ fn a_structured_decision_from_a_tool_call_is_graded_and_re_scored_from_its_log()
         }),
     )
     .unwrap();
-    let mut agent = OracleAgent::from_decisions(vec![typed_wrong]);
-    let mut writer = oncall_audit::JsonlWriter::new(Vec::new(), oncall_audit::FsyncPolicy::AtClose);
-    let outcome = run_scenario(
-        &scenario,
-        &mut agent,
-        RunSettings::default(),
-        Some(&mut writer),
-    )
-    .unwrap();
-    let evaluation = &outcome.evaluation;
+    let (evaluation, bytes) = decide_once(&scenario, typed_wrong);
+    let evaluation = &evaluation;
     assert_eq!(evaluation.mitigation, MitigationVerdict::Wrong);
     assert_eq!(evaluation.localization, DiagnosisVerdict::Wrong);
     assert_eq!(evaluation.root_cause_category, DiagnosisVerdict::Wrong);
@@ -279,9 +262,27 @@ fn a_structured_decision_from_a_tool_call_is_graded_and_re_scored_from_its_log()
         evaluation.actions[0].reason.as_deref().unwrap(),
         r#"`{"name":"checkout.new_tax_engine"}` is not in the service catalogue"#,
     );
-    let (_, bytes) = writer.finish_into_inner().unwrap();
     let log = read_chain(&bytes, None).unwrap();
     assert_eq!(&scenario.evaluate_events(log.events()), evaluation);
+}
+
+/// Runs `scenario` with one decision, writing an audit log: the evaluation
+/// and the log's bytes.
+fn decide_once(
+    scenario: &oncall_sim::Scenario,
+    decision: Decision,
+) -> (oncall_sim::Evaluation, Vec<u8>) {
+    let mut agent = OracleAgent::from_decisions(vec![decision]);
+    let mut writer = oncall_audit::JsonlWriter::new(Vec::new(), oncall_audit::FsyncPolicy::AtClose);
+    let outcome = run_scenario(
+        scenario,
+        &mut agent,
+        RunSettings::default(),
+        Some(&mut writer),
+    )
+    .unwrap();
+    let (_, bytes) = writer.finish_into_inner().unwrap();
+    (outcome.evaluation, bytes)
 }
 
 #[test]
