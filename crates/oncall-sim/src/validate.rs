@@ -352,16 +352,12 @@ impl Scenario {
             team: Some(team), ..
         } = &truth.expected_outcome
         {
-            match catalogue.resolve(team) {
-                Some(entity) if oncall_domain::ESCALATION_TEAM_KINDS.contains(&entity.kind) => {}
-                Some(entity) => problem(format!(
-                    "ground_truth.expected_outcome.team `{team}` is a {}, not a team or a provider",
-                    entity.kind
-                )),
-                None => problem(format!(
-                    "ground_truth.expected_outcome.team `{team}` is not in the service catalogue"
-                )),
-            }
+            as_kind(
+                team,
+                "ground_truth.expected_outcome.team",
+                oncall_domain::ESCALATION_TEAM_KINDS,
+                problem,
+            );
         }
         let mut unlisted = BTreeSet::new();
         for entry in store.all_logs() {

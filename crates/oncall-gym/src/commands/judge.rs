@@ -9,8 +9,7 @@ use serde::Serialize;
 use oncall_domain::RootCauseClaim;
 use oncall_gym::library::ScenarioLibrary;
 use oncall_sim::{
-    ActionJudgement, DecidedBy, DiagnosisVerdict, ExpectedOutcome, GradedFrom, Grader,
-    MitigationVerdict, Scenario,
+    ActionJudgement, DecidedBy, DiagnosisVerdict, ExpectedOutcome, GradedFrom, Grader, Scenario,
 };
 
 use crate::cli::JudgeArgs;
@@ -107,7 +106,7 @@ fn judged(scenario: &Scenario, grader: &Grader<'_>, arguments: &JudgeArgs) -> Ju
     }
     if let Some(actions) = &arguments.actions {
         let graded = grader.judge_actions(&actions.0);
-        judged.verdict = mitigation_name(graded.verdict);
+        judged.verdict = graded.verdict.as_str().to_owned();
         judged.graded_from = GradedFrom::Actions;
         judged.decided_by = graded.decided_by;
         judged.actions = graded.actions;
@@ -116,13 +115,9 @@ fn judged(scenario: &Scenario, grader: &Grader<'_>, arguments: &JudgeArgs) -> Ju
         return judged;
     }
     let text = grader.judge_text(arguments.mitigation.as_deref().unwrap_or_default());
-    judged.verdict = mitigation_name(text.verdict);
+    judged.verdict = text.verdict.as_str().to_owned();
     judged.decided_by = text.decided_by;
     judged
-}
-
-fn mitigation_name(verdict: MitigationVerdict) -> String {
-    verdict.as_str().to_owned()
 }
 
 fn table(scenario: &Scenario, judged: &Judged) -> Table {
