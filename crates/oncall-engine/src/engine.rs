@@ -102,7 +102,7 @@ pub struct Engine<S: EventSink> {
     pub(crate) registry: Arc<ToolRegistry>,
     pub(crate) source: Arc<dyn DataSource>,
     pub(crate) config: EngineConfig,
-    pub(crate) catalogue: Vec<ToolDefinition>,
+    pub(crate) catalogue: Arc<[ToolDefinition]>,
     pub(crate) sink: S,
 }
 
@@ -115,7 +115,7 @@ impl<S: EventSink> Engine<S> {
         config: EngineConfig,
         sink: S,
     ) -> Engine<S> {
-        let catalogue = registry.definitions();
+        let catalogue = registry.definitions().into();
         Engine {
             registry,
             source,
@@ -126,14 +126,39 @@ impl<S: EventSink> Engine<S> {
     }
 
     /// Starts an episode for `incident`, to be driven from outside one
-    /// decision at a time. Writes `run_started`.
+    /// decision at a time, writing into this engine's sink. Writes
+    /// `run_started`.
     pub fn start(
         &mut self,
         incident: Incident,
         agent_name: &str,
-    ) -> Result<Episode<'_, S>, EngineError> {
+    ) -> Result<Episode<&mut S>, EngineError> {
+        self.lend().into_episode(incident, agent_name)
+    }
+
+    /// Starts an episode for `incident` that owns this engine, sink and
+    /// all, so that it can be kept (in a session map, on another thread)
+    /// and driven one decision at a time. Writes `run_started`; the sink
+    /// comes back from [`Episode::finish_with_sink`].
+    pub fn into_episode(
+        self,
+        incident: Incident,
+        agent_name: &str,
+    ) -> Result<Episode<S>, EngineError> {
         let run_id = RunId::generate(&*self.config.ids);
         Episode::begin(self, run_id, incident, agent_name.to_owned())
+    }
+
+    /// An engine sharing this one's tools, data and config that writes into
+    /// this one's sink.
+    fn lend(&mut self) -> Engine<&mut S> {
+        Engine {
+            registry: Arc::clone(&self.registry),
+            source: Arc::clone(&self.source),
+            config: self.config.clone(),
+            catalogue: Arc::clone(&self.catalogue),
+            sink: &mut self.sink,
+        }
     }
 
     /// Drives `agent` through an investigation of `incident` until it ends,

@@ -9,7 +9,7 @@ use crate::agent::{Analysis, HypothesisUpdate};
 use crate::decision_rules::{MAX_CITED_OBSERVATIONS, create_hypothesis, revise_hypothesis};
 use crate::error::EngineError;
 
-impl<S: EventSink> Episode<'_, S> {
+impl<S: EventSink> Episode<S> {
     pub(super) fn record_observation(
         &mut self,
         pending: &PendingToolStep,

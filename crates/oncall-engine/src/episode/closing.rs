@@ -9,7 +9,7 @@ use super::{ActionOutcome, Episode, PendingToolStep, StepRecord};
 use crate::error::EngineError;
 use crate::run::{Step, StepStatus};
 
-impl<S: EventSink> Episode<'_, S> {
+impl<S: EventSink> Episode<S> {
     /// Closes a tool step. It fails when the tool call failed or the analysis
     /// had a problem. Returns the failure reason, if any.
     pub(super) fn close_tool_step(

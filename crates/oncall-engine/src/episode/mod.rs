@@ -48,21 +48,25 @@ pub struct ActionOutcome {
 /// the step stays open until [`Episode::analyze`] is given an [`Analysis`];
 /// acting again without one closes the step with no observation. Stop when
 /// [`Episode::is_over`], then [`Episode::finish`] for the [`Run`].
+///
+/// An episode owns its engine (whose sink may itself be a borrow, as
+/// [`Engine::start`] gives), so an episode over an owned sink is `'static`
+/// and, with a `Send` sink, `Send`.
 #[derive(Debug)]
-pub struct Episode<'e, S: EventSink> {
-    engine: &'e mut Engine<S>,
+pub struct Episode<S: EventSink> {
+    engine: Engine<S>,
     run: Run,
     pending: Option<PendingToolStep>,
     elapsed: Duration,
 }
 
-impl<'e, S: EventSink> Episode<'e, S> {
+impl<S: EventSink> Episode<S> {
     pub(crate) fn begin(
-        engine: &'e mut Engine<S>,
+        engine: Engine<S>,
         run_id: RunId,
         incident: Incident,
         agent_name: String,
-    ) -> Result<Episode<'e, S>, EngineError> {
+    ) -> Result<Episode<S>, EngineError> {
         let started_at = engine.config.clock.now();
         let run = Run {
             id: run_id,
@@ -302,11 +306,32 @@ impl<'e, S: EventSink> Episode<'e, S> {
 
     /// The finished run. An episode that has not ended is abandoned first,
     /// so the audit log always closes the run.
-    pub fn finish(mut self) -> Result<Run, EngineError> {
+    pub fn finish(self) -> Result<Run, EngineError> {
+        self.finish_with_sink().map(|(run, _)| run)
+    }
+
+    /// [`Episode::finish`], giving the sink back too, for whoever records
+    /// more after the run (an evaluation, say).
+    pub fn finish_with_sink(mut self) -> Result<(Run, S), EngineError> {
         if !self.is_over() {
             self.abandon("the driver finished the episode before it ended")?;
         }
-        Ok(self.run)
+        Ok((self.run, self.engine.sink))
+    }
+
+    /// Whether a tool step's result awaits [`Episode::analyze`].
+    pub fn awaits_analysis(&self) -> bool {
+        self.pending.is_some()
+    }
+
+    /// The audit sink.
+    pub fn sink(&self) -> &S {
+        &self.engine.sink
+    }
+
+    /// The engine's config.
+    pub fn config(&self) -> &crate::EngineConfig {
+        &self.engine.config
     }
 
     fn refuse_if_over(&self) -> Result<(), EngineError> {

@@ -36,6 +36,46 @@ fn an_episode_driven_from_outside_writes_the_same_events_as_the_push_loop() {
 }
 
 #[test]
+fn an_owned_episode_can_move_to_another_thread_and_gives_its_sink_back() {
+    fn assert_send_static<T: Send + 'static>(_: &T) {}
+    let (decisions, analyses) = hypothesis_script();
+    let (pushed_run, pushed_log) = run_with(
+        &mut ScriptedAgent::new(decisions.clone(), analyses.clone()),
+        10,
+    );
+    let engine = Engine::new(
+        Arc::new(ToolRegistry::with_default_tools()),
+        source(),
+        config(10),
+        Log::new(),
+    );
+    let mut episode = engine.into_episode(incident(), "scripted").unwrap();
+    assert_send_static(&episode);
+    let mut analyses = analyses.into_iter();
+    // Half the steps here, the rest on another thread: a session map can
+    // hand an episode to whichever worker serves the next request.
+    let mut decisions = decisions.into_iter();
+    for decision in decisions.by_ref().take(1) {
+        if episode.act(decision).unwrap().tool_result.is_some() {
+            assert!(episode.awaits_analysis());
+            episode.analyze(analyses.next().unwrap()).unwrap();
+        }
+    }
+    let (run, log) = std::thread::spawn(move || {
+        for decision in decisions {
+            if episode.act(decision).unwrap().tool_result.is_some() {
+                episode.analyze(analyses.next().unwrap()).unwrap();
+            }
+        }
+        episode.finish_with_sink().unwrap()
+    })
+    .join()
+    .unwrap();
+    assert_eq!(run, pushed_run);
+    assert_eq!(log.to_jsonl(), pushed_log.to_jsonl());
+}
+
+#[test]
 fn an_episode_refuses_actions_after_it_ends_and_out_of_order_analyses() {
     let mut log = Log::new();
     let mut engine = Engine::new(
