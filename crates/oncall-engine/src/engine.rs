@@ -170,25 +170,7 @@ impl<S: EventSink> Engine<S> {
     pub fn run(&mut self, agent: &mut dyn Agent, incident: Incident) -> Result<Run, EngineError> {
         let agent_name = agent.name().to_owned();
         let mut episode = self.start(incident, &agent_name)?;
-        while !episode.is_over() {
-            let decision = match agent.decide_next_action(&episode.context()) {
-                Ok(decision) => decision,
-                Err(error) => {
-                    episode.agent_failed(&error)?;
-                    break;
-                }
-            };
-            let outcome = episode.act(decision)?;
-            let Some(tool_result) = outcome.tool_result else {
-                continue;
-            };
-            match agent.analyze_result(&tool_result, &episode.context()) {
-                Ok(analysis) => {
-                    episode.analyze(analysis)?;
-                }
-                Err(error) => episode.agent_failed(&error)?,
-            }
-        }
+        episode.drive(agent)?;
         episode.finish()
     }
 

@@ -1,7 +1,7 @@
 //! Evaluation: every (scenario, trial) pair of a set of scenarios run by one
 //! agent, in parallel on a pool of threads, with results in a fixed order.
 //!
-//! Each trial runs with its own seed from [`crate::seeds::trial_seed`], so
+//! Each trial runs with its own seed from [`oncall_sim::trial_seed`], so
 //! the results do not depend on the number of threads or on which thread
 //! ran what. Only [`TrialRecord::wall_time_ms`] varies between runs.
 
@@ -19,7 +19,7 @@ use oncall_tools::ToolRegistry;
 
 use crate::agents::AgentKind;
 use crate::scorecard::TrialScore;
-use crate::seeds::trial_seed;
+use oncall_sim::trial_seed;
 
 /// What to evaluate, besides the scenarios.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -7,7 +7,7 @@
 //! Besides the re-exports it holds what the command is made of, so that it
 //! can be tested and reused: the scenarios compiled into the binary
 //! ([`builtin`]), finding a scenario by name or path ([`library`]), the
-//! agents a user can pick ([`agents`]), per-trial seeds ([`seeds`]),
+//! agents a user can pick ([`agents`]),
 //! parallel evaluation ([`eval`]) and the scorecard with pass^k
 //! ([`scorecard`]).
 
@@ -16,7 +16,6 @@ pub mod builtin;
 pub mod eval;
 pub mod library;
 pub mod scorecard;
-pub mod seeds;
 
 pub use oncall_audit as audit;
 pub use oncall_domain as domain;

@@ -15,7 +15,7 @@ use crate::output;
 /// and forwards every event to `next`, when given.
 pub(crate) struct TraceSink<'n, W: Write> {
     out: W,
-    next: Option<&'n mut dyn EventSink>,
+    next: Option<&'n mut (dyn EventSink + Send)>,
     count: u64,
 }
 
@@ -30,7 +30,7 @@ impl<W: Write> fmt::Debug for TraceSink<'_, W> {
 
 impl<'n, W: Write> TraceSink<'n, W> {
     /// A trace to `out`, forwarding to `next`.
-    pub(crate) fn new(out: W, next: Option<&'n mut dyn EventSink>) -> TraceSink<'n, W> {
+    pub(crate) fn new(out: W, next: Option<&'n mut (dyn EventSink + Send)>) -> TraceSink<'n, W> {
         TraceSink {
             out,
             next,

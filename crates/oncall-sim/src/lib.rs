@@ -15,6 +15,7 @@
 
 pub mod agents;
 mod datastore;
+mod episode;
 mod error;
 mod evaluation;
 mod fixture;
@@ -27,11 +28,16 @@ mod matcher;
 mod runner;
 mod scenario;
 mod scenario_file;
+mod seeds;
 mod validate;
 
 pub use crate::agents::{HeuristicAgent, OracleAgent, RandomAgent};
 pub use crate::datastore::{
     DEPLOYS_FILE, DataStore, LOGS_FILE, METRICS_FILE, RUNBOOKS_FILE, SERVICES_FILE, Telemetry,
+};
+pub use crate::episode::{
+    Mirror, SIMULATED_SECONDS_PER_STEP, ScenarioEpisode, StepReport, start_scenario,
+    start_scenario_with_registry,
 };
 pub use crate::error::{FixtureError, ScenarioError, SkippedEntry};
 pub use crate::evaluation::{
@@ -46,8 +52,7 @@ pub use crate::grader::{
 };
 pub use crate::matcher::{NormalizedText, TextMatcher};
 pub use crate::runner::{
-    RunError, RunOutcome, RunSettings, SIMULATED_SECONDS_PER_STEP, run_scenario,
-    run_scenario_with_registry,
+    RunError, RunOutcome, RunSettings, run_scenario, run_scenario_with_registry,
 };
 pub use crate::scenario::{
     DEFAULT_WINDOW_HOURS, FixturesRoot, MAX_FIXTURE_ROOT_ENTRIES, SCENARIO_FILE, Scenario,
@@ -57,10 +62,13 @@ pub use crate::scenario_file::{
     Difficulty, ExpectedOutcome, GroundTruth, IncidentSpec, KeyEvidence, MAX_STEPS, Mitigations,
     RootCause, ScenarioFile, TimeWindow,
 };
+pub use crate::seeds::{id_stream_seed, trial_seed};
 pub use crate::validate::Problem;
 
 #[cfg(test)]
 mod datastore_tests;
+#[cfg(test)]
+mod episode_tests;
 #[cfg(test)]
 mod evaluation_tests;
 #[cfg(test)]

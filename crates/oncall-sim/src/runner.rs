@@ -1,39 +1,27 @@
-//! Running an agent against a scenario: the engine wired the way every
-//! oncall-gym run is wired, so runs are reproducible from their seed.
-//!
-//! # Time and ids in a run
-//!
-//! A run's clock is the scenario's simulated clock: it starts at the
-//! incident's `created_at` and advances [`SIMULATED_SECONDS_PER_STEP`]
-//! seconds per step. Ids come from a [`SeededIdGenerator`] seeded with the
-//! run's seed, and tool execution times read 0 µs ([`FrozenTimer`]). So the
-//! same scenario, agent and seed give the same audit log, byte for byte.
-//! Wall time is the caller's business, and never enters the log.
+//! Running an agent against a scenario: a loop over a
+//! [`ScenarioEpisode`](crate::ScenarioEpisode), which wires the engine the
+//! way every oncall-gym run is wired, so runs are reproducible from their
+//! scenario, agent and seed.
 
 use std::sync::Arc;
 
-use chrono::Duration;
-
-use oncall_audit::{AuditError, Event, EventKind, EventSink, Log};
-use oncall_domain::{
-    EventId, FixedClock, FrozenTimer, IdGenerator, RunLimits, SeededIdGenerator, ValidationError,
-};
-use oncall_engine::{Agent, Engine, EngineConfig, EngineError, Run};
+use oncall_audit::{AuditError, EventSink, Log};
+use oncall_domain::ValidationError;
+use oncall_engine::{Agent, EngineError, Run};
 use oncall_tools::ToolRegistry;
 
+use crate::episode::{Mirror, start_scenario_with_registry};
 use crate::evaluation::Evaluation;
 use crate::scenario::Scenario;
-use crate::scenario_file::MAX_STEPS;
-
-/// Simulated seconds each step of a run takes.
-pub const SIMULATED_SECONDS_PER_STEP: i64 = 30;
 
 /// How to run a scenario.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct RunSettings {
-    /// The seed for ids (and for seeded agents, which take it themselves).
+    /// The seed: with the scenario id and the agent's name, it seeds the
+    /// run's ids (see [`id_stream_seed`](crate::id_stream_seed)); seeded
+    /// agents take it themselves.
     pub seed: u64,
-    /// The step limit, 1 to [`MAX_STEPS`]; the scenario's `max_steps` when
+    /// The step limit, 1 to [`MAX_STEPS`](crate::MAX_STEPS); the scenario's `max_steps` when
     /// `None`.
     pub max_steps: Option<u32>,
 }
@@ -64,7 +52,7 @@ pub enum RunError {
         #[source]
         source: ValidationError,
     },
-    /// A step limit above [`MAX_STEPS`], from the settings or from a
+    /// A step limit above [`MAX_STEPS`](crate::MAX_STEPS), from the settings or from a
     /// scenario built in code (a loaded one cannot have one).
     #[error(
         "scenario `{scenario}` cannot be run with a limit of {max_steps} steps: the limit must be between 1 and {limit}"
@@ -74,7 +62,7 @@ pub enum RunError {
         scenario: String,
         /// The limit asked for.
         max_steps: u32,
-        /// The highest allowed: [`MAX_STEPS`].
+        /// The highest allowed: [`MAX_STEPS`](crate::MAX_STEPS).
         limit: u32,
     },
     /// The engine stopped: the audit log refused an event.
@@ -87,11 +75,14 @@ pub enum RunError {
 
 /// Runs `agent` on `scenario` and scores it. Events also go to `mirror`,
 /// when given (for example an audit file writer), as they happen.
+///
+/// A loop over [`start_scenario`](crate::start_scenario)'s episode: whatever an outside driver can
+/// do, this does with the agent's decisions.
 pub fn run_scenario(
     scenario: &Scenario,
     agent: &mut dyn Agent,
     settings: RunSettings,
-    mirror: Option<&mut dyn EventSink>,
+    mirror: Option<&mut (dyn EventSink + Send)>,
 ) -> Result<RunOutcome, RunError> {
     run_scenario_with_registry(
         scenario,
@@ -108,82 +99,13 @@ pub fn run_scenario_with_registry(
     scenario: &Scenario,
     agent: &mut dyn Agent,
     settings: RunSettings,
-    mirror: Option<&mut dyn EventSink>,
+    mirror: Option<&mut (dyn EventSink + Send)>,
     registry: Arc<ToolRegistry>,
 ) -> Result<RunOutcome, RunError> {
-    let invalid = |source| RunError::InvalidScenario {
-        scenario: scenario.id().to_owned(),
-        source,
-    };
-    let max_steps = settings
-        .max_steps
-        .unwrap_or(scenario.ground_truth().max_steps);
-    if max_steps > MAX_STEPS {
-        return Err(RunError::StepLimitTooHigh {
-            scenario: scenario.id().to_owned(),
-            max_steps,
-            limit: MAX_STEPS,
-        });
-    }
-    let limits = RunLimits::new(max_steps).map_err(invalid)?;
-    let ids: Arc<dyn IdGenerator> = Arc::new(SeededIdGenerator::new(settings.seed));
-    let incident = scenario.incident(&*ids).map_err(invalid)?;
-    let clock = Arc::new(FixedClock::new(incident.created_at()));
-    let config = EngineConfig::new(limits, clock.clone(), Arc::clone(&ids))
-        .with_timer(Arc::new(FrozenTimer))
-        .with_step_duration(Duration::seconds(SIMULATED_SECONDS_PER_STEP))
-        .with_seed(settings.seed);
-    let mut sink = MirroredLog {
-        log: Log::new(),
-        mirror,
-    };
-    let run = {
-        let mut engine = Engine::new(registry, scenario.data_store(), config, &mut sink);
-        engine.run(agent, incident)?
-    };
-    let evaluation = scenario.evaluate(&run);
-    let recorded_at = run.ended_at().unwrap_or(run.started_at());
-    let event = Event::new(
-        EventId::generate(&*ids),
-        sink.next_sequence(),
-        run.id(),
-        None,
-        recorded_at,
-        EventKind::EvaluationRecorded {
-            evaluation: serde_json::to_value(&evaluation).unwrap_or(serde_json::Value::Null),
-        },
-    );
-    sink.append(event)?;
-    Ok(RunOutcome {
-        run,
-        log: sink.log,
-        evaluation,
-    })
-}
-
-/// An in-memory log that also forwards every event to another sink.
-#[derive(Debug)]
-struct MirroredLog<'m> {
-    log: Log,
-    mirror: Option<&'m mut dyn EventSink>,
-}
-
-impl EventSink for MirroredLog<'_> {
-    fn append(&mut self, event: Event) -> Result<(), AuditError> {
-        if let Some(mirror) = self.mirror.as_mut() {
-            mirror.append(event.clone())?;
-        }
-        self.log.append(event)
-    }
-
-    fn next_sequence(&self) -> u64 {
-        self.log.next_sequence()
-    }
-
-    fn end_of_step(&mut self) -> Result<(), AuditError> {
-        match self.mirror.as_mut() {
-            Some(mirror) => mirror.end_of_step(),
-            None => Ok(()),
-        }
-    }
+    let mirror = mirror.map(|sink| Box::new(sink) as Mirror<'_>);
+    let agent_name = agent.name().to_owned();
+    let mut episode =
+        start_scenario_with_registry(scenario, &agent_name, settings, mirror, registry)?;
+    episode.drive(agent)?;
+    episode.finish()
 }

@@ -36,9 +36,11 @@ pub const DEFAULT_WINDOW_HOURS: i64 = 24;
 /// The telemetry is served to tools through [`Scenario::data_store`], which
 /// is built from the telemetry files alone. The ground truth stays here:
 /// only scoring, validation and the oracle read it.
+///
+/// Cloning one is cheap: the file and the telemetry are shared.
 #[derive(Debug, Clone)]
 pub struct Scenario {
-    file: ScenarioFile,
+    file: Arc<ScenarioFile>,
     store: Arc<DataStore>,
     directory: Option<PathBuf>,
 }
@@ -146,7 +148,7 @@ impl Scenario {
     /// A scenario built in code, for tests and generators.
     pub fn from_parts(file: ScenarioFile, telemetry: Telemetry) -> Scenario {
         Scenario {
-            file,
+            file: Arc::new(file),
             store: Arc::new(DataStore::from_telemetry(telemetry)),
             directory: None,
         }

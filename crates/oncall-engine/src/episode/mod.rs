@@ -20,7 +20,7 @@ use oncall_domain::{
 };
 use oncall_tools::ToolContext;
 
-use crate::agent::{AgentContext, AgentError, Analysis};
+use crate::agent::{Agent, AgentContext, AgentError, Analysis};
 use crate::decision_rules::{oversized_analysis, oversized_decision, resolve};
 use crate::engine::Engine;
 use crate::error::EngineError;
@@ -150,14 +150,8 @@ impl<S: EventSink> Episode<S> {
     /// it ends as failed with reason `step_limit`.
     pub fn act(&mut self, decision: Decision) -> Result<ActionOutcome, EngineError> {
         self.refuse_if_over()?;
-        if let Some(pending) = self.pending.take() {
-            self.close_tool_step(pending, None, None)?;
-            if let Some(termination) = &self.run.termination {
-                return Err(EngineError::EpisodeOver {
-                    termination: termination.to_string(),
-                });
-            }
-        }
+        self.close_without_analysis()?;
+        self.refuse_if_over()?;
         let number = self.next_step_number();
         self.run.status = RunStatus::Running;
         let started_at = self.now();
@@ -217,6 +211,48 @@ impl<S: EventSink> Episode<S> {
                 self.close_terminal_step(number, decision.clone(), started_at, resolution)
             }
         }
+    }
+
+    /// Closes the open tool step, if any, with no observation, as acting
+    /// again without an analysis does. The step limit applies, so the
+    /// episode may end here; returns that step's outcome.
+    pub fn close_without_analysis(&mut self) -> Result<Option<ActionOutcome>, EngineError> {
+        let Some(pending) = self.pending.take() else {
+            return Ok(None);
+        };
+        let step = pending.number;
+        let step_failure = self.close_tool_step(pending, None, None)?;
+        Ok(Some(ActionOutcome {
+            step,
+            tool_result: None,
+            step_failure,
+            termination: self.run.termination.clone(),
+        }))
+    }
+
+    /// Drives `agent` until the episode ends: the agent decides from the
+    /// context, the decision is carried out, and a tool result goes back to
+    /// the agent for its analysis before it decides again. An agent error
+    /// ends the run as `agent_error`. Fails only when the audit sink
+    /// refuses an event.
+    pub fn drive(&mut self, agent: &mut dyn Agent) -> Result<(), EngineError> {
+        while !self.is_over() {
+            let decision = match agent.decide_next_action(&self.context()) {
+                Ok(decision) => decision,
+                Err(error) => return self.agent_failed(&error),
+            };
+            let outcome = self.act(decision)?;
+            let Some(tool_result) = outcome.tool_result else {
+                continue;
+            };
+            match agent.analyze_result(&tool_result, &self.context()) {
+                Ok(analysis) => {
+                    self.analyze(analysis)?;
+                }
+                Err(error) => self.agent_failed(&error)?,
+            }
+        }
+        Ok(())
     }
 
     /// Gives the open tool step the agent's analysis: records the

@@ -1,4 +1,15 @@
-//! Per-trial seeds for evaluation.
+//! Seeds derived from names: each trial's seed in an evaluation, and each
+//! run's id stream.
+//!
+//! # Run ids
+//!
+//! A run's ids (run, incident, events, calls, observations, hypotheses)
+//! come from a generator seeded with [`id_stream_seed`]`(scenario, agent,
+//! seed)`, so two runs differ in their ids whenever their scenario, agent or
+//! seed differ, and are the same, byte for byte, when all three are. An
+//! evaluation's trial number enters through the trial's seed.
+//!
+//! # Trial seeds
 //!
 //! Trial `t` of scenario `s` under the base seed `b` runs with
 //! [`trial_seed`]`(b, s, t)`: SplitMix64 over `b`, the FNV-1a hash of the
@@ -14,6 +25,15 @@ pub fn trial_seed(base: u64, scenario_id: &str, trial: u32) -> u64 {
     let mut state = splitmix64(base);
     state = splitmix64(state ^ fnv1a(scenario_id.as_bytes()));
     splitmix64(state ^ u64::from(trial))
+}
+
+/// The seed of the id stream of a run of `agent_name` on `scenario_id`
+/// with `seed`: SplitMix64 over the seed, then the FNV-1a hash of each
+/// name in turn.
+pub fn id_stream_seed(scenario_id: &str, agent_name: &str, seed: u64) -> u64 {
+    let mut state = splitmix64(seed);
+    state = splitmix64(state ^ fnv1a(scenario_id.as_bytes()));
+    splitmix64(state ^ fnv1a(agent_name.as_bytes()))
 }
 
 /// FNV-1a, 64 bits.
@@ -56,6 +76,21 @@ mod tests {
             }
         }
         assert_eq!(seeds.len(), 4 * 4 * 8);
+    }
+
+    #[test]
+    fn each_name_and_the_seed_change_the_id_stream() {
+        let mut seeds = BTreeSet::new();
+        for seed in 0..4 {
+            for scenario in ["latency_spike", "disk_full", "ab", "a"] {
+                for agent in ["oracle", "heuristic", "b", ""] {
+                    seeds.insert(id_stream_seed(scenario, agent, seed));
+                }
+            }
+        }
+        assert_eq!(seeds.len(), 4 * 4 * 4);
+        // The names are hashed apart, not run together.
+        assert_ne!(id_stream_seed("ab", "", 0), id_stream_seed("a", "b", 0));
     }
 
     #[test]
