@@ -24,6 +24,11 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "oncall-engine",
         ],
     ),
+    // Agents never see a scenario: no edge to oncall-sim, ever.
+    (
+        "oncall-agents",
+        &["oncall-domain", "oncall-tools", "oncall-engine"],
+    ),
     (
         "oncall-gym",
         &[
@@ -32,6 +37,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "oncall-audit",
             "oncall-engine",
             "oncall-sim",
+            "oncall-agents",
         ],
     ),
     (
@@ -42,6 +48,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "oncall-audit",
             "oncall-engine",
             "oncall-sim",
+            "oncall-agents",
             "oncall-gym",
         ],
     ),
@@ -169,4 +176,19 @@ fn the_checker_rejects_a_crate_missing_from_the_table() {
 fn the_checker_accepts_the_allowed_stack() {
     let good = graph(ALLOWED);
     assert!(layering_violations(&good, ALLOWED).is_empty());
+}
+
+#[test]
+fn the_checker_forbids_agents_reaching_for_ground_truth() {
+    let bad = graph(&[(
+        "oncall-agents",
+        &["oncall-domain", "oncall-engine", "oncall-sim"],
+    )]);
+    assert_eq!(
+        layering_violations(&bad, ALLOWED),
+        vec![
+            "`oncall-agents` depends on `oncall-sim`, which the layering forbids (allowed: [\"oncall-domain\", \"oncall-tools\", \"oncall-engine\"])"
+                .to_owned()
+        ]
+    );
 }

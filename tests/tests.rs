@@ -36,3 +36,7 @@ mod cli_library;
 /// Answers graded exactly: `judge`, structured decisions through the engine
 /// and the log, and logs of the first audit format.
 mod graded_answers;
+
+/// Where the baseline agents stand on the library, and that no answer is
+/// written into their code: across the `oncall-agents` crate wall.
+mod baselines;

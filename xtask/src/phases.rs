@@ -54,7 +54,7 @@ pub(crate) const PHASES: &[Phase] = &[
     Phase {
         number: 4,
         name: "sim",
-        covers: "sim: fixtures, scenarios, grading, scoring, baseline agents",
+        covers: "sim: fixtures, scenarios, grading, scoring, episodes, the oracle",
         package: "oncall-sim",
         marker: "crates/oncall-sim/Cargo.toml",
         extra: &[],

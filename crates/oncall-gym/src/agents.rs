@@ -1,9 +1,11 @@
-//! The agents a user can pick by name: the baselines from `oncall-sim`.
+//! The agents a user can pick by name: the baselines from `oncall-agents`
+//! and the oracle from `oncall-sim`.
 
 use std::fmt;
 
+use oncall_agents::{HeuristicAgent, RandomAgent};
 use oncall_engine::Agent;
-use oncall_sim::{HeuristicAgent, OracleAgent, RandomAgent, Scenario};
+use oncall_sim::{OracleAgent, Scenario};
 
 /// A baseline agent, by name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, clap::ValueEnum)]
@@ -31,7 +33,9 @@ impl AgentKind {
     }
 
     /// A fresh agent for one run of `scenario`. `seed` seeds the random
-    /// agent; the others are deterministic without one.
+    /// agent; the others are deterministic without one. Only the oracle is
+    /// handed the scenario: the baselines are built from nothing but their
+    /// seed, behind the `oncall-agents` crate wall.
     pub fn build(self, scenario: &Scenario, seed: u64) -> Box<dyn Agent> {
         match self {
             AgentKind::Heuristic => Box::new(HeuristicAgent::new()),

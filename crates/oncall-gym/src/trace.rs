@@ -140,9 +140,10 @@ pub(crate) fn trace_line(event: &Event) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+    use oncall_agents::HeuristicAgent;
     use oncall_audit::Log;
     use oncall_gym::builtin::find_builtin;
-    use oncall_sim::{HeuristicAgent, RunSettings, run_scenario};
+    use oncall_sim::{RunSettings, run_scenario};
 
     use super::*;
 

@@ -8,9 +8,9 @@ use oncall_domain::{Decision, TerminationReason};
 use oncall_engine::{Agent, EngineError};
 use serde_json::json;
 
-use crate::agents::OracleAgent;
 use crate::episode::{ScenarioEpisode, start_scenario};
 use crate::library_tests::scenario;
+use crate::oracle::OracleAgent;
 use crate::runner::{RunSettings, run_scenario};
 
 /// Drives `agent`'s decisions through `act`, sending each analysis with the

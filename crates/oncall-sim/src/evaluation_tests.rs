@@ -4,9 +4,9 @@ use serde_json::json;
 
 use oncall_domain::{ActionClaim, Confidence, Decision, Resolution, RootCauseClaim};
 
-use crate::agents::OracleAgent;
 use crate::evaluation::{MitigationVerdict, RunFacts, evaluate};
 use crate::grader::{DiagnosisVerdict, GradedFrom, Grader};
+use crate::oracle::OracleAgent;
 use crate::runner::{RunSettings, run_scenario};
 use crate::scenario::Scenario;
 use crate::test_support::{scenario_json, structured_scenario, tiny_scenario};

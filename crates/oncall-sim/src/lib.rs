@@ -4,8 +4,8 @@
 //! implements `oncall-tools`' `DataSource`), and the ground truth a run is
 //! judged against ([`Scenario::evaluate`], or [`Scenario::evaluate_events`]
 //! from an audit log alone). It also holds the fixture loader, scenario
-//! validation, the runner that wires the engine reproducibly, and the
-//! baseline agents.
+//! validation, the episodes and runner that wire the engine reproducibly,
+//! and the [`OracleAgent`].
 //!
 //! It depends on `oncall-domain`, `oncall-tools`, `oncall-audit` and
 //! `oncall-engine`. It is the only crate that knows ground truth, and it
@@ -13,7 +13,6 @@
 //! telemetry alone, and only scoring, validation and the [`OracleAgent`]
 //! (which says so) read [`Scenario::ground_truth`].
 
-pub mod agents;
 mod datastore;
 mod episode;
 mod error;
@@ -25,13 +24,13 @@ pub mod grader;
 mod library_tests;
 mod log_index;
 mod matcher;
+mod oracle;
 mod runner;
 mod scenario;
 mod scenario_file;
 mod seeds;
 mod validate;
 
-pub use crate::agents::{HeuristicAgent, OracleAgent, RandomAgent};
 pub use crate::datastore::{
     DEPLOYS_FILE, DataStore, LOGS_FILE, METRICS_FILE, RUNBOOKS_FILE, SERVICES_FILE, Telemetry,
 };
@@ -51,6 +50,7 @@ pub use crate::grader::{
     EscalationJudgement, GradedFrom, Grader, Remedy, RemedyList, RootCauseJudgement, TextJudgement,
 };
 pub use crate::matcher::{NormalizedText, TextMatcher};
+pub use crate::oracle::OracleAgent;
 pub use crate::runner::{
     RunError, RunOutcome, RunSettings, run_scenario, run_scenario_with_registry,
 };

@@ -63,7 +63,7 @@ fn a_step_limit_over_the_cap_built_in_code_is_a_problem_and_cannot_run() {
         problems,
         ["tiny: ground_truth.max_steps is 4294967295, but must be between 1 and 1000"]
     );
-    let mut oracle = crate::agents::OracleAgent::new(&scenario);
+    let mut oracle = crate::oracle::OracleAgent::new(&scenario);
     let error = run_scenario(&scenario, &mut oracle, RunSettings::default(), None).unwrap_err();
     assert!(
         matches!(

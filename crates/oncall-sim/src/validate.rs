@@ -8,9 +8,9 @@ use serde::Serialize;
 use oncall_domain::Decision;
 use oncall_tools::ToolRegistry;
 
-use crate::agents::OracleAgent;
 use crate::evaluation::MitigationVerdict;
 use crate::grader::Remedy;
+use crate::oracle::OracleAgent;
 use crate::runner::{RunSettings, run_scenario};
 use crate::scenario::{Scenario, check_scenario_name};
 use crate::scenario_file::{ExpectedOutcome, MAX_STEPS};
