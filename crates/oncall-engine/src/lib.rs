@@ -30,7 +30,7 @@ pub use crate::decision_rules::{
     MAX_TOOL_PARAMS_BYTES,
 };
 pub use crate::engine::{Engine, EngineConfig};
-pub use crate::episode::{ActionOutcome, Episode};
+pub use crate::episode::{ActionOutcome, Episode, MAX_UNREADABLE_REASON_BYTES};
 pub use crate::error::EngineError;
 pub use crate::run::{Run, Step, StepStatus};
 pub use oncall_audit::ToolCall;

@@ -160,9 +160,28 @@ impl<'m> ScenarioEpisode<'m> {
         decision: Decision,
         analysis: Option<Analysis>,
     ) -> Result<StepReport, EngineError> {
+        self.act_with(analysis, |episode| episode.act(decision))
+    }
+
+    /// [`ScenarioEpisode::act`] for an action that could not be read as a
+    /// decision: the step fails with `reason` and records no decision (see
+    /// [`Episode::act_unreadable`]).
+    pub fn act_unreadable(
+        &mut self,
+        reason: &str,
+        analysis: Option<Analysis>,
+    ) -> Result<StepReport, EngineError> {
+        self.act_with(analysis, |episode| episode.act_unreadable(reason))
+    }
+
+    fn act_with(
+        &mut self,
+        analysis: Option<Analysis>,
+        action: impl FnOnce(&mut Episode<ScenarioSink<'m>>) -> Result<ActionOutcome, EngineError>,
+    ) -> Result<StepReport, EngineError> {
         if self.episode.is_over() {
             // The engine's refusal, which names how the episode ended.
-            self.episode.act(decision)?;
+            action(&mut self.episode)?;
             return Ok(StepReport::default());
         }
         if analysis.is_some() && !self.episode.awaits_analysis() {
@@ -175,7 +194,7 @@ impl<'m> ScenarioEpisode<'m> {
         let action = if self.episode.is_over() {
             None
         } else {
-            Some(self.episode.act(decision)?)
+            Some(action(&mut self.episode)?)
         };
         Ok(StepReport { previous, action })
     }

@@ -213,6 +213,27 @@ impl<S: EventSink> Episode<S> {
         }
     }
 
+    /// Records that the agent sent something that is not a decision (an
+    /// outside driver's unreadable action): the next step fails with
+    /// `reason`, cut to [`MAX_UNREADABLE_REASON_BYTES`], and records no
+    /// decision, so the step limit still bounds a confused agent. An open
+    /// tool step closes first with no observation, as for [`Episode::act`].
+    pub fn act_unreadable(&mut self, reason: &str) -> Result<ActionOutcome, EngineError> {
+        self.refuse_if_over()?;
+        self.close_without_analysis()?;
+        self.refuse_if_over()?;
+        let number = self.next_step_number();
+        self.run.status = RunStatus::Running;
+        let started_at = self.now();
+        self.emit(Some(number), EventKind::StepStarted)?;
+        let record = StepRecord::without_decision(number, started_at);
+        let reason = format!(
+            "the action is not a decision: {}",
+            cut_to_bytes(reason, MAX_UNREADABLE_REASON_BYTES)
+        );
+        self.fail_step_without_result(record, reason)
+    }
+
     /// Closes the open tool step, if any, with no observation, as acting
     /// again without an analysis does. The step limit applies, so the
     /// episode may end here; returns that step's outcome.
@@ -427,6 +448,22 @@ impl<S: EventSink> Episode<S> {
                 run: Box::new(self.run.clone()),
             })
     }
+}
+
+/// The most bytes of an unreadable action's reason an audit log keeps.
+pub const MAX_UNREADABLE_REASON_BYTES: usize = 512;
+
+/// `text`, cut on a character boundary to at most `limit` bytes, with `…`
+/// when it was cut.
+fn cut_to_bytes(text: &str, limit: usize) -> String {
+    if text.len() <= limit {
+        return text.to_owned();
+    }
+    let mut end = limit;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &text[..end])
 }
 
 /// A tool step whose result awaits the agent's analysis.

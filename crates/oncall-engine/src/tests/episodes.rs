@@ -171,3 +171,40 @@ fn a_refusing_sink_stops_the_engine_with_the_run_so_far() {
     assert_eq!(sink.log.len(), 4, "everything before the refusal is kept");
     assert_eq!(run.status(), RunStatus::Running);
 }
+
+#[test]
+fn an_unreadable_action_fails_its_step_records_no_decision_and_counts_to_the_limit() {
+    let mut log = Log::new();
+    let mut engine = Engine::new(
+        Arc::new(ToolRegistry::with_default_tools()),
+        source(),
+        config(2),
+        &mut log,
+    );
+    let mut episode = engine.start(incident(), "driver").unwrap();
+    let long = format!("expected `action` {}", "x".repeat(2000));
+    let outcome = episode.act_unreadable(&long).unwrap();
+    let failure = outcome.step_failure.unwrap();
+    assert!(failure.starts_with("the action is not a decision: expected `action` xxx"));
+    assert!(failure.ends_with('…'), "{failure}");
+    assert!(failure.len() < crate::MAX_UNREADABLE_REASON_BYTES + 64);
+    assert_eq!(outcome.termination, None);
+    let outcome = episode.act_unreadable("é".repeat(400).as_str()).unwrap();
+    assert_eq!(
+        outcome.termination,
+        Some(TerminationReason::StepLimit { max_steps: 2 })
+    );
+    let run = episode.finish().unwrap();
+    assert!(run.steps().iter().all(|step| step.decision().is_none()));
+    assert_eq!(
+        event_names(&log),
+        [
+            "run_started",
+            "step_started",
+            "step_failed",
+            "step_started",
+            "step_failed",
+            "run_failed"
+        ]
+    );
+}
