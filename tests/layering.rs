@@ -29,6 +29,17 @@ const ALLOWED: &[(&str, &[&str])] = &[
         "oncall-agents",
         &["oncall-domain", "oncall-tools", "oncall-engine"],
     ),
+    // The gym protocol: sessions of scenario episodes, above the sim.
+    (
+        "oncall-protocol",
+        &[
+            "oncall-domain",
+            "oncall-tools",
+            "oncall-audit",
+            "oncall-engine",
+            "oncall-sim",
+        ],
+    ),
     (
         "oncall-gym",
         &[
@@ -38,6 +49,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "oncall-engine",
             "oncall-sim",
             "oncall-agents",
+            "oncall-protocol",
         ],
     ),
     (
@@ -49,6 +61,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "oncall-engine",
             "oncall-sim",
             "oncall-agents",
+            "oncall-protocol",
             "oncall-gym",
         ],
     ),

@@ -47,6 +47,9 @@ pub(crate) enum Command {
     /// decided the verdict: for scenario authors and for checking the
     /// grader.
     Judge(JudgeArgs),
+    /// Serve the gym protocol (JSON-RPC 2.0, one object per line) so that
+    /// an agent in any process or language can drive episodes.
+    Serve(ServeArgs),
     /// Print the tool definitions for your own agent stack.
     Tools {
         /// The schema dialect.
@@ -64,6 +67,17 @@ pub(crate) enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+}
+
+/// `serve`'s arguments.
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Methods: reset {scenario, seed?, max_steps?, agent?, audit?}, step {episode, action, analysis?}, close {episode}, scenarios, tools. Requests are capped at 1 MiB a line; at most 1024 episodes are open at once. Only protocol lines go to stdout; diagnostics go to stderr. At end of input every open episode is closed and its audit log completed. See the README's \"Bring your own agent\"."
+)]
+pub(crate) struct ServeArgs {
+    /// Speak the protocol on stdin and stdout (the one transport so far).
+    #[arg(long, required = true)]
+    pub(crate) stdio: bool,
 }
 
 /// `run`'s arguments.

@@ -384,6 +384,26 @@ fn missing_or_unreadable(path: &Path) -> Result<(), LookupError> {
     }
 }
 
+/// The gym protocol opens scenarios by name from the library, exactly as
+/// `run` finds them; `scenarios` lists the default library's, sorted.
+impl oncall_protocol::ScenarioSource for ScenarioLibrary {
+    fn list(&self) -> Vec<(String, oncall_sim::Difficulty)> {
+        let mut listed: Vec<(String, oncall_sim::Difficulty)> = self
+            .default_scenarios()
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|entry| entry.scenario.ok())
+            .map(|scenario| (scenario.id().to_owned(), scenario.difficulty()))
+            .collect();
+        listed.sort();
+        listed
+    }
+
+    fn load(&self, name: &str) -> Result<Scenario, String> {
+        self.resolve(name).map_err(|error| error.to_string())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

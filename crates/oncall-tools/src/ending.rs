@@ -27,6 +27,15 @@ pub const ESCALATE: &str = "escalate";
 /// The names of the ending actions, in export order.
 pub const ENDING_ACTIONS: [&str; 2] = [PROPOSE_MITIGATION, ESCALATE];
 
+/// Every tool an agent answers with: the default registry's diagnostic
+/// tools, then [`ending_definitions`]. What `oncall-gym tools` prints and
+/// the gym protocol's `tools` returns.
+pub fn agent_tool_definitions() -> Vec<ToolDefinition> {
+    let mut definitions = crate::ToolRegistry::with_default_tools().definitions();
+    definitions.extend(ending_definitions());
+    definitions
+}
+
 /// The definitions of `propose_mitigation` and `escalate`, in that order.
 pub fn ending_definitions() -> Vec<ToolDefinition> {
     vec![

@@ -105,7 +105,8 @@ pub use crate::context::{
     DEFAULT_REGEX_SIZE_LIMIT, ToolContext, ToolLimits,
 };
 pub use crate::ending::{
-    ENDING_ACTIONS, ESCALATE, PROPOSE_MITIGATION, decision_from_ending_call, ending_definitions,
+    ENDING_ACTIONS, ESCALATE, PROPOSE_MITIGATION, agent_tool_definitions,
+    decision_from_ending_call, ending_definitions,
 };
 pub use crate::error::{DataSourceError, RecordError, RegistryError, ToolExecutionError};
 pub use crate::params::{MAX_REPORTED_ERRORS, ValidatedParams};

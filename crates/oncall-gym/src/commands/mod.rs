@@ -9,6 +9,7 @@ mod replay;
 mod run;
 mod scenarios;
 mod score;
+mod serve;
 mod tools;
 mod validate;
 
@@ -28,6 +29,7 @@ pub(crate) fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Eval(arguments) => eval::eval(&library()?, &arguments),
         Command::Replay(arguments) => replay::replay(&library()?, &arguments),
         Command::Judge(arguments) => judge::judge(&library()?, &arguments),
+        Command::Serve(arguments) => serve::serve(library()?, &arguments),
         Command::Tools { format } => tools::tools(format),
         Command::GenScenario { spec, seed, out } => generate::generate_scenario(&spec, seed, &out),
     }

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use serde_json::{Value, json};
 
-use oncall_tools::{ToolDefinition, ToolRegistry, ending_definitions};
+use oncall_tools::{ToolDefinition, agent_tool_definitions};
 
 use crate::cli::ToolFormat;
 use crate::output;
@@ -21,9 +21,7 @@ pub(crate) fn tools(format: ToolFormat) -> anyhow::Result<ExitCode> {
 /// Everything an agent answering through tools needs: the diagnostic tools,
 /// then `propose_mitigation` and `escalate`.
 fn exported() -> Vec<ToolDefinition> {
-    let mut definitions = ToolRegistry::with_default_tools().definitions();
-    definitions.extend(ending_definitions());
-    definitions
+    agent_tool_definitions()
 }
 
 /// The definitions as the dialect wants them.

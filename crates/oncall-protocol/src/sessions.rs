@@ -1,0 +1,627 @@
+//! [`Sessions`]: the episodes one process holds open for outside drivers,
+//! and the five methods that drive them. Every transport (stdio lines
+//! today) calls these, so every way in follows the same rules.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fs::File;
+use std::io;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use oncall_audit::{AuditError, ChainHead, Event, EventSink, FsyncPolicy, JsonlWriter};
+use oncall_domain::{Decision, ToolResult};
+use oncall_engine::{Analysis, EngineError};
+use oncall_sim::{
+    Difficulty, MAX_STEPS, Mirror, RunSettings, Scenario, ScenarioEpisode, check_scenario_name,
+    start_scenario_with_registry,
+};
+use oncall_tools::{ToolRegistry, agent_tool_definitions};
+
+use crate::error::ProtocolError;
+use crate::view::{
+    CloseInfo, CloseResult, Ending, Observation, ResetInfo, ResetResult, ScenarioEntry, StepInfo,
+    StepResult, steps_taken,
+};
+
+/// The most episodes one process holds open at once (ended ones count until
+/// they are closed). A `reset` past it is refused.
+pub const MAX_OPEN_EPISODES: usize = 1024;
+
+/// The longest agent name a `reset` takes, in bytes.
+pub const MAX_AGENT_NAME_BYTES: usize = 64;
+
+/// The agent name recorded when a `reset` gives none.
+pub const DEFAULT_AGENT_NAME: &str = "external";
+
+/// Where the scenarios come from: the product's library (a fixtures root,
+/// then the bundled ones), or anything else that can list and load them.
+pub trait ScenarioSource {
+    /// Every scenario a client may open, as (id, difficulty), sorted by id.
+    fn list(&self) -> Vec<(String, Difficulty)>;
+
+    /// The scenario called `name`, which [`check_scenario_name`] has
+    /// accepted. The error says why there is none, for a person to read.
+    fn load(&self, name: &str) -> Result<Scenario, String>;
+}
+
+/// The open episodes and what they are opened from. See the crate docs for
+/// the protocol.
+#[derive(Debug)]
+pub struct Sessions<S: ScenarioSource> {
+    source: S,
+    registry: Arc<ToolRegistry>,
+    scenarios: HashMap<String, Scenario>,
+    episodes: BTreeMap<String, Session>,
+    opened: u64,
+    max_open: usize,
+}
+
+impl<S: ScenarioSource> Sessions<S> {
+    /// No episodes yet; scenarios from `source`, at most
+    /// [`MAX_OPEN_EPISODES`] open at once.
+    pub fn new(source: S) -> Sessions<S> {
+        Sessions::with_max_open(source, MAX_OPEN_EPISODES)
+    }
+
+    /// [`Sessions::new`] with another cap on open episodes (at least 1).
+    pub fn with_max_open(source: S, max_open: usize) -> Sessions<S> {
+        Sessions {
+            source,
+            registry: Arc::new(ToolRegistry::with_default_tools()),
+            scenarios: HashMap::new(),
+            episodes: BTreeMap::new(),
+            opened: 0,
+            max_open: max_open.max(1),
+        }
+    }
+
+    /// How many episodes are open (ended ones included until closed).
+    pub fn open_episodes(&self) -> usize {
+        self.episodes.len()
+    }
+
+    /// Calls `method` with `params` (an object, or absent) and returns its
+    /// result as JSON text.
+    pub fn call(&mut self, method: &str, params: Option<Value>) -> Result<String, ProtocolError> {
+        match method {
+            "reset" => self.reset(params),
+            "step" => self.step(params),
+            "close" => self.close(params),
+            "scenarios" => {
+                no_params(method, params)?;
+                Ok(self.scenarios())
+            }
+            "tools" => {
+                no_params(method, params)?;
+                Ok(tools())
+            }
+            other => Err(ProtocolError::MethodNotFound(other.to_owned())),
+        }
+    }
+
+    /// `reset {scenario, seed?, max_steps?, agent?, audit?}`: opens an
+    /// episode and returns `{episode, observation, info}`.
+    pub fn reset(&mut self, params: Option<Value>) -> Result<String, ProtocolError> {
+        let params: ResetParams = parse_params(params)?;
+        if self.episodes.len() >= self.max_open {
+            return Err(ProtocolError::TooManyEpisodes {
+                limit: self.max_open,
+            });
+        }
+        let agent = params.agent.as_deref().unwrap_or(DEFAULT_AGENT_NAME);
+        check_agent_name(agent)?;
+        if let Some(max_steps) = params.max_steps {
+            if max_steps == 0 || max_steps > MAX_STEPS {
+                return Err(ProtocolError::InvalidParams(format!(
+                    "params.max_steps is {max_steps}: it must be between 1 and {MAX_STEPS}"
+                )));
+            }
+        }
+        let scenario = self.scenario(&params.scenario)?;
+        let audit = params.audit.map(AuditFile::create).transpose()?;
+        let settings = RunSettings {
+            seed: params.seed.unwrap_or(0),
+            max_steps: params.max_steps,
+        };
+        let mirror = audit.as_ref().map(AuditFile::mirror);
+        let episode = start_scenario_with_registry(
+            &scenario,
+            agent,
+            settings,
+            mirror,
+            Arc::clone(&self.registry),
+        )
+        .map_err(|error| ProtocolError::InvalidParams(error.to_string()))?;
+        self.opened += 1;
+        let id = format!("ep-{}", self.opened);
+        let session = Session {
+            scenario: scenario.id().to_owned(),
+            run_id: episode.run().id().as_uuid().to_string(),
+            audit,
+            state: State::Running(Box::new(episode)),
+        };
+        let State::Running(episode) = &session.state else {
+            return Err(ProtocolError::Internal(
+                "a new episode is not running".to_owned(),
+            ));
+        };
+        let text = serialize(&ResetResult {
+            episode: &id,
+            observation: Observation::new(&episode.context(), episode.run(), false, None, None),
+            info: ResetInfo {
+                scenario: &session.scenario,
+                run_id: session.run_id.clone(),
+                agent,
+                seed: settings.seed,
+                max_steps: episode.run().limits().max_steps(),
+                audit: session.audit.as_ref().map(|audit| audit.label.as_str()),
+            },
+        })?;
+        self.episodes.insert(id, session);
+        Ok(text)
+    }
+
+    /// `step {episode, action, analysis?}`: gives the previous tool result
+    /// its analysis, carries out the action, and returns `{observation,
+    /// reward, terminated, truncated, info}`.
+    pub fn step(&mut self, params: Option<Value>) -> Result<String, ProtocolError> {
+        let params: StepParams = parse_params(params)?;
+        let action = read_action(params.action)?;
+        let analysis = params
+            .analysis
+            .map(|analysis| parse_field::<Analysis>("params.analysis", analysis))
+            .transpose()?;
+        let session = self
+            .episodes
+            .get_mut(&params.episode)
+            .ok_or_else(|| ProtocolError::UnknownEpisode(params.episode.clone()))?;
+        let episode = match &mut session.state {
+            State::Running(episode) => episode,
+            State::Ended(ending) => {
+                return Err(ProtocolError::EpisodeOver {
+                    episode: params.episode,
+                    termination: ending
+                        .termination
+                        .as_ref()
+                        .map_or_else(|| "ended".to_owned(), ToString::to_string),
+                });
+            }
+            State::Broken => {
+                return Err(ProtocolError::UnknownEpisode(params.episode));
+            }
+        };
+        let report = match &action {
+            Ok(decision) => episode.act(decision.clone(), analysis),
+            Err(reason) => episode.act_unreadable(reason, analysis),
+        };
+        let report = match report {
+            Ok(report) => report,
+            Err(EngineError::NoPendingToolResult) => {
+                return Err(ProtocolError::InvalidParams(
+                    "params.analysis was given, but no tool result awaits one: send an analysis only with the step after a tool call".to_owned(),
+                ));
+            }
+            Err(error) => {
+                self.episodes.remove(&params.episode);
+                return Err(ProtocolError::Internal(error.to_string()));
+            }
+        };
+        let last = report.last();
+        let tool_result: Option<ToolResult> = report
+            .action
+            .as_ref()
+            .and_then(|outcome| outcome.tool_result.clone());
+        let step_failure = last.and_then(|outcome| outcome.step_failure.clone());
+        if !episode.is_over() {
+            let text = serialize(&StepResult {
+                observation: Observation::new(
+                    &episode.context(),
+                    episode.run(),
+                    episode.awaits_analysis(),
+                    tool_result.as_ref(),
+                    step_failure.as_deref(),
+                ),
+                reward: 0.0,
+                terminated: false,
+                truncated: false,
+                info: StepInfo {
+                    scenario: &session.scenario,
+                    run_id: session.run_id.clone(),
+                    step: steps_taken(episode.run(), episode.awaits_analysis()),
+                    action_taken: report.action.is_some(),
+                    step_failure: step_failure.as_deref(),
+                    ending: None,
+                },
+            })?;
+            return Ok(text);
+        }
+        // The episode has just ended: show the last observation, then judge
+        // the run and keep only how it ended until the driver closes it.
+        let observation = serde_json::to_value(Observation::new(
+            &episode.context(),
+            episode.run(),
+            false,
+            tool_result.as_ref(),
+            step_failure.as_deref(),
+        ))
+        .map_err(|error| ProtocolError::Internal(error.to_string()))?;
+        let step = steps_taken(episode.run(), false);
+        if let Err(error) = session.end() {
+            self.episodes.remove(&params.episode);
+            return Err(error);
+        }
+        let ending = session.ending()?;
+        let text = serialize(&serde_json::json!({
+            "observation": observation,
+            "reward": ending.evaluation.total,
+            "terminated": !ending.truncated(),
+            "truncated": ending.truncated(),
+            "info": StepInfo {
+                scenario: &session.scenario,
+                run_id: session.run_id.clone(),
+                step,
+                action_taken: report.action.is_some(),
+                step_failure: step_failure.as_deref(),
+                ending: Some(ending),
+            },
+        }))?;
+        Ok(text)
+    }
+
+    /// `close {episode}`: ends the episode (abandoning it if it is still
+    /// running), completes its audit log, forgets it, and returns `{info}`.
+    pub fn close(&mut self, params: Option<Value>) -> Result<String, ProtocolError> {
+        let params: CloseParams = parse_params(params)?;
+        let mut session = self
+            .episodes
+            .remove(&params.episode)
+            .ok_or_else(|| ProtocolError::UnknownEpisode(params.episode.clone()))?;
+        session.end()?;
+        let ending = session.ending()?;
+        serialize(&CloseResult {
+            info: CloseInfo {
+                scenario: &session.scenario,
+                run_id: session.run_id.clone(),
+                ending,
+                audit: session.audit_label(),
+            },
+        })
+    }
+
+    /// Closes every open episode, as at the end of input, so that every
+    /// audit log is complete. Returns how many were still running, and the
+    /// problems met, one line each.
+    pub fn close_all(&mut self) -> (usize, Vec<String>) {
+        let mut running = 0;
+        let mut problems = Vec::new();
+        for (id, mut session) in std::mem::take(&mut self.episodes) {
+            if matches!(session.state, State::Running(_)) {
+                running += 1;
+            }
+            if let Err(error) = session.end() {
+                problems.push(format!("episode {id}: {error}"));
+            }
+        }
+        (running, problems)
+    }
+
+    /// `scenarios`: `[{id, difficulty}]`, for the harness. Nothing else:
+    /// a title or category would tell an agent the answer.
+    pub fn scenarios(&self) -> String {
+        let listed = self.source.list();
+        let entries: Vec<ScenarioEntry<'_>> = listed
+            .iter()
+            .map(|(id, difficulty)| ScenarioEntry {
+                id,
+                difficulty: difficulty.as_str(),
+            })
+            .collect();
+        serde_json::to_string(&entries).unwrap_or_else(|_| "[]".to_owned())
+    }
+
+    /// The scenario called `name`, loaded once and kept.
+    fn scenario(&mut self, name: &str) -> Result<Scenario, ProtocolError> {
+        if let Some(scenario) = self.scenarios.get(name) {
+            return Ok(scenario.clone());
+        }
+        check_scenario_name(name).map_err(|error| {
+            ProtocolError::UnknownScenario(format!(
+                "{error} (the protocol takes scenario names only; serve --fixtures DIR for your own)"
+            ))
+        })?;
+        let scenario = self
+            .source
+            .load(name)
+            .map_err(ProtocolError::UnknownScenario)?;
+        self.scenarios.insert(name.to_owned(), scenario.clone());
+        Ok(scenario)
+    }
+}
+
+/// `tools`: every tool definition an agent answers with, diagnostic tools
+/// then the ending actions, as `{name, description, parameters}`.
+pub fn tools() -> String {
+    serde_json::to_string(&agent_tool_definitions()).unwrap_or_else(|_| "[]".to_owned())
+}
+
+/// One open episode.
+#[derive(Debug)]
+struct Session {
+    scenario: String,
+    run_id: String,
+    audit: Option<AuditFile>,
+    state: State,
+}
+
+#[derive(Debug)]
+enum State {
+    Running(Box<ScenarioEpisode<'static>>),
+    Ended(Box<Ending>),
+    /// Ending it failed; the session is dropped.
+    Broken,
+}
+
+impl Session {
+    /// Ends the episode if it is running (judging it, completing its audit
+    /// log), and returns how it ended.
+    fn end(&mut self) -> Result<(), ProtocolError> {
+        self.state = match std::mem::replace(&mut self.state, State::Broken) {
+            State::Ended(ending) => State::Ended(ending),
+            State::Broken => State::Broken,
+            State::Running(episode) => {
+                let outcome = episode
+                    .finish()
+                    .map_err(|error| ProtocolError::Internal(error.to_string()))?;
+                let head = match self.audit.as_mut() {
+                    Some(audit) => audit.finish()?,
+                    None => head_of(outcome.log.events())?,
+                };
+                State::Ended(Box::new(Ending::new(&outcome.run, outcome.evaluation, head)))
+            }
+        };
+        self.ending().map(|_| ())
+    }
+
+    /// How the episode ended, once it has.
+    fn ending(&self) -> Result<&Ending, ProtocolError> {
+        match &self.state {
+            State::Ended(ending) => Ok(ending),
+            State::Running(_) | State::Broken => Err(ProtocolError::Internal(
+                "the episode stopped earlier and has no ending".to_owned(),
+            )),
+        }
+    }
+
+    fn audit_label(&self) -> Option<&str> {
+        self.audit.as_ref().map(|audit| audit.label.as_str())
+    }
+}
+
+/// The chain head a log's events would have in a hash-chained file.
+fn head_of(events: &[Event]) -> Result<ChainHead, ProtocolError> {
+    let mut writer = JsonlWriter::new(io::sink(), FsyncPolicy::AtClose);
+    for event in events {
+        writer
+            .append(event.clone())
+            .map_err(|error| ProtocolError::Internal(error.to_string()))?;
+    }
+    Ok(writer.head())
+}
+
+/// An episode's audit log file, shared between the episode (which appends
+/// to it) and its session (which finishes it).
+#[derive(Debug)]
+struct AuditFile {
+    label: String,
+    writer: Arc<Mutex<Option<JsonlWriter<File>>>>,
+    head: Option<ChainHead>,
+}
+
+impl AuditFile {
+    fn create(path: PathBuf) -> Result<AuditFile, ProtocolError> {
+        let file = File::create(&path).map_err(|error| {
+            ProtocolError::Audit(format!(
+                "could not create the audit log {}: {error}",
+                path.display()
+            ))
+        })?;
+        Ok(AuditFile {
+            label: path.display().to_string(),
+            writer: Arc::new(Mutex::new(Some(JsonlWriter::new(
+                file,
+                FsyncPolicy::EveryStep,
+            )))),
+            head: None,
+        })
+    }
+
+    fn mirror(&self) -> Mirror<'static> {
+        Box::new(SharedWriter(Arc::clone(&self.writer)))
+    }
+
+    /// Flushes and syncs the file, and gives its head.
+    fn finish(&mut self) -> Result<ChainHead, ProtocolError> {
+        if let Some(head) = &self.head {
+            return Ok(head.clone());
+        }
+        let writer = self
+            .writer
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        let head = match writer {
+            Some(writer) => writer.finish().map_err(|error| {
+                ProtocolError::Audit(format!(
+                    "could not finish the audit log {}: {error}",
+                    self.label
+                ))
+            })?,
+            None => {
+                return Err(ProtocolError::Audit(format!(
+                    "the audit log {} was already finished",
+                    self.label
+                )));
+            }
+        };
+        self.head = Some(head.clone());
+        Ok(head)
+    }
+}
+
+/// The episode's end of an [`AuditFile`].
+#[derive(Debug)]
+struct SharedWriter(Arc<Mutex<Option<JsonlWriter<File>>>>);
+
+impl EventSink for SharedWriter {
+    fn append(&mut self, event: Event) -> Result<(), AuditError> {
+        match self
+            .0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .as_mut()
+        {
+            Some(writer) => writer.append(event),
+            None => Err(AuditError::WriterFailed {
+                first_error: "the audit log was finished".to_owned(),
+            }),
+        }
+    }
+
+    fn next_sequence(&self) -> u64 {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .as_ref()
+            .map_or(0, EventSink::next_sequence)
+    }
+
+    fn end_of_step(&mut self) -> Result<(), AuditError> {
+        match self
+            .0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .as_mut()
+        {
+            Some(writer) => writer.end_of_step(),
+            None => Ok(()),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ResetParams {
+    scenario: String,
+    #[serde(default)]
+    seed: Option<u64>,
+    #[serde(default)]
+    max_steps: Option<u32>,
+    #[serde(default)]
+    agent: Option<String>,
+    #[serde(default)]
+    audit: Option<PathBuf>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StepParams {
+    episode: String,
+    action: Value,
+    #[serde(default)]
+    analysis: Option<Value>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CloseParams {
+    episode: String,
+}
+
+/// Reads `params` (which must be an object) as `T`, naming the field that
+/// is wrong.
+fn parse_params<T: DeserializeOwned>(params: Option<Value>) -> Result<T, ProtocolError> {
+    match params {
+        Some(params @ Value::Object(_)) => parse_field("params", params),
+        Some(_) => Err(ProtocolError::InvalidParams(
+            "params must be an object of named parameters".to_owned(),
+        )),
+        None => parse_field("params", Value::Object(serde_json::Map::new())),
+    }
+}
+
+fn parse_field<T: DeserializeOwned>(name: &str, value: Value) -> Result<T, ProtocolError> {
+    serde_path_to_error::deserialize(value).map_err(|error| {
+        let path = error.path().to_string();
+        let at = if path == "." {
+            name.to_owned()
+        } else {
+            format!("{name}.{path}")
+        };
+        ProtocolError::InvalidParams(format!("{at}: {}", error.into_inner()))
+    })
+}
+
+/// The action as a decision, or why it is not one. An object is read as a
+/// decision; a string as the JSON text of one (what a model writes). Any
+/// other JSON type is a protocol error.
+fn read_action(action: Value) -> Result<Result<Decision, String>, ProtocolError> {
+    match action {
+        Value::Object(_) => Ok(serde_path_to_error::deserialize(action).map_err(|error| {
+            let path = error.path().to_string();
+            let inner = error.into_inner();
+            if path == "." {
+                inner.to_string()
+            } else {
+                format!("{path}: {inner}")
+            }
+        })),
+        Value::String(text) => Ok(serde_json::from_str(&text).map_err(|error| error.to_string())),
+        other => Err(ProtocolError::InvalidParams(format!(
+            "params.action must be a decision object (or its JSON text), not {}",
+            json_type(&other)
+        ))),
+    }
+}
+
+fn no_params(method: &str, params: Option<Value>) -> Result<(), ProtocolError> {
+    match params {
+        None => Ok(()),
+        Some(Value::Object(map)) if map.is_empty() => Ok(()),
+        Some(_) => Err(ProtocolError::InvalidParams(format!(
+            "`{method}` takes no params"
+        ))),
+    }
+}
+
+fn check_agent_name(agent: &str) -> Result<(), ProtocolError> {
+    let valid = !agent.trim().is_empty()
+        && agent.len() <= MAX_AGENT_NAME_BYTES
+        && !agent.chars().any(char::is_control);
+    if valid {
+        Ok(())
+    } else {
+        Err(ProtocolError::InvalidParams(format!(
+            "params.agent must be 1 to {MAX_AGENT_NAME_BYTES} bytes of printable text"
+        )))
+    }
+}
+
+/// The name of `value`'s JSON type, for messages.
+pub(crate) fn json_type(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+fn serialize<T: serde::Serialize>(value: &T) -> Result<String, ProtocolError> {
+    serde_json::to_string(value).map_err(|error| ProtocolError::Internal(error.to_string()))
+}
