@@ -380,7 +380,11 @@ impl Session {
                     Some(audit) => audit.finish()?,
                     None => head_of(outcome.log.events())?,
                 };
-                State::Ended(Box::new(Ending::new(&outcome.run, outcome.evaluation, head)))
+                State::Ended(Box::new(Ending::new(
+                    &outcome.run,
+                    outcome.evaluation,
+                    head,
+                )))
             }
         };
         self.ending().map(|_| ())
