@@ -40,3 +40,7 @@ mod graded_answers;
 /// Where the baseline agents stand on the library, and that no answer is
 /// written into their code: across the `oncall-agents` crate wall.
 mod baselines;
+
+/// `oncall-gym serve --stdio` driven over real pipes: byte-identical logs
+/// with `run`, and a clean end of input.
+mod protocol;

@@ -22,6 +22,24 @@ impl OracleAgent {
         OracleAgent::from_decisions(scenario.ground_truth().reference_solution.clone())
     }
 
+    /// What the oracle records about `tool_result`, the result of step
+    /// `step`: a driver replaying the reference solution from outside (the
+    /// gym protocol's determinism test) sends exactly this.
+    pub fn analysis_of(tool_result: &ToolResult, step: u32) -> Analysis {
+        let outcome = if tool_result.is_success() {
+            "succeeded"
+        } else {
+            "failed"
+        };
+        Analysis::new(
+            format!(
+                "reference step {step}: `{}` {outcome}",
+                tool_result.tool_name()
+            ),
+            true,
+        )
+    }
+
     /// An oracle that replays `decisions`.
     pub fn from_decisions(decisions: Vec<Decision>) -> OracleAgent {
         OracleAgent { decisions, next: 0 }
@@ -49,18 +67,6 @@ impl Agent for OracleAgent {
         tool_result: &ToolResult,
         context: &AgentContext<'_>,
     ) -> Result<Analysis, AgentError> {
-        let outcome = if tool_result.is_success() {
-            "succeeded"
-        } else {
-            "failed"
-        };
-        Ok(Analysis::new(
-            format!(
-                "reference step {}: `{}` {outcome}",
-                context.step_number(),
-                tool_result.tool_name()
-            ),
-            true,
-        ))
+        Ok(OracleAgent::analysis_of(tool_result, context.step_number()))
     }
 }
