@@ -18,7 +18,7 @@ fn main() -> ExitCode {
     let workspace = Workspace::locate();
     match arguments.as_slice() {
         ["phase", rest @ ..] => run_phase_command(&workspace, rest),
-        ["phases"] => exit_code(run_phases(&workspace, PHASES, Strictness::Strict)),
+        ["phases"] => exit_code(run_phases(&workspace, PHASES)),
         ["ci"] => run_ci(&workspace),
         ["snapshots"] => run_snapshots(&workspace, false),
         ["snapshots", "--review"] => run_snapshots(&workspace, true),
@@ -32,16 +32,6 @@ fn main() -> ExitCode {
             ExitCode::from(USAGE_ERROR)
         }
     }
-}
-
-/// Whether a phase whose crate does not exist yet fails the command.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Strictness {
-    /// `phase N` and `phases`: a missing phase fails.
-    Strict,
-    /// `ci`: a missing phase is listed and skipped, so CI stays green while
-    /// later issues are open.
-    SkipMissing,
 }
 
 /// The workspace root and the cargo that runs us.
@@ -103,7 +93,7 @@ fn phase_command(rest: &[&str], run_phase: &mut dyn FnMut(&Phase) -> PhaseOutcom
             }
         })
         .collect();
-    if run_phases_with(&selected, Strictness::Strict, run_phase).passed {
+    if run_phases_with(&selected, run_phase).passed {
         0
     } else {
         1
@@ -115,14 +105,14 @@ const USAGE_ERROR: u8 = 2;
 
 /// Runs `phases` in order and prints one line for each. Stops at the first
 /// failure. Returns whether every phase that ran passed.
-fn run_phases(workspace: &Workspace, phases: &[Phase], strictness: Strictness) -> bool {
-    run_phases_with(phases, strictness, &mut |phase| phase.run(workspace)).passed
+fn run_phases(workspace: &Workspace, phases: &[Phase]) -> bool {
+    run_phases_with(phases, &mut |phase| phase.run(workspace)).passed
 }
 
 /// What a sequence of phases came to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct PhasesTally {
-    /// Whether every phase passed (or, under `SkipMissing`, was missing).
+    /// Whether every phase passed.
     passed: bool,
     tests_passed: u64,
     tests_failed: u64,
@@ -130,11 +120,9 @@ struct PhasesTally {
 
 /// [`run_phases`] with the phase runner injected: prints one line per phase
 /// and a closing `phases: N passed, M failed` line, and stops at the first
-/// failing phase, or at the first missing one unless `strictness` skips
-/// missing phases.
+/// failing or missing phase: every phase must exist, in CI too.
 fn run_phases_with(
     phases: &[Phase],
-    strictness: Strictness,
     run_phase: &mut dyn FnMut(&Phase) -> PhaseOutcome,
 ) -> PhasesTally {
     let mut tally = PhasesTally {
@@ -147,7 +135,6 @@ fn run_phases_with(
         print_line(&phase.report_line(&outcome));
         match outcome {
             PhaseOutcome::Passed { tests } => tally.tests_passed += tests,
-            PhaseOutcome::NotImplemented if strictness == Strictness::SkipMissing => {}
             PhaseOutcome::NotImplemented => {
                 tally.passed = false;
                 break;
@@ -202,11 +189,14 @@ fn run_ci(workspace: &Workspace) -> ExitCode {
         return ExitCode::FAILURE;
     }
     eprintln!("==> phases");
-    let tally = run_phases_with(PHASES, Strictness::SkipMissing, &mut |phase| {
-        phase.run(workspace)
-    });
+    let tally = run_phases_with(PHASES, &mut |phase| phase.run(workspace));
     if !tally.passed {
-        eprintln!("ci: a phase failed");
+        eprintln!("ci: a phase failed or does not exist");
+        return ExitCode::FAILURE;
+    }
+    eprintln!("==> python tests (clients/python, against the built oncall-gym)");
+    if !run_python_tests(workspace) {
+        eprintln!("ci: the Python tests failed");
         return ExitCode::FAILURE;
     }
     eprintln!("==> RUSTDOCFLAGS='-D warnings' cargo doc --workspace --no-deps");
@@ -272,6 +262,33 @@ fn run_snapshots(workspace: &Workspace, review: bool) -> ExitCode {
     ExitCode::SUCCESS
 }
 
+/// The virtualenv `.ci/run` makes, relative to the workspace root, unless
+/// `ONCALL_GYM_PYTHON` names another interpreter.
+const PYTHON_VENV: &str = ".venv-py";
+
+/// Runs `clients/python`'s pytest suite with the virtualenv's Python,
+/// against the `oncall-gym` binary that phase 6 built.
+fn run_python_tests(workspace: &Workspace) -> bool {
+    let python = env::var_os("ONCALL_GYM_PYTHON").map_or_else(
+        || workspace.root.join(PYTHON_VENV).join("bin").join("python"),
+        PathBuf::from,
+    );
+    if !python.is_file() {
+        eprintln!(
+            "error: no Python at {}: run `bash .ci/run`, or `python3 -m venv {PYTHON_VENV} && {PYTHON_VENV}/bin/pip install -e 'clients/python[test]'`, or set ONCALL_GYM_PYTHON",
+            python.display()
+        );
+        return false;
+    }
+    let binary = workspace.root.join("target/debug/oncall-gym");
+    run_streaming(
+        Command::new(python)
+            .current_dir(&workspace.root)
+            .args(["-m", "pytest", "-q", "clients/python/tests"])
+            .env("ONCALL_GYM_BIN", binary),
+    )
+}
+
 fn run_streaming(command: &mut Command) -> bool {
     match command.stdin(Stdio::null()).status() {
         Ok(status) => status.success(),
@@ -296,7 +313,7 @@ fn usage() -> String {
          tasks:\n  \
          phase N [--only]     run the tests of phases 1..=N in order (only N with --only)\n  \
          phases               run all six phases\n  \
-         ci                   fmt, clippy, every phase that exists, then docs (the CI gate)\n  \
+         ci                   fmt, clippy, all six phases, the Python tests, then docs (the CI gate)\n  \
          snapshots [--review] run the insta snapshot tests; --review rewrites changed ones for `git diff`\n\n\
          phases:\n",
     );
@@ -412,16 +429,12 @@ mod tests {
         assert_eq!(ran, [1, 2, 3], "phase N stops at the first missing phase");
 
         let mut ran = Vec::new();
-        let tally = run_phases_with(
-            PHASES,
-            Strictness::SkipMissing,
-            &mut recording(&mut ran, missing_from_three),
-        );
-        assert_eq!(ran, [1, 2, 3, 4, 5, 6], "ci goes through every phase");
+        let tally = run_phases_with(PHASES, &mut recording(&mut ran, missing_from_three));
+        assert_eq!(ran, [1, 2, 3], "ci stops at a missing phase too");
         assert_eq!(
             tally,
             PhasesTally {
-                passed: true,
+                passed: false,
                 tests_passed: 20,
                 tests_failed: 0,
             }
