@@ -235,6 +235,25 @@ impl<W: Write + SyncData> JsonlWriter<W> {
 
 impl<W: Write + SyncData> EventSink for JsonlWriter<W> {
     fn append(&mut self, event: Event) -> Result<(), AuditError> {
+        self.append_ref(&event)
+    }
+
+    fn next_sequence(&self) -> u64 {
+        self.event_count
+    }
+
+    fn end_of_step(&mut self) -> Result<(), AuditError> {
+        if self.policy == FsyncPolicy::EveryStep {
+            self.sync()?;
+        }
+        Ok(())
+    }
+}
+
+impl<W: Write + SyncData> JsonlWriter<W> {
+    /// [`EventSink::append`] for an event the caller keeps: writes the same
+    /// line without taking (or cloning) the event.
+    pub fn append_ref(&mut self, event: &Event) -> Result<(), AuditError> {
         self.check_not_failed()?;
         let expected = self.event_count;
         if event.sequence() != expected {
@@ -246,7 +265,7 @@ impl<W: Write + SyncData> EventSink for JsonlWriter<W> {
         self.line.clear();
         let chained = ChainedLine {
             prev: &self.prev,
-            event: &event,
+            event,
         };
         serde_json::to_writer(&mut self.line, &chained).map_err(|error| AuditError::Serialize {
             sequence: event.sequence(),
@@ -258,17 +277,6 @@ impl<W: Write + SyncData> EventSink for JsonlWriter<W> {
         self.prev = sha256_hex(&self.line);
         self.event_count += 1;
         if self.policy == FsyncPolicy::EveryEvent {
-            self.sync()?;
-        }
-        Ok(())
-    }
-
-    fn next_sequence(&self) -> u64 {
-        self.event_count
-    }
-
-    fn end_of_step(&mut self) -> Result<(), AuditError> {
-        if self.policy == FsyncPolicy::EveryStep {
             self.sync()?;
         }
         Ok(())

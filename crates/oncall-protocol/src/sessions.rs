@@ -194,9 +194,9 @@ impl<S: ScenarioSource> Sessions<S> {
                 return Err(ProtocolError::UnknownEpisode(params.episode));
             }
         };
-        let report = match &action {
-            Ok(decision) => episode.act(decision.clone(), analysis),
-            Err(reason) => episode.act_unreadable(reason, analysis),
+        let report = match action {
+            Ok(decision) => episode.act(decision, analysis),
+            Err(reason) => episode.act_unreadable(&reason, analysis),
         };
         let report = match report {
             Ok(report) => report,
@@ -210,12 +210,11 @@ impl<S: ScenarioSource> Sessions<S> {
                 return Err(ProtocolError::Internal(error.to_string()));
             }
         };
-        let last = report.last();
-        let tool_result: Option<ToolResult> = report
-            .action
-            .as_ref()
-            .and_then(|outcome| outcome.tool_result.clone());
-        let step_failure = last.and_then(|outcome| outcome.step_failure.clone());
+        let action_taken = report.action.is_some();
+        let step_failure = report
+            .last()
+            .and_then(|outcome| outcome.step_failure.clone());
+        let tool_result: Option<ToolResult> = report.action.and_then(|outcome| outcome.tool_result);
         if !episode.is_over() {
             let text = serialize(&StepResult {
                 observation: Observation::new(
@@ -232,7 +231,7 @@ impl<S: ScenarioSource> Sessions<S> {
                     scenario: &session.scenario,
                     run_id: session.run_id.clone(),
                     step: steps_taken(episode.run(), episode.awaits_analysis()),
-                    action_taken: report.action.is_some(),
+                    action_taken,
                     step_failure: step_failure.as_deref(),
                     ending: None,
                 },
@@ -264,7 +263,7 @@ impl<S: ScenarioSource> Sessions<S> {
                 scenario: &session.scenario,
                 run_id: session.run_id.clone(),
                 step,
-                action_taken: report.action.is_some(),
+                action_taken,
                 step_failure: step_failure.as_deref(),
                 ending: Some(ending),
             },
@@ -410,7 +409,7 @@ fn head_of(events: &[Event]) -> Result<ChainHead, ProtocolError> {
     let mut writer = JsonlWriter::new(io::sink(), FsyncPolicy::AtClose);
     for event in events {
         writer
-            .append(event.clone())
+            .append_ref(event)
             .map_err(|error| ProtocolError::Internal(error.to_string()))?;
     }
     Ok(writer.head())

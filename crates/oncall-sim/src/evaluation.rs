@@ -40,7 +40,8 @@
 //! (`actions`: a mitigation's actions, an escalation's `team`) or from the
 //! free text (`text`).
 
-use std::collections::BTreeSet;
+use std::cell::OnceCell;
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
@@ -421,17 +422,31 @@ fn judge_outcome(grader: &Grader<'_>, resolution: Option<&Resolution>) -> Outcom
     }
 }
 
+/// Which key evidence the results hold. Only results of a tool some
+/// evidence comes from are read, identical results are read once, and each
+/// distinct text is normalised only when an item still looks for a match in
+/// it, so a long run that repeats a call costs little to judge.
 fn find_evidence(truth: &GroundTruth, results: &[(String, serde_json::Value)]) -> EvidenceReport {
-    let texts: Vec<(&str, NormalizedText)> = results
-        .iter()
-        .map(|(tool, data)| (tool.as_str(), NormalizedText::new(&json_text(data))))
-        .collect();
+    let mut by_tool: HashMap<&str, Vec<Reading>> = HashMap::new();
+    let mut seen: HashSet<(&str, String)> = HashSet::new();
+    for (tool, data) in results {
+        let tool = tool.as_str();
+        if !truth.key_evidence.iter().any(|item| item.tool == tool) {
+            continue;
+        }
+        let text = json_text(data);
+        if seen.insert((tool, text.clone())) {
+            by_tool.entry(tool).or_default().push(Reading::new(text));
+        }
+    }
     let mut ids = Vec::new();
     let mut missing = Vec::new();
     for item in &truth.key_evidence {
-        let found = texts
-            .iter()
-            .any(|(tool, text)| *tool == item.tool && item.matcher.matches_normalized(text));
+        let found = by_tool.get(item.tool.as_str()).is_some_and(|readings| {
+            readings
+                .iter()
+                .any(|reading| item.matcher.matches_normalized(reading.normalized()))
+        });
         if found {
             ids.push(item.id.clone());
         } else {
@@ -443,6 +458,26 @@ fn find_evidence(truth: &GroundTruth, results: &[(String, serde_json::Value)]) -
         total: truth.key_evidence.len(),
         ids,
         missing,
+    }
+}
+
+/// A result's text, normalised the first time a matcher reads it.
+struct Reading {
+    raw: String,
+    normalized: OnceCell<NormalizedText>,
+}
+
+impl Reading {
+    fn new(raw: String) -> Reading {
+        Reading {
+            raw,
+            normalized: OnceCell::new(),
+        }
+    }
+
+    fn normalized(&self) -> &NormalizedText {
+        self.normalized
+            .get_or_init(|| NormalizedText::new(&self.raw))
     }
 }
 
