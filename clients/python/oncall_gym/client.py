@@ -19,7 +19,7 @@ import shutil
 import subprocess
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Any, Dict, List, Mapping, Optional, Sequence, Type, Union
+from typing import IO, Any, Dict, List, Mapping, Optional, Sequence, Type, Union, cast
 
 __all__ = [
     "BINARY_ENV_VAR",
@@ -114,8 +114,7 @@ def find_binary(binary: Optional[PathLike] = None) -> str:
         resolved = shutil.which(candidate)
         if resolved is None:
             raise OncallGymError(
-                f"the oncall-gym binary from {source}, {candidate!r}, "
-                "is not an executable file"
+                f"the oncall-gym binary from {source}, {candidate!r}, is not an executable file"
             )
         return resolved
     return str(path)
@@ -196,7 +195,7 @@ class Client:
             params["agent"] = agent
         if audit is not None:
             params["audit"] = os.fspath(audit)
-        return self.call("reset", params)
+        return cast(JsonObject, self.call("reset", params))
 
     def step(
         self,
@@ -221,19 +220,19 @@ class Client:
         params: JsonObject = {"episode": episode, "action": action}
         if analysis is not None:
             params["analysis"] = analysis
-        return self.call("step", params)
+        return cast(JsonObject, self.call("step", params))
 
     def close_episode(self, episode: str) -> JsonObject:
         """Closes an episode (abandoning it if still running); returns ``{"info"}``."""
-        return self.call("close", {"episode": episode})
+        return cast(JsonObject, self.call("close", {"episode": episode}))
 
     def scenarios(self) -> List[JsonObject]:
         """Every scenario the server offers, as ``[{"id", "difficulty"}]``."""
-        return self.call("scenarios")
+        return cast(List[JsonObject], self.call("scenarios"))
 
     def tools(self) -> List[JsonObject]:
         """Every tool definition, as ``[{"name", "description", "parameters"}]``."""
-        return self.call("tools")
+        return cast(List[JsonObject], self.call("tools"))
 
     # --------------------------------------------------------------- transport
 
@@ -261,35 +260,34 @@ class Client:
         try:
             process.stdin.write(line + b"\n")
             process.stdin.flush()
-        except (BrokenPipeError, OSError) as error:
-            raise self._server_gone(f"could not send `{method}`: {error}") from error
+        except OSError as broken:  # BrokenPipeError included
+            raise self._server_gone(f"could not send `{method}`: {broken}") from broken
         answer = process.stdout.readline()
         if not answer:
             raise self._server_gone(f"the server exited before answering `{method}`")
         try:
             response = json.loads(answer)
-        except ValueError as error:
+        except ValueError as invalid:
             raise OncallGymError(
                 f"the server's answer to `{method}` is not JSON: {answer[:200]!r}"
-            ) from error
+            ) from invalid
         if not isinstance(response, dict):
             raise OncallGymError(f"the server's answer to `{method}` is not an object")
-        error = response.get("error")
+        failure = response.get("error")
         # An error about a request the server could not read (not JSON, a
         # line over its cap) carries id null: with one request in flight it
         # can only be about this one.
         if response.get("id") != request_id and not (
-            response.get("id") is None and isinstance(error, dict)
+            response.get("id") is None and isinstance(failure, dict)
         ):
             raise OncallGymError(
-                f"the answer to request {request_id} (`{method}`) has id "
-                f"{response.get('id')!r}"
+                f"the answer to request {request_id} (`{method}`) has id {response.get('id')!r}"
             )
-        if isinstance(error, dict):
-            data = error.get("data")
+        if isinstance(failure, dict):
+            data = failure.get("data")
             kind = data.get("kind") if isinstance(data, dict) else None
             raise ProtocolError(
-                int(error.get("code", 0)), str(error.get("message", "")), kind, data
+                int(failure.get("code", 0)), str(failure.get("message", "")), kind, data
             )
         if "result" not in response:
             raise OncallGymError(f"the answer to `{method}` has neither result nor error")
@@ -332,7 +330,7 @@ class Client:
         if process.stdin is not None:
             try:
                 process.stdin.close()
-            except (BrokenPipeError, OSError):
+            except OSError:  # the server is gone: its pipe is broken
                 pass
         try:
             process.wait(timeout=timeout)

@@ -1,0 +1,42 @@
+"""Shared fixtures: every test runs against the real ``oncall-gym`` binary.
+
+The binary comes from ``$ONCALL_GYM_BIN`` (else ``oncall-gym`` on PATH). If
+there is none, every test fails with a message saying how to provide it:
+nothing is skipped.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+from oncall_gym import Client
+
+#: The repository's root (clients/python/tests -> the workspace).
+REPO_ROOT = Path(__file__).resolve().parents[3]
+
+
+@pytest.fixture(scope="session")
+def binary() -> str:
+    """The path of the oncall-gym binary under test."""
+    path = os.environ.get("ONCALL_GYM_BIN") or shutil.which("oncall-gym")
+    if not path:
+        pytest.fail(
+            "no oncall-gym binary: set ONCALL_GYM_BIN to it (e.g. "
+            "ONCALL_GYM_BIN=target/debug/oncall-gym after `cargo build -p oncall-gym`)",
+            pytrace=False,
+        )
+    if not (Path(path).is_file() and os.access(path, os.X_OK)):
+        pytest.fail(f"ONCALL_GYM_BIN={path!r} is not an executable file", pytrace=False)
+    return str(Path(path).resolve())
+
+
+@pytest.fixture()
+def client(binary: str) -> Iterator[Client]:
+    """A client with its own server, closed (and checked to exit 0) after the test."""
+    with Client(binary) as opened:
+        yield opened
+        assert opened.close() == 0
