@@ -27,10 +27,15 @@ from gymnasium import spaces
 
 from .client import Client, OncallGymError, PathLike, ProtocolError
 
-__all__ = ["MAX_TEXT_LENGTH", "PRINTABLE_ASCII", "OncallGymEnv"]
+__all__ = ["MAX_ACTION_LENGTH", "MAX_TEXT_LENGTH", "PRINTABLE_ASCII", "OncallGymEnv"]
 
-#: The longest observation or action, in characters (1 MiB).
+#: The longest observation, in characters (1 MiB).
 MAX_TEXT_LENGTH = 1024 * 1024
+
+#: The longest action, in characters (256 KiB). Escaped as JSON (at most
+#: twice as long, printable ASCII) inside a request, it stays under the
+#: server's 1 MiB line cap; the engine refuses far smaller decisions anyway.
+MAX_ACTION_LENGTH = 256 * 1024
 
 #: The characters of observations and actions: printable ASCII, space to ``~``.
 PRINTABLE_ASCII = "".join(chr(code) for code in range(32, 127))
@@ -65,7 +70,7 @@ class OncallGymEnv(gymnasium.Env[str, Action]):
     ``step_failure``), which counts against the step limit.
     """
 
-    metadata = {"render_modes": ["ansi"]}
+    metadata = {"render_modes": ["ansi"], "render_fps": 4}
 
     def __init__(
         self,
@@ -88,7 +93,7 @@ class OncallGymEnv(gymnasium.Env[str, Action]):
             max_length=MAX_TEXT_LENGTH, min_length=1, charset=PRINTABLE_ASCII
         )
         self.action_space = spaces.Text(
-            max_length=MAX_TEXT_LENGTH, min_length=1, charset=PRINTABLE_ASCII
+            max_length=MAX_ACTION_LENGTH, min_length=1, charset=PRINTABLE_ASCII
         )
         self._client: Optional[Client] = Client(binary=binary, fixtures=fixtures)
         self._scenario_ids: Optional[List[str]] = None

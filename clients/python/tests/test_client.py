@@ -285,7 +285,10 @@ def test_the_fixtures_option_serves_scenarios_from_a_directory(binary: str, tmp_
     with Client(binary, fixtures=tmp_path) as client:
         assert client.command[1:3] == ["--fixtures", str(tmp_path)]
         assert client.command[-2:] == ["serve", "--stdio"]
-        assert [entry["id"] for entry in client.scenarios()] == ["custom_spike"]
+        # The listing is what reset opens: the directory's, then the built-ins.
+        listed = [entry["id"] for entry in client.scenarios()]
+        assert "custom_spike" in listed and "latency_spike" in listed
+        assert listed == sorted(listed)
         reset = client.reset("custom_spike")
         assert reset["observation"]["incident"]["description"] == "a custom alert"
         assert reset["info"]["scenario"] == "custom_spike"

@@ -10,7 +10,7 @@ import gymnasium
 import pytest
 from gymnasium.utils.env_checker import check_env
 from oncall_gym import ENV_ID, OncallGymEnv, ProtocolError
-from oncall_gym.env import MAX_TEXT_LENGTH, PRINTABLE_ASCII, observation_text
+from oncall_gym.env import MAX_ACTION_LENGTH, MAX_TEXT_LENGTH, PRINTABLE_ASCII, observation_text
 
 DEPLOYS = {
     "action": "call_tool",
@@ -52,10 +52,7 @@ def test_check_env_passes_on_the_registered_env(
             check_env(env.unwrapped)
     finally:
         env.close()
-    # The only complaint: metadata declares no render_fps, which means
-    # nothing for text rendering.
-    unexpected = [str(w.message) for w in caught if "render_fps" not in str(w.message)]
-    assert unexpected == []
+    assert [str(w.message) for w in caught] == []
 
 
 def test_check_env_passes_with_a_random_scenario(binary: str) -> None:
@@ -85,7 +82,9 @@ def test_make_gives_text_observations_in_the_space(
         assert env.observation_space == gymnasium.spaces.Text(
             max_length=MAX_TEXT_LENGTH, min_length=1, charset=PRINTABLE_ASCII
         )
-        assert env.action_space == env.observation_space
+        assert env.action_space == gymnasium.spaces.Text(
+            max_length=MAX_ACTION_LENGTH, min_length=1, charset=PRINTABLE_ASCII
+        )
     finally:
         env.close()
 
@@ -126,17 +125,13 @@ def test_truncation_at_the_step_limit(binary: str) -> None:
         observation, reward, terminated, truncated, info = env.step(
             {"action": DEPLOYS, "analysis": ANALYSIS}
         )
-        # The server counts the second tool call as the last step but keeps
-        # the episode open for that result's analysis: not truncated yet.
-        assert decode(observation)["steps_remaining"] == 0
-        assert (reward, terminated, truncated) == (0.0, False, False)
-        # The next message delivers the analysis; its action is not carried
-        # out (even an answer), and the step limit ends the episode.
-        observation, reward, terminated, truncated, info = env.step(
-            {"action": ROLLBACK, "analysis": ANALYSIS}
-        )
+        # The second tool call used the last step: the episode ends with its
+        # result, so no later action can be silently dropped.
+        shown = decode(observation)
+        assert shown["steps_remaining"] == 0
+        assert shown["tool_result"]["tool_name"] == "deploys"
         assert truncated is True and terminated is False
-        assert info["action_taken"] is False
+        assert info["action_taken"] is True
         assert info["termination"]["kind"] == "step_limit"
         assert reward == info["evaluation"]["total"]
         assert info["evaluation"]["passed"] is False

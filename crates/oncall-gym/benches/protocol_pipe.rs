@@ -86,7 +86,9 @@ fn step(id: u64, episode: u64, tool: &str, params: &str) -> String {
 }
 
 fn close(id: u64, episode: u64) -> String {
-    format!(r#"{{"jsonrpc":"2.0","id":{id},"method":"close","params":{{"episode":"ep-{episode}"}}}}"#)
+    format!(
+        r#"{{"jsonrpc":"2.0","id":{id},"method":"close","params":{{"episode":"ep-{episode}"}}}}"#
+    )
 }
 
 /// Steps per second with every request sent ahead of its answer.

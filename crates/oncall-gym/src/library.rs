@@ -384,23 +384,47 @@ fn missing_or_unreadable(path: &Path) -> Result<(), LookupError> {
     }
 }
 
-/// The gym protocol opens scenarios by name from the library, exactly as
-/// `run` finds them; `scenarios` lists the default library's, sorted.
+/// The gym protocol opens scenarios by name exactly as `run` finds them:
+/// the fixtures roots in order, then the built-ins. `list` gives every name
+/// a `reset` would open, each once (the first place holding it wins), and
+/// leaves out directories that do not load or whose id is not their name,
+/// which `load` refuses too.
 impl oncall_protocol::ScenarioSource for ScenarioLibrary {
     fn list(&self) -> Vec<(String, oncall_sim::Difficulty)> {
-        let mut listed: Vec<(String, oncall_sim::Difficulty)> = self
-            .default_scenarios()
-            .unwrap_or_default()
-            .into_iter()
-            .filter_map(|entry| entry.scenario.ok())
-            .map(|scenario| (scenario.id().to_owned(), scenario.difficulty()))
-            .collect();
-        listed.sort();
-        listed
+        let mut names: Vec<String> = Vec::new();
+        for root in &self.roots {
+            for directory in scenario_directories(&root.path).unwrap_or_default() {
+                if let Some(name) = directory.file_name().and_then(|name| name.to_str()) {
+                    names.push(name.to_owned());
+                }
+            }
+        }
+        names.extend(
+            builtin_scenarios()
+                .iter()
+                .map(|builtin| builtin.name().to_owned()),
+        );
+        let mut listed: BTreeMap<String, oncall_sim::Difficulty> = BTreeMap::new();
+        for name in names {
+            if listed.contains_key(&name) {
+                continue;
+            }
+            if let Ok(scenario) = oncall_protocol::ScenarioSource::load(self, &name) {
+                listed.insert(name, scenario.difficulty());
+            }
+        }
+        listed.into_iter().collect()
     }
 
     fn load(&self, name: &str) -> Result<Scenario, String> {
-        self.resolve(name).map_err(|error| error.to_string())
+        let scenario = self.resolve(name).map_err(|error| error.to_string())?;
+        if scenario.id() != name {
+            return Err(format!(
+                "scenario `{name}` holds the id `{}`: a scenario's id must be its directory's name (`oncall-gym validate` says so too)",
+                scenario.id()
+            ));
+        }
+        Ok(scenario)
     }
 }
 
@@ -435,6 +459,47 @@ mod tests {
             builtin.directory().unwrap(),
             Path::new("<built-in>/latency_spike")
         );
+    }
+
+    /// What the protocol lists is what it opens: every root, then the
+    /// built-ins, and never a directory whose id is not its name.
+    #[test]
+    fn the_protocol_lists_exactly_the_names_it_opens() {
+        use oncall_protocol::ScenarioSource;
+        let root = std::env::temp_dir().join(format!("oncall-gym-listing-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        for (name, from) in [("mine", "latency_spike"), ("renamed", "latency_spike")] {
+            let directory = root.join(name);
+            std::fs::create_dir_all(&directory).unwrap();
+            for entry in std::fs::read_dir(workspace_fixtures().join(from)).unwrap() {
+                let entry = entry.unwrap();
+                std::fs::copy(entry.path(), directory.join(entry.file_name())).unwrap();
+            }
+        }
+        let scenario_file = root.join("mine").join(SCENARIO_FILE);
+        let text = std::fs::read_to_string(&scenario_file).unwrap();
+        std::fs::write(
+            &scenario_file,
+            text.replacen("\"id\": \"latency_spike\"", "\"id\": \"mine\"", 1),
+        )
+        .unwrap();
+        let library =
+            ScenarioLibrary::from_sources(Some(&root), None, Path::new("/nonexistent")).unwrap();
+        let listed: Vec<String> = library.list().into_iter().map(|(id, _)| id).collect();
+        assert!(listed.contains(&"mine".to_owned()), "{listed:?}");
+        assert!(
+            listed.contains(&"latency_spike".to_owned()),
+            "built-ins too: {listed:?}"
+        );
+        assert!(!listed.contains(&"renamed".to_owned()), "{listed:?}");
+        assert_eq!(listed.len(), builtin_scenarios().len() + 1);
+        assert_eq!(library.load("mine").unwrap().id(), "mine");
+        let refused = library.load("renamed").unwrap_err();
+        assert!(
+            refused.contains("holds the id `latency_spike`"),
+            "{refused}"
+        );
+        std::fs::remove_dir_all(&root).unwrap();
     }
 
     #[test]

@@ -210,6 +210,16 @@ impl<S: ScenarioSource> Sessions<S> {
                 return Err(ProtocolError::Internal(error.to_string()));
             }
         };
+        // A tool call that used the last step ends the episode now: no
+        // further message could carry its analysis without its action being
+        // dropped, so the result arrives with `truncated`.
+        let last_step = episode.run().limits().max_steps();
+        if episode.awaits_analysis() && steps_taken(episode.run(), true) >= last_step {
+            if let Err(error) = episode.close_without_analysis() {
+                self.episodes.remove(&params.episode);
+                return Err(ProtocolError::Internal(error.to_string()));
+            }
+        }
         let action_taken = report.action.is_some();
         let step_failure = report
             .last()

@@ -177,12 +177,12 @@ fn the_observation_never_holds_the_scenario_or_its_answer() {
 }
 
 #[test]
-fn the_step_limit_truncates_and_an_analysis_can_close_the_last_step() {
+fn a_tool_call_on_the_last_step_ends_the_episode_with_its_result() {
     let mut sessions = Sessions::new(Fixtures::new());
     let reset = result(call(
         &mut sessions,
         "reset",
-        json!({"scenario": "latency_spike", "max_steps": 1}),
+        json!({"scenario": "latency_spike", "max_steps": 2}),
     ));
     let episode = reset["episode"].clone();
     let first = result(call(
@@ -190,19 +190,47 @@ fn the_step_limit_truncates_and_an_analysis_can_close_the_last_step() {
         "step",
         json!({"episode": episode, "action": tool_call("deploys")}),
     ));
-    assert_eq!(first["observation"]["steps_remaining"], 0);
+    assert_eq!(first["observation"]["steps_remaining"], 1);
     assert_eq!(first["truncated"], false);
     let last = result(call(
         &mut sessions,
         "step",
-        json!({"episode": episode, "action": escalate(),
+        json!({"episode": episode, "action": tool_call("logs"),
             "analysis": {"summary": "a deploy", "significant": true}}),
     ));
-    assert_eq!(last["truncated"], true);
+    assert_eq!(last["truncated"], true, "{last}");
     assert_eq!(last["terminated"], false);
-    assert_eq!(last["info"]["action_taken"], false);
+    assert_eq!(last["info"]["action_taken"], true);
     assert_eq!(last["info"]["termination"]["kind"], "step_limit");
+    assert_eq!(last["observation"]["tool_result"]["tool_name"], "logs");
+    assert_eq!(last["observation"]["steps_remaining"], 0);
     assert_eq!(last["observation"]["observation_count"], 1);
+    let total = last["info"]["evaluation"]["total"].as_f64().unwrap();
+    assert_eq!(last["reward"].as_f64().unwrap(), total);
+    let after = call(
+        &mut sessions,
+        "step",
+        json!({"episode": episode, "action": escalate()}),
+    );
+    assert_eq!(error_kind(&after), "episode_over");
+}
+
+#[test]
+fn an_ending_action_on_the_last_step_is_carried_out() {
+    let mut sessions = Sessions::new(Fixtures::new());
+    let reset = result(call(
+        &mut sessions,
+        "reset",
+        json!({"scenario": "latency_spike", "max_steps": 1}),
+    ));
+    let ended = result(call(
+        &mut sessions,
+        "step",
+        json!({"episode": reset["episode"], "action": escalate()}),
+    ));
+    assert_eq!(ended["terminated"], true);
+    assert_eq!(ended["truncated"], false);
+    assert_eq!(ended["info"]["status"], "escalated");
 }
 
 #[test]

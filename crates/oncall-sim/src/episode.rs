@@ -199,6 +199,14 @@ impl<'m> ScenarioEpisode<'m> {
         Ok(StepReport { previous, action })
     }
 
+    /// Closes the open tool step, if any, with no observation. The step
+    /// limit applies, so the episode may end here. A driver calls it when a
+    /// tool call used the last step: no action can follow, so there is no
+    /// message to carry the analysis, and the episode ends with the result.
+    pub fn close_without_analysis(&mut self) -> Result<Option<ActionOutcome>, EngineError> {
+        self.episode.close_without_analysis()
+    }
+
     /// Gives the open tool step its analysis, and closes it.
     pub fn analyze(&mut self, analysis: Analysis) -> Result<ActionOutcome, EngineError> {
         self.episode.analyze(analysis)

@@ -318,8 +318,7 @@ fn evidence_counts_only_the_named_tool() {
 #[test]
 fn repeated_results_are_read_once_and_evidence_in_a_later_one_still_counts() {
     let scenario = tiny_scenario();
-    let mut results: Vec<(&str, serde_json::Value)> =
-        vec![("deploys", json!({"deploys": []})); 50];
+    let mut results: Vec<(&str, serde_json::Value)> = vec![("deploys", json!({"deploys": []})); 50];
     results.push(("metrics", json!({"version": "v2.0.0"})));
     results.extend(vec![("logs", json!({"entries": []})); 50]);
     results.push(("deploys", json!({"deploys": [{"version": "v2.0.0"}]})));
