@@ -81,9 +81,7 @@ fn main() {
     let mut sessions = Sessions::new(Fixtures { root });
     let (mut stepping, mut closing) = (0.0, 0.0);
     for episode in 1..=EPISODES {
-        let reset = format!(
-            r#"{{"jsonrpc":"2.0","id":0,"method":"reset","params":{{"scenario":"latency_spike","max_steps":1000}}}}"#
-        );
+        let reset = r#"{"jsonrpc":"2.0","id":0,"method":"reset","params":{"scenario":"latency_spike","max_steps":1000}}"#;
         handle_line(&mut sessions, reset.as_bytes()).unwrap();
         let step = format!(
             r#"{{"jsonrpc":"2.0","id":1,"method":"step","params":{{"episode":"ep-{episode}","action":{{"action":"call_tool","tool_name":"deploys","params":{{}},"reasoning":"measure"}}}}}}"#
