@@ -2,6 +2,8 @@
 //! `oncall-tools`, because the audit log records it and `oncall-audit` may
 //! depend only on this crate; `oncall-tools` re-exports it.
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 
 use crate::error::ValidationError;
@@ -15,6 +17,10 @@ use crate::incident::non_blank;
 /// and no errors; a failure has at least one error and no data; a
 /// truncation names what it counted and reports fewer items returned than
 /// matched (otherwise nothing was left out).
+///
+/// The data is shared, not copied, when a result is cloned: a result is
+/// kept by the step, the audit event and whoever drove the step, and can
+/// be large.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(try_from = "ToolResultRecord")]
 pub struct ToolResult {
@@ -22,7 +28,7 @@ pub struct ToolResult {
     call_id: CallId,
     success: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
-    data: Option<serde_json::Value>,
+    data: Option<Arc<serde_json::Value>>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     errors: Vec<ToolError>,
     execution_time_us: u64,
@@ -102,7 +108,7 @@ impl ToolResult {
             tool_name: non_blank("tool_name", tool_name.into())?,
             call_id,
             success: true,
-            data: Some(data),
+            data: Some(Arc::new(data)),
             errors: Vec::new(),
             execution_time_us,
             truncation,
@@ -176,7 +182,7 @@ impl ToolResult {
 
     /// The data, on success.
     pub fn data(&self) -> Option<&serde_json::Value> {
-        self.data.as_ref()
+        self.data.as_deref()
     }
 
     /// The errors, on failure.

@@ -40,8 +40,7 @@
 //! (`actions`: a mitigation's actions, an escalation's `team`) or from the
 //! free text (`text`).
 
-use std::cell::OnceCell;
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashSet};
 
 use serde::{Deserialize, Serialize};
 
@@ -185,38 +184,35 @@ pub struct Evaluation {
 }
 
 /// What scoring needs from a run, whether it comes from the engine's
-/// [`Run`] or from an audit log alone.
+/// [`Run`] or from an audit log alone. It borrows the tool results from
+/// whichever it was read from, so judging a long run copies none of them.
 #[derive(Debug, Clone, PartialEq)]
-pub struct RunFacts {
+pub struct RunFacts<'a> {
     /// How the run ended, if it was resolved.
     pub resolution: Option<Resolution>,
     /// The steps it took.
     pub steps_used: u32,
     /// Every successful tool result, as (tool name, data).
-    pub successful_results: Vec<(String, serde_json::Value)>,
+    pub successful_results: Vec<(&'a str, &'a serde_json::Value)>,
 }
 
-impl RunFacts {
+impl<'a> RunFacts<'a> {
     /// The facts of an engine run.
-    pub fn from_run(run: &Run) -> RunFacts {
+    pub fn from_run(run: &'a Run) -> RunFacts<'a> {
         RunFacts {
             resolution: run.resolution().cloned(),
             steps_used: u32::try_from(run.steps().len()).unwrap_or(u32::MAX),
             successful_results: run
                 .tool_results()
                 .filter(|result| result.is_success())
-                .filter_map(|result| {
-                    result
-                        .data()
-                        .map(|data| (result.tool_name().to_owned(), data.clone()))
-                })
+                .filter_map(|result| result.data().map(|data| (result.tool_name(), data)))
                 .collect(),
         }
     }
 
     /// The facts of a run as its audit events record them. Events of other
     /// runs are ignored when `events` holds several; the first run wins.
-    pub fn from_events(events: &[Event]) -> RunFacts {
+    pub fn from_events(events: &'a [Event]) -> RunFacts<'a> {
         let run_id = events.first().map(Event::run_id);
         let mut facts = RunFacts {
             resolution: None,
@@ -231,9 +227,7 @@ impl RunFacts {
             match event.kind() {
                 EventKind::ToolResultReceived { result } if result.is_success() => {
                     if let Some(data) = result.data() {
-                        facts
-                            .successful_results
-                            .push((result.tool_name().to_owned(), data.clone()));
+                        facts.successful_results.push((result.tool_name(), data));
                     }
                 }
                 EventKind::RunCompleted { resolution, .. }
@@ -251,7 +245,7 @@ impl RunFacts {
 
 /// Judges `facts` with `grader` (a scenario's ground truth over its
 /// catalogue).
-pub fn evaluate(grader: &Grader<'_>, facts: &RunFacts) -> Evaluation {
+pub fn evaluate(grader: &Grader<'_>, facts: &RunFacts<'_>) -> Evaluation {
     let truth = grader.truth();
     let outcome = judge_outcome(grader, facts.resolution.as_ref());
     let diagnosis =
@@ -422,31 +416,43 @@ fn judge_outcome(grader: &Grader<'_>, resolution: Option<&Resolution>) -> Outcom
     }
 }
 
-/// Which key evidence the results hold. Only results of a tool some
-/// evidence comes from are read, identical results are read once, and each
-/// distinct text is normalised only when an item still looks for a match in
-/// it, so a long run that repeats a call costs little to judge.
-fn find_evidence(truth: &GroundTruth, results: &[(String, serde_json::Value)]) -> EvidenceReport {
-    let mut by_tool: HashMap<&str, Vec<Reading>> = HashMap::new();
+/// Which key evidence the results hold. An item reads the results of its
+/// own tool in order and stops at the first that matches; a result is
+/// turned into text at most once, and a text already read (the same call
+/// made again) is not normalised again, so a long run that repeats a call
+/// costs little to judge.
+fn find_evidence(truth: &GroundTruth, results: &[(&str, &serde_json::Value)]) -> EvidenceReport {
+    // Per result: not read yet (`None`), a repeat of an earlier text
+    // (`Some(None)`), or its normalised text.
+    let mut readings: Vec<Option<Option<NormalizedText>>> = std::iter::repeat_with(|| None)
+        .take(results.len())
+        .collect();
     let mut seen: HashSet<(&str, String)> = HashSet::new();
-    for (tool, data) in results {
-        let tool = tool.as_str();
-        if !truth.key_evidence.iter().any(|item| item.tool == tool) {
-            continue;
-        }
-        let text = json_text(data);
-        if seen.insert((tool, text.clone())) {
-            by_tool.entry(tool).or_default().push(Reading::new(text));
-        }
-    }
     let mut ids = Vec::new();
     let mut missing = Vec::new();
     for item in &truth.key_evidence {
-        let found = by_tool.get(item.tool.as_str()).is_some_and(|readings| {
-            readings
-                .iter()
-                .any(|reading| item.matcher.matches_normalized(reading.normalized()))
-        });
+        let mut found = false;
+        for (index, &(tool, data)) in results.iter().enumerate() {
+            if tool != item.tool {
+                continue;
+            }
+            let reading = readings[index].get_or_insert_with(|| {
+                let key = (tool, json_text(data));
+                if seen.contains(&key) {
+                    return None;
+                }
+                let text = NormalizedText::new(&key.1);
+                seen.insert(key);
+                Some(text)
+            });
+            if reading
+                .as_ref()
+                .is_some_and(|text| item.matcher.matches_normalized(text))
+            {
+                found = true;
+                break;
+            }
+        }
         if found {
             ids.push(item.id.clone());
         } else {
@@ -458,26 +464,6 @@ fn find_evidence(truth: &GroundTruth, results: &[(String, serde_json::Value)]) -
         total: truth.key_evidence.len(),
         ids,
         missing,
-    }
-}
-
-/// A result's text, normalised the first time a matcher reads it.
-struct Reading {
-    raw: String,
-    normalized: OnceCell<NormalizedText>,
-}
-
-impl Reading {
-    fn new(raw: String) -> Reading {
-        Reading {
-            raw,
-            normalized: OnceCell::new(),
-        }
-    }
-
-    fn normalized(&self) -> &NormalizedText {
-        self.normalized
-            .get_or_init(|| NormalizedText::new(&self.raw))
     }
 }
 

@@ -51,18 +51,15 @@ fn escalation(target: &str, reason: &str) -> Option<Resolution> {
     })
 }
 
-fn facts(
+fn facts<'a>(
     resolution: Option<Resolution>,
     steps: u32,
-    results: &[(&str, serde_json::Value)],
-) -> RunFacts {
+    results: &'a [(&'a str, serde_json::Value)],
+) -> RunFacts<'a> {
     RunFacts {
         resolution,
         steps_used: steps,
-        successful_results: results
-            .iter()
-            .map(|(tool, data)| ((*tool).to_owned(), data.clone()))
-            .collect(),
+        successful_results: results.iter().map(|(tool, data)| (*tool, data)).collect(),
     }
 }
 
