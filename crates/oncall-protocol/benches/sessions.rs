@@ -43,6 +43,10 @@ impl ScenarioSource for Fixtures {
     }
 }
 
+fn uuid_nil() -> uuid::Uuid {
+    uuid::Uuid::nil()
+}
+
 fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/incidents");
     let scenario = Scenario::load_named(&root, "latency_spike").unwrap();
@@ -54,6 +58,26 @@ fn main() {
         seed: 0,
         max_steps: Some(1000),
     };
+
+    let registry = oncall_tools::ToolRegistry::with_default_tools();
+    let store = scenario.data_store();
+    let timer = oncall_domain::FrozenTimer;
+    let context = oncall_tools::ToolContext::new(
+        scenario.incident_spec().created_at,
+        oncall_domain::CallId::from_uuid(uuid_nil()),
+        oncall_tools::ToolLimits::default(),
+        &timer,
+    );
+    let params = serde_json::json!({});
+    let started = Instant::now();
+    for _ in 0..EPISODES * STEPS {
+        let result = registry.call("deploys", &params, &context, &*store);
+        assert!(result.is_success());
+    }
+    println!(
+        "the deploys tool alone (registry call): {:.2} µs per call",
+        started.elapsed().as_secs_f64() / (EPISODES * STEPS) as f64 * 1e6
+    );
 
     let (mut acting, mut ending) = (0.0, 0.0);
     for _ in 0..EPISODES {

@@ -6,7 +6,8 @@ use std::io::{self, BufRead, BufReader, Read, Write};
 use serde_json::Value;
 
 use crate::error::ProtocolError;
-use crate::sessions::{ScenarioSource, Sessions, json_type};
+use crate::params::json_type;
+use crate::sessions::{ScenarioSource, Sessions};
 
 /// The longest request line read, in bytes (1 MiB), newline excluded. A
 /// longer line is skipped unread and answered with an error.
@@ -178,13 +179,19 @@ fn answer_line<S: ScenarioSource>(sessions: &mut Sessions<S>, line: &[u8]) -> Op
     // A notification (no `id`) is carried out and never answered.
     id.as_ref()?;
     Some(match result {
-        Ok(result) => Answer {
-            text: format!(
-                "{{\"jsonrpc\":\"2.0\",\"id\":{},\"result\":{result}}}",
-                compact(&answer_to)
-            ),
-            is_error: false,
-        },
+        Ok(result) => {
+            let id = compact(&answer_to);
+            let mut text = String::with_capacity(result.len() + id.len() + 40);
+            text.push_str("{\"jsonrpc\":\"2.0\",\"id\":");
+            text.push_str(&id);
+            text.push_str(",\"result\":");
+            text.push_str(&result);
+            text.push('}');
+            Answer {
+                text,
+                is_error: false,
+            }
+        }
         Err(error) => Answer::error(&answer_to, &error),
     })
 }

@@ -34,8 +34,10 @@
 //! answered with a JSON-RPC error (see [`ProtocolError`]) and change
 //! nothing.
 
+mod audit_file;
 mod error;
 mod jsonrpc;
+mod params;
 mod sessions;
 mod view;
 

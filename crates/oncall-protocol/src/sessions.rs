@@ -3,28 +3,27 @@
 //! today) calls these, so every way in follows the same rules.
 
 use std::collections::{BTreeMap, HashMap};
-use std::fs::File;
-use std::io;
-use std::path::PathBuf;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 
-use serde::Deserialize;
-use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use oncall_audit::{AuditError, ChainHead, Event, EventSink, FsyncPolicy, JsonlWriter};
-use oncall_domain::{Decision, ToolResult};
+use oncall_domain::ToolResult;
 use oncall_engine::{Analysis, EngineError};
 use oncall_sim::{
-    Difficulty, MAX_STEPS, Mirror, RunSettings, Scenario, ScenarioEpisode, check_scenario_name,
+    Difficulty, MAX_STEPS, RunSettings, Scenario, ScenarioEpisode, check_scenario_name,
     start_scenario_with_registry,
 };
 use oncall_tools::{ToolRegistry, agent_tool_definitions};
 
+use crate::audit_file::{AuditFile, head_of};
 use crate::error::ProtocolError;
+use crate::params::{
+    CloseParams, ResetParams, StepParams, check_agent_name, no_params, parse_field, parse_params,
+    read_action,
+};
 use crate::view::{
     CloseInfo, CloseResult, Ending, Observation, ResetInfo, ResetResult, ScenarioEntry, StepInfo,
-    StepResult, steps_taken,
+    StepResult, serialize, steps_taken,
 };
 
 /// The most episodes one process holds open at once (ended ones count until
@@ -412,229 +411,4 @@ impl Session {
     fn audit_label(&self) -> Option<&str> {
         self.audit.as_ref().map(|audit| audit.label.as_str())
     }
-}
-
-/// The chain head a log's events would have in a hash-chained file.
-fn head_of(events: &[Event]) -> Result<ChainHead, ProtocolError> {
-    let mut writer = JsonlWriter::new(io::sink(), FsyncPolicy::AtClose);
-    for event in events {
-        writer
-            .append_ref(event)
-            .map_err(|error| ProtocolError::Internal(error.to_string()))?;
-    }
-    Ok(writer.head())
-}
-
-/// An episode's audit log file, shared between the episode (which appends
-/// to it) and its session (which finishes it).
-#[derive(Debug)]
-struct AuditFile {
-    label: String,
-    writer: Arc<Mutex<Option<JsonlWriter<File>>>>,
-    head: Option<ChainHead>,
-}
-
-impl AuditFile {
-    fn create(path: PathBuf) -> Result<AuditFile, ProtocolError> {
-        let file = File::create(&path).map_err(|error| {
-            ProtocolError::Audit(format!(
-                "could not create the audit log {}: {error}",
-                path.display()
-            ))
-        })?;
-        Ok(AuditFile {
-            label: path.display().to_string(),
-            writer: Arc::new(Mutex::new(Some(JsonlWriter::new(
-                file,
-                FsyncPolicy::EveryStep,
-            )))),
-            head: None,
-        })
-    }
-
-    fn mirror(&self) -> Mirror<'static> {
-        Box::new(SharedWriter(Arc::clone(&self.writer)))
-    }
-
-    /// Flushes and syncs the file, and gives its head.
-    fn finish(&mut self) -> Result<ChainHead, ProtocolError> {
-        if let Some(head) = &self.head {
-            return Ok(head.clone());
-        }
-        let writer = self
-            .writer
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .take();
-        let head = match writer {
-            Some(writer) => writer.finish().map_err(|error| {
-                ProtocolError::Audit(format!(
-                    "could not finish the audit log {}: {error}",
-                    self.label
-                ))
-            })?,
-            None => {
-                return Err(ProtocolError::Audit(format!(
-                    "the audit log {} was already finished",
-                    self.label
-                )));
-            }
-        };
-        self.head = Some(head.clone());
-        Ok(head)
-    }
-}
-
-/// The episode's end of an [`AuditFile`].
-#[derive(Debug)]
-struct SharedWriter(Arc<Mutex<Option<JsonlWriter<File>>>>);
-
-impl EventSink for SharedWriter {
-    fn append(&mut self, event: Event) -> Result<(), AuditError> {
-        match self
-            .0
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .as_mut()
-        {
-            Some(writer) => writer.append(event),
-            None => Err(AuditError::WriterFailed {
-                first_error: "the audit log was finished".to_owned(),
-            }),
-        }
-    }
-
-    fn next_sequence(&self) -> u64 {
-        self.0
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .as_ref()
-            .map_or(0, EventSink::next_sequence)
-    }
-
-    fn end_of_step(&mut self) -> Result<(), AuditError> {
-        match self
-            .0
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .as_mut()
-        {
-            Some(writer) => writer.end_of_step(),
-            None => Ok(()),
-        }
-    }
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ResetParams {
-    scenario: String,
-    #[serde(default)]
-    seed: Option<u64>,
-    #[serde(default)]
-    max_steps: Option<u32>,
-    #[serde(default)]
-    agent: Option<String>,
-    #[serde(default)]
-    audit: Option<PathBuf>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct StepParams {
-    episode: String,
-    action: Value,
-    #[serde(default)]
-    analysis: Option<Value>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct CloseParams {
-    episode: String,
-}
-
-/// Reads `params` (which must be an object) as `T`, naming the field that
-/// is wrong.
-fn parse_params<T: DeserializeOwned>(params: Option<Value>) -> Result<T, ProtocolError> {
-    match params {
-        Some(params @ Value::Object(_)) => parse_field("params", params),
-        Some(_) => Err(ProtocolError::InvalidParams(
-            "params must be an object of named parameters".to_owned(),
-        )),
-        None => parse_field("params", Value::Object(serde_json::Map::new())),
-    }
-}
-
-fn parse_field<T: DeserializeOwned>(name: &str, value: Value) -> Result<T, ProtocolError> {
-    serde_path_to_error::deserialize(value).map_err(|error| {
-        let path = error.path().to_string();
-        let at = if path == "." {
-            name.to_owned()
-        } else {
-            format!("{name}.{path}")
-        };
-        ProtocolError::InvalidParams(format!("{at}: {}", error.into_inner()))
-    })
-}
-
-/// The action as a decision, or why it is not one. An object is read as a
-/// decision; a string as the JSON text of one (what a model writes). Any
-/// other JSON type is a protocol error.
-fn read_action(action: Value) -> Result<Result<Decision, String>, ProtocolError> {
-    match action {
-        Value::Object(_) => Ok(serde_path_to_error::deserialize(action).map_err(|error| {
-            let path = error.path().to_string();
-            let inner = error.into_inner();
-            if path == "." {
-                inner.to_string()
-            } else {
-                format!("{path}: {inner}")
-            }
-        })),
-        Value::String(text) => Ok(serde_json::from_str(&text).map_err(|error| error.to_string())),
-        other => Err(ProtocolError::InvalidParams(format!(
-            "params.action must be a decision object (or its JSON text), not {}",
-            json_type(&other)
-        ))),
-    }
-}
-
-fn no_params(method: &str, params: Option<Value>) -> Result<(), ProtocolError> {
-    match params {
-        None => Ok(()),
-        Some(Value::Object(map)) if map.is_empty() => Ok(()),
-        Some(_) => Err(ProtocolError::InvalidParams(format!(
-            "`{method}` takes no params"
-        ))),
-    }
-}
-
-fn check_agent_name(agent: &str) -> Result<(), ProtocolError> {
-    let valid = !agent.trim().is_empty()
-        && agent.len() <= MAX_AGENT_NAME_BYTES
-        && !agent.chars().any(char::is_control);
-    if valid {
-        Ok(())
-    } else {
-        Err(ProtocolError::InvalidParams(format!(
-            "params.agent must be 1 to {MAX_AGENT_NAME_BYTES} bytes of printable text"
-        )))
-    }
-}
-
-/// The name of `value`'s JSON type, for messages.
-pub(crate) fn json_type(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
-}
-
-fn serialize<T: serde::Serialize>(value: &T) -> Result<String, ProtocolError> {
-    serde_json::to_string(value).map_err(|error| ProtocolError::Internal(error.to_string()))
 }

@@ -177,3 +177,11 @@ pub(crate) struct ScenarioEntry<'a> {
     pub(crate) id: &'a str,
     pub(crate) difficulty: &'a str,
 }
+
+/// `value` as compact JSON text.
+pub(crate) fn serialize<T: Serialize>(value: &T) -> Result<String, crate::ProtocolError> {
+    let mut text = Vec::with_capacity(4096);
+    serde_json::to_writer(&mut text, value)
+        .map_err(|error| crate::ProtocolError::Internal(error.to_string()))?;
+    String::from_utf8(text).map_err(|error| crate::ProtocolError::Internal(error.to_string()))
+}
