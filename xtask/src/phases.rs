@@ -72,13 +72,21 @@ pub(crate) const PHASES: &[Phase] = &[
     Phase {
         number: 6,
         name: "integration",
-        covers: "the integration tests in `tests/` and the `oncall-gym` command",
+        covers: "the integration tests in `tests/`, the crates above the phases, the command",
         package: "oncall-gym-workspace",
         marker: "tests/tests.rs",
         // Testing `oncall-gym` too runs its unit tests and, through its own
         // integration test, builds the `oncall-gym` binary that the
-        // command-line tests in `tests/` run.
-        extra: &["-p", "oncall-gym"],
+        // command-line tests in `tests/` run. The crates above the five
+        // phase crates (agents, the protocol) are tested here too.
+        extra: &[
+            "-p",
+            "oncall-gym",
+            "-p",
+            "oncall-agents",
+            "-p",
+            "oncall-protocol",
+        ],
         has_snapshots: true,
     },
 ];
@@ -274,6 +282,31 @@ test result: FAILED. 7 passed; 2 failed; 1 ignored; 0 measured; 0 filtered out; 
             failed.ends_with("FAILED  3 tests passed, 2 failed"),
             "{failed}"
         );
+    }
+
+    /// A crate no phase tests would have its tests skipped by CI.
+    #[test]
+    fn every_workspace_crate_is_tested_by_a_phase() {
+        let crates = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../crates");
+        let tested: Vec<&str> = PHASES
+            .iter()
+            .flat_map(|phase| {
+                std::iter::once(phase.package).chain(
+                    phase
+                        .extra
+                        .iter()
+                        .copied()
+                        .filter(|argument| argument.starts_with("oncall-")),
+                )
+            })
+            .collect();
+        let mut members = 0;
+        for entry in std::fs::read_dir(crates).unwrap() {
+            let name = entry.unwrap().file_name().into_string().unwrap();
+            members += 1;
+            assert!(tested.contains(&name.as_str()), "no phase tests `{name}`");
+        }
+        assert!(members >= 8, "{members}");
     }
 
     #[test]

@@ -60,14 +60,16 @@ class OncallGymEnv(gymnasium.Env[str, Action]):
         agent: the agent name recorded in audit logs.
         render_mode: ``None`` or ``"ansi"``.
 
-    A step the server refuses with a JSON-RPC error (an analysis with no
-    tool result to analyse, a malformed analysis, an action line over the
-    server's 1 MiB cap) changes nothing: :meth:`step` returns the unchanged
-    observation, reward 0.0, the episode's unchanged ``terminated`` and
-    ``truncated`` (both False while it runs) and ``info={"error": {"code",
-    "message", "kind"}}``. A string action that is not JSON is passed to the
-    server as it is; the server then fails the step (see the observation's
-    ``step_failure``), which counts against the step limit.
+    Whatever the agent sends takes a step and is answered in the
+    observation, so a confused agent still reaches the step limit: a string
+    that is not a decision, or a malformed wrapper, fails its step
+    (``step_failure``); an analysis that cannot be read fails the step it
+    analyses, and one with nothing to analyse is ignored
+    (``previous_step_failure`` says which). Only a request the server
+    refuses outright (a line over its 1 MiB cap) changes nothing: then
+    :meth:`step` returns the unchanged observation, reward 0.0, the
+    unchanged ``terminated`` and ``truncated``, and ``info={"error": {"code",
+    "message", "kind"}}``.
     """
 
     metadata = {"render_modes": ["ansi"], "render_fps": 4}
@@ -247,9 +249,11 @@ def split_action(action: Action) -> Tuple[Union[str, Dict[str, Any]], Optional[D
     - Any other JSON object is a decision; a string is passed on as it is
       (the server reads it as a decision's JSON text, or fails the step).
 
+    A wrapper with other keys, or whose ``analysis`` is not an object, is
+    sent whole as the action: the server fails that step and says why in
+    the observation's ``step_failure``.
+
     Raises:
-        ProtocolError: a wrapper with other keys (kind ``invalid_params``),
-            refused here as the server would refuse a malformed request.
         TypeError: the action is neither a string nor a mapping.
     """
     if isinstance(action, str):
@@ -266,20 +270,12 @@ def split_action(action: Action) -> Tuple[Union[str, Dict[str, Any]], Optional[D
         raise TypeError(f"an action is JSON text or a dict, not {type(action).__name__}")
     if not isinstance(value.get("action"), dict):
         return (action if isinstance(action, str) else value), None
-    extra = set(value) - _WRAPPER_KEYS
-    if extra:
-        raise ProtocolError(
-            -32602,
-            f"an action wrapper has only `action` and `analysis`, not {sorted(extra)}",
-            "invalid_params",
-        )
     analysis = value.get("analysis")
-    if analysis is not None and not isinstance(analysis, dict):
-        raise ProtocolError(
-            -32602,
-            "the wrapper's `analysis` must be an object (or null)",
-            "invalid_params",
-        )
+    if set(value) - _WRAPPER_KEYS or not isinstance(analysis, (dict, type(None))):
+        # Not a wrapper the server can take apart: sent whole as the action,
+        # it fails its step with the reason in the observation, and counts
+        # against the step limit, so a confused agent still ends.
+        return (action if isinstance(action, str) else value), None
     return value["action"], analysis
 
 

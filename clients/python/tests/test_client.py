@@ -166,16 +166,24 @@ def test_invalid_params_are_refused(client: Client) -> None:
     assert raised.value.kind == "invalid_params"
 
 
-def test_an_analysis_with_nothing_to_analyse_is_refused_and_changes_nothing(
+def test_an_analysis_with_nothing_to_analyse_is_ignored_and_the_agent_told(
     client: Client,
 ) -> None:
     episode = client.reset("latency_spike")["episode"]
+    step = client.step(episode, TOOL_CALL, analysis={"summary": "nothing", "significant": False})
+    observation = step["observation"]
+    assert observation["step"] == 1
+    assert observation["tool_result"]["tool_name"] == "deploys"
+    assert observation["previous_step_failure"].startswith("the analysis was ignored")
+    # An analysis that cannot be read fails the step it analyses.
+    step = client.step(episode, TOOL_CALL, analysis={"significant": True})
+    assert step["observation"]["previous_step_failure"].startswith("the analysis was refused")
+    assert step["observation"]["step"] == 2
+    # An analysis of another JSON type is a protocol error, and takes no step.
     with pytest.raises(ProtocolError) as raised:
-        client.step(episode, TOOL_CALL, analysis={"summary": "nothing", "significant": False})
+        client.step(episode, TOOL_CALL, analysis="seen")  # type: ignore[arg-type]
     assert raised.value.kind == "invalid_params"
-    assert raised.value.code == -32602
-    # The refused request took no step.
-    assert client.step(episode, TOOL_CALL)["observation"]["step"] == 1
+    assert client.step(episode, TOOL_CALL)["observation"]["step"] == 3
 
 
 def test_an_action_that_is_not_a_decision_fails_the_step_without_an_error(

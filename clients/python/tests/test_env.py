@@ -131,7 +131,6 @@ def test_truncation_at_the_step_limit(binary: str) -> None:
         assert shown["steps_remaining"] == 0
         assert shown["tool_result"]["tool_name"] == "deploys"
         assert truncated is True and terminated is False
-        assert info["action_taken"] is True
         assert info["termination"]["kind"] == "step_limit"
         assert reward == info["evaluation"]["total"]
         assert info["evaluation"]["passed"] is False
@@ -139,22 +138,25 @@ def test_truncation_at_the_step_limit(binary: str) -> None:
         env.close()
 
 
-def test_a_refused_step_changes_nothing(env: OncallGymEnv) -> None:
-    before, _ = env.reset(seed=0)
-    # An analysis with no tool result to analyse.
+def test_malformed_messages_take_a_step_and_say_why(env: OncallGymEnv) -> None:
+    env.reset(seed=0)
+    # An analysis with no tool result to analyse is ignored, visibly.
     observation, reward, terminated, truncated, info = env.step(
         {"action": DEPLOYS, "analysis": ANALYSIS}
     )
-    assert observation == before
+    shown = decode(observation)
+    assert shown["step"] == 1
+    assert shown["previous_step_failure"].startswith("the analysis was ignored")
     assert (reward, terminated, truncated) == (0.0, False, False)
-    assert info["error"]["kind"] == "invalid_params"
-    assert info["error"]["code"] == -32602
-    # A wrapper with unknown keys is refused the same way, before the server.
-    _, _, _, _, info = env.step({"action": DEPLOYS, "analysis": ANALYSIS, "extra": 1})
-    assert info["error"]["kind"] == "invalid_params"
-    # Neither took a step.
-    observation, *_ = env.step(DEPLOYS)
-    assert decode(observation)["step"] == 1
+    assert "error" not in info
+    # A wrapper with unknown keys is sent whole, and fails its step.
+    observation, *_ = env.step({"action": DEPLOYS, "analysis": ANALYSIS, "extra": 1})
+    shown = decode(observation)
+    assert shown["step"] == 2
+    assert shown["step_failure"].startswith("the action is not a decision")
+    # So is one whose analysis is not an object.
+    observation, *_ = env.step({"action": DEPLOYS, "analysis": "seen"})
+    assert decode(observation)["step"] == 3
 
 
 def test_text_that_is_not_json_fails_the_step_on_the_server(env: OncallGymEnv) -> None:

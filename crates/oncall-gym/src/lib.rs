@@ -1,6 +1,8 @@
-//! `oncall-gym` is the product: a facade over the five crates and the
-//! `oncall-gym` command. It depends on every other crate and re-exports them,
-//! so a user can write `oncall_gym::sim::Scenario`. Nothing depends on it.
+//! `oncall-gym` is the product: a facade over the crates and the
+//! `oncall-gym` command. It depends on every other crate and re-exports
+//! them, so a user can write `oncall_gym::sim::Scenario` (the baselines are
+//! `oncall_gym::baselines`, the gym protocol `oncall_gym::protocol`).
+//! Nothing depends on it.
 //! It is the only place that may read the wall clock (to report how long
 //! runs took, never inside an audit log) and run things in parallel.
 //!
@@ -17,8 +19,10 @@ pub mod eval;
 pub mod library;
 pub mod scorecard;
 
+pub use oncall_agents as baselines;
 pub use oncall_audit as audit;
 pub use oncall_domain as domain;
 pub use oncall_engine as engine;
+pub use oncall_protocol as protocol;
 pub use oncall_sim as sim;
 pub use oncall_tools as tools;

@@ -192,6 +192,13 @@ impl ScenarioLibrary {
         if looks_like_path(argument) {
             return load_directory(Path::new(argument));
         }
+        self.resolve_name(argument)
+    }
+
+    /// Finds and loads the scenario called `argument`, by name only: in the
+    /// roots, then among the built-ins, never as a path (not even a
+    /// directory of that name in the working directory).
+    pub fn resolve_name(&self, argument: &str) -> Result<Scenario, LookupError> {
         check_scenario_name(argument)?;
         for root in &self.roots {
             if root.path.join(argument).join(SCENARIO_FILE).is_file() {
@@ -417,7 +424,7 @@ impl oncall_protocol::ScenarioSource for ScenarioLibrary {
     }
 
     fn load(&self, name: &str) -> Result<Scenario, String> {
-        let scenario = self.resolve(name).map_err(|error| error.to_string())?;
+        let scenario = self.resolve_name(name).map_err(|error| error.to_string())?;
         if scenario.id() != name {
             return Err(format!(
                 "scenario `{name}` holds the id `{}`: a scenario's id must be its directory's name (`oncall-gym validate` says so too)",

@@ -28,12 +28,29 @@ pub(crate) fn head_of(events: &[Event]) -> Result<ChainHead, ProtocolError> {
 #[derive(Debug)]
 pub(crate) struct AuditFile {
     pub(crate) label: String,
+    /// The file's canonical path, so that no two open episodes write one.
+    pub(crate) canonical: Option<PathBuf>,
     writer: Arc<Mutex<Option<JsonlWriter<File>>>>,
     head: Option<ChainHead>,
 }
 
 impl AuditFile {
-    pub(crate) fn create(path: PathBuf) -> Result<AuditFile, ProtocolError> {
+    /// Creates (or truncates, as `run --audit` does) the file at `path`,
+    /// unless it is the log of an episode in `open`.
+    pub(crate) fn create<'a>(
+        path: PathBuf,
+        mut open: impl Iterator<Item = (&'a str, &'a AuditFile)>,
+    ) -> Result<AuditFile, ProtocolError> {
+        if let Ok(existing) = std::fs::canonicalize(&path) {
+            if let Some((episode, _)) =
+                open.find(|(_, audit)| audit.canonical.as_deref() == Some(existing.as_path()))
+            {
+                return Err(ProtocolError::Audit(format!(
+                    "{} is the audit log of open episode `{episode}`: give this episode another file",
+                    path.display()
+                )));
+            }
+        }
         let file = File::create(&path).map_err(|error| {
             ProtocolError::Audit(format!(
                 "could not create the audit log {}: {error}",
@@ -42,6 +59,7 @@ impl AuditFile {
         })?;
         Ok(AuditFile {
             label: path.display().to_string(),
+            canonical: std::fs::canonicalize(&path).ok(),
             writer: Arc::new(Mutex::new(Some(JsonlWriter::new(
                 file,
                 FsyncPolicy::EveryStep,

@@ -16,7 +16,8 @@ pub const MAX_LINE_BYTES: usize = 1024 * 1024;
 /// What one serving session did, for the one-line summary on stderr.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct ServeSummary {
-    /// Requests answered (or notifications carried out).
+    /// Lines answered (requests, and lines refused before they could be
+    /// read as one).
     pub requests: u64,
     /// Requests refused with an error.
     pub errors: u64,
@@ -40,12 +41,32 @@ pub fn serve_lines<S: ScenarioSource, R: Read>(
     mut diagnostics: impl Write,
 ) -> io::Result<ServeSummary> {
     let mut summary = ServeSummary::default();
+    // Whatever happens to the pipes, every open episode is closed and its
+    // audit log completed before the error is returned.
+    let served = serve_until_end(sessions, input, &mut output, &mut diagnostics, &mut summary);
+    let (running, problems) = sessions.close_all();
+    summary.closed_at_end = running;
+    for problem in problems {
+        writeln!(diagnostics, "oncall-gym serve: {problem}")?;
+    }
+    served?;
+    output.flush()?;
+    Ok(summary)
+}
+
+fn serve_until_end<S: ScenarioSource, R: Read>(
+    sessions: &mut Sessions<S>,
+    input: &mut BufReader<R>,
+    output: &mut impl Write,
+    diagnostics: &mut impl Write,
+    summary: &mut ServeSummary,
+) -> io::Result<()> {
     let mut line = Vec::new();
     loop {
         let read = read_bounded_line(input, &mut line, MAX_LINE_BYTES)?;
-        let answer = match read {
-            LineRead::End => break,
-            LineRead::TooLong => Some(Answer::error(
+        let reply = match read {
+            LineRead::End => return Ok(()),
+            LineRead::TooLong => Reply::answer(Answer::error(
                 &Value::Null,
                 &ProtocolError::LineTooLong {
                     limit: MAX_LINE_BYTES,
@@ -53,7 +74,10 @@ pub fn serve_lines<S: ScenarioSource, R: Read>(
             )),
             LineRead::Line => answer_line(sessions, &line),
         };
-        if let Some(answer) = answer {
+        if let Some(note) = reply.note {
+            writeln!(diagnostics, "oncall-gym serve: {note}")?;
+        }
+        if let Some(answer) = reply.answer {
             summary.requests += 1;
             summary.errors += u64::from(answer.is_error);
             output.write_all(answer.text.as_bytes())?;
@@ -65,19 +89,33 @@ pub fn serve_lines<S: ScenarioSource, R: Read>(
             output.flush()?;
         }
     }
-    let (running, problems) = sessions.close_all();
-    summary.closed_at_end = running;
-    for problem in problems {
-        writeln!(diagnostics, "oncall-gym serve: {problem}")?;
-    }
-    output.flush()?;
-    Ok(summary)
 }
 
 /// Answers one line: `None` for blank lines and notifications.
 pub fn handle_line<S: ScenarioSource>(sessions: &mut Sessions<S>, line: &[u8]) -> Option<String> {
-    answer_line(sessions, line).map(|answer| answer.text)
+    answer_line(sessions, line).answer.map(|answer| answer.text)
 }
+
+/// What one line gets: an answer on stdout, a note on stderr, or both.
+struct Reply {
+    answer: Option<Answer>,
+    note: Option<String>,
+}
+
+impl Reply {
+    fn answer(answer: Answer) -> Reply {
+        Reply {
+            answer: Some(answer),
+            note: None,
+        }
+    }
+}
+
+/// The one method carried out when sent as a notification: its answer
+/// would say nothing the client needs. Any other method sent without an
+/// `id` would do work whose result (an episode id, a step's observation)
+/// the client could never read, so it is refused with a note on stderr.
+const NOTIFICATION_METHODS: [&str; 1] = ["close"];
 
 /// A response line, and whether it is an error.
 struct Answer {
@@ -94,23 +132,26 @@ impl Answer {
     }
 }
 
-fn answer_line<S: ScenarioSource>(sessions: &mut Sessions<S>, line: &[u8]) -> Option<Answer> {
+fn answer_line<S: ScenarioSource>(sessions: &mut Sessions<S>, line: &[u8]) -> Reply {
     let text = match std::str::from_utf8(line) {
         Ok(text) => text.trim(),
         Err(error) => {
-            return Some(Answer::error(
+            return Reply::answer(Answer::error(
                 &Value::Null,
                 &ProtocolError::Parse(format!("the line is not UTF-8: {error}")),
             ));
         }
     };
     if text.is_empty() {
-        return None;
+        return Reply {
+            answer: None,
+            note: None,
+        };
     }
     let request: Value = match serde_json::from_str(text) {
         Ok(request) => request,
         Err(error) => {
-            return Some(Answer::error(
+            return Reply::answer(Answer::error(
                 &Value::Null,
                 &ProtocolError::Parse(error.to_string()),
             ));
@@ -123,7 +164,7 @@ fn answer_line<S: ScenarioSource>(sessions: &mut Sessions<S>, line: &[u8]) -> Op
             }
             other => format!("a request is an object, not {}", json_type(&other)),
         };
-        return Some(Answer::error(
+        return Reply::answer(Answer::error(
             &Value::Null,
             &ProtocolError::InvalidRequest(why),
         ));
@@ -133,7 +174,7 @@ fn answer_line<S: ScenarioSource>(sessions: &mut Sessions<S>, line: &[u8]) -> Op
         None => Value::Null,
         Some(id @ (Value::String(_) | Value::Number(_) | Value::Null)) => id.clone(),
         Some(other) => {
-            return Some(Answer::error(
+            return Reply::answer(Answer::error(
                 &Value::Null,
                 &ProtocolError::InvalidRequest(format!(
                     "`id` must be a string, a number or null, not {}",
@@ -143,7 +184,7 @@ fn answer_line<S: ScenarioSource>(sessions: &mut Sessions<S>, line: &[u8]) -> Op
         }
     };
     if request.get("jsonrpc") != Some(&Value::String("2.0".to_owned())) {
-        return Some(Answer::error(
+        return Reply::answer(Answer::error(
             &answer_to,
             &ProtocolError::InvalidRequest("`jsonrpc` must be \"2.0\"".to_owned()),
         ));
@@ -151,7 +192,7 @@ fn answer_line<S: ScenarioSource>(sessions: &mut Sessions<S>, line: &[u8]) -> Op
     let method = match request.remove("method") {
         Some(Value::String(method)) => method,
         Some(other) => {
-            return Some(Answer::error(
+            return Reply::answer(Answer::error(
                 &answer_to,
                 &ProtocolError::InvalidRequest(format!(
                     "`method` must be a string, not {}",
@@ -160,7 +201,7 @@ fn answer_line<S: ScenarioSource>(sessions: &mut Sessions<S>, line: &[u8]) -> Op
             ));
         }
         None => {
-            return Some(Answer::error(
+            return Reply::answer(Answer::error(
                 &answer_to,
                 &ProtocolError::InvalidRequest("`method` is missing".to_owned()),
             ));
@@ -168,17 +209,31 @@ fn answer_line<S: ScenarioSource>(sessions: &mut Sessions<S>, line: &[u8]) -> Op
     };
     let params = request.remove("params");
     if let Some(unknown) = request.keys().find(|key| key.as_str() != "jsonrpc") {
-        return Some(Answer::error(
+        return Reply::answer(Answer::error(
             &answer_to,
             &ProtocolError::InvalidRequest(format!(
                 "unknown member `{unknown}`: a request has jsonrpc, id, method and params"
             )),
         ));
     }
+    if id.is_none() {
+        if !NOTIFICATION_METHODS.contains(&method.as_str()) {
+            return Reply {
+                answer: None,
+                note: Some(format!(
+                    "a `{}` notification (no `id`) was not carried out: its result could not be read; send it with an `id`",
+                    preview(&method)
+                )),
+            };
+        }
+        let note = sessions
+            .call(&method, params)
+            .err()
+            .map(|error| format!("a `{method}` notification failed: {error}"));
+        return Reply { answer: None, note };
+    }
     let result = sessions.call(&method, params);
-    // A notification (no `id`) is carried out and never answered.
-    id.as_ref()?;
-    Some(match result {
+    Reply::answer(match result {
         Ok(result) => {
             let id = compact(&answer_to);
             let mut text = String::with_capacity(result.len() + id.len() + 40);
@@ -194,6 +249,14 @@ fn answer_line<S: ScenarioSource>(sessions: &mut Sessions<S>, line: &[u8]) -> Op
         }
         Err(error) => Answer::error(&answer_to, &error),
     })
+}
+
+/// `text` cut to a length fit for a one-line note.
+fn preview(text: &str) -> String {
+    match text.char_indices().nth(64) {
+        Some((end, _)) => format!("{}…", &text[..end]),
+        None => text.to_owned(),
+    }
 }
 
 /// An error response to `id`. `data.kind` names the kind of error.

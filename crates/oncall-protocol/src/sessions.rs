@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use oncall_domain::ToolResult;
+use oncall_domain::{Decision, ToolResult};
 use oncall_engine::{Analysis, EngineError};
 use oncall_sim::{
     Difficulty, MAX_STEPS, RunSettings, Scenario, ScenarioEpisode, check_scenario_name,
@@ -18,8 +18,8 @@ use oncall_tools::{ToolRegistry, agent_tool_definitions};
 use crate::audit_file::{AuditFile, head_of};
 use crate::error::ProtocolError;
 use crate::params::{
-    CloseParams, ResetParams, StepParams, check_agent_name, no_params, parse_field, parse_params,
-    read_action,
+    CloseParams, ResetParams, StepParams, check_agent_name, json_type, no_params, parse_field,
+    parse_params, read_action,
 };
 use crate::view::{
     CloseInfo, CloseResult, Ending, Observation, ResetInfo, ResetResult, ScenarioEntry, StepInfo,
@@ -121,7 +121,15 @@ impl<S: ScenarioSource> Sessions<S> {
             }
         }
         let scenario = self.scenario(&params.scenario)?;
-        let audit = params.audit.map(AuditFile::create).transpose()?;
+        let audit = match params.audit {
+            Some(path) => {
+                let open = self.episodes.iter().filter_map(|(id, session)| {
+                    session.audit.as_ref().map(|audit| (id.as_str(), audit))
+                });
+                Some(AuditFile::create(path, open)?)
+            }
+            None => None,
+        };
         let settings = RunSettings {
             seed: params.seed.unwrap_or(0),
             max_steps: params.max_steps,
@@ -138,6 +146,7 @@ impl<S: ScenarioSource> Sessions<S> {
         self.opened += 1;
         let id = format!("ep-{}", self.opened);
         let session = Session {
+            id: id.clone(),
             scenario: scenario.id().to_owned(),
             run_id: episode.run().id().as_uuid().to_string(),
             audit,
@@ -150,7 +159,14 @@ impl<S: ScenarioSource> Sessions<S> {
         };
         let text = serialize(&ResetResult {
             episode: &id,
-            observation: Observation::new(&episode.context(), episode.run(), false, None, None),
+            observation: Observation::new(
+                &episode.context(),
+                episode.run(),
+                false,
+                None,
+                None,
+                None,
+            ),
             info: ResetInfo {
                 scenario: &session.scenario,
                 run_id: session.run_id.clone(),
@@ -170,68 +186,45 @@ impl<S: ScenarioSource> Sessions<S> {
     pub fn step(&mut self, params: Option<Value>) -> Result<String, ProtocolError> {
         let params: StepParams = parse_params(params)?;
         let action = read_action(params.action)?;
-        let analysis = params
-            .analysis
-            .map(|analysis| parse_field::<Analysis>("params.analysis", analysis))
-            .transpose()?;
+        let analysis = match params.analysis {
+            None => None,
+            Some(analysis @ Value::Object(_)) => {
+                Some(parse_field::<Analysis>("params.analysis", analysis))
+            }
+            Some(other) => {
+                return Err(ProtocolError::InvalidParams(format!(
+                    "params.analysis must be an analysis object, not {}",
+                    json_type(&other)
+                )));
+            }
+        };
         let session = self
             .episodes
             .get_mut(&params.episode)
             .ok_or_else(|| ProtocolError::UnknownEpisode(params.episode.clone()))?;
-        let episode = match &mut session.state {
-            State::Running(episode) => episode,
-            State::Ended(ending) => {
-                return Err(ProtocolError::EpisodeOver {
-                    episode: params.episode,
-                    termination: ending
-                        .termination
-                        .as_ref()
-                        .map_or_else(|| "ended".to_owned(), ToString::to_string),
-                });
+        let outcome = session.step(action, analysis);
+        let (previous_failure, step_failure, tool_result) = match outcome {
+            Ok(outcome) => outcome,
+            Err(error @ ProtocolError::Internal(_)) => {
+                session.state = State::Broken(error.to_string());
+                return Err(error);
             }
-            State::Broken => {
-                return Err(ProtocolError::UnknownEpisode(params.episode));
-            }
+            Err(error) => return Err(error),
         };
-        let report = match action {
-            Ok(decision) => episode.act(decision, analysis),
-            Err(reason) => episode.act_unreadable(&reason, analysis),
+        let State::Running(episode) = &session.state else {
+            return Err(ProtocolError::Internal(
+                "the episode is not running".to_owned(),
+            ));
         };
-        let report = match report {
-            Ok(report) => report,
-            Err(EngineError::NoPendingToolResult) => {
-                return Err(ProtocolError::InvalidParams(
-                    "params.analysis was given, but no tool result awaits one: send an analysis only with the step after a tool call".to_owned(),
-                ));
-            }
-            Err(error) => {
-                self.episodes.remove(&params.episode);
-                return Err(ProtocolError::Internal(error.to_string()));
-            }
-        };
-        // A tool call that used the last step ends the episode now: no
-        // further message could carry its analysis without its action being
-        // dropped, so the result arrives with `truncated`.
-        let last_step = episode.run().limits().max_steps();
-        if episode.awaits_analysis() && steps_taken(episode.run(), true) >= last_step {
-            if let Err(error) = episode.close_without_analysis() {
-                self.episodes.remove(&params.episode);
-                return Err(ProtocolError::Internal(error.to_string()));
-            }
-        }
-        let action_taken = report.action.is_some();
-        let step_failure = report
-            .last()
-            .and_then(|outcome| outcome.step_failure.clone());
-        let tool_result: Option<ToolResult> = report.action.and_then(|outcome| outcome.tool_result);
         if !episode.is_over() {
-            let text = serialize(&StepResult {
+            return serialize(&StepResult {
                 observation: Observation::new(
                     &episode.context(),
                     episode.run(),
                     episode.awaits_analysis(),
                     tool_result.as_ref(),
                     step_failure.as_deref(),
+                    previous_failure.as_deref(),
                 ),
                 reward: 0.0,
                 terminated: false,
@@ -240,12 +233,11 @@ impl<S: ScenarioSource> Sessions<S> {
                     scenario: &session.scenario,
                     run_id: session.run_id.clone(),
                     step: steps_taken(episode.run(), episode.awaits_analysis()),
-                    action_taken,
                     step_failure: step_failure.as_deref(),
+                    previous_step_failure: previous_failure.as_deref(),
                     ending: None,
                 },
-            })?;
-            return Ok(text);
+            });
         }
         // The episode has just ended: show the last observation, then judge
         // the run and keep only how it ended until the driver closes it.
@@ -255,15 +247,16 @@ impl<S: ScenarioSource> Sessions<S> {
             false,
             tool_result.as_ref(),
             step_failure.as_deref(),
+            previous_failure.as_deref(),
         ))
         .map_err(|error| ProtocolError::Internal(error.to_string()))?;
         let step = steps_taken(episode.run(), false);
         if let Err(error) = session.end() {
-            self.episodes.remove(&params.episode);
+            session.state = State::Broken(error.to_string());
             return Err(error);
         }
         let ending = session.ending()?;
-        let text = serialize(&serde_json::json!({
+        serialize(&serde_json::json!({
             "observation": observation,
             "reward": ending.evaluation.total,
             "terminated": !ending.truncated(),
@@ -272,12 +265,11 @@ impl<S: ScenarioSource> Sessions<S> {
                 scenario: &session.scenario,
                 run_id: session.run_id.clone(),
                 step,
-                action_taken,
                 step_failure: step_failure.as_deref(),
+                previous_step_failure: previous_failure.as_deref(),
                 ending: Some(ending),
             },
-        }))?;
-        Ok(text)
+        }))
     }
 
     /// `close {episode}`: ends the episode (abandoning it if it is still
@@ -359,6 +351,7 @@ pub fn tools() -> String {
 /// One open episode.
 #[derive(Debug)]
 struct Session {
+    id: String,
     scenario: String,
     run_id: String,
     audit: Option<AuditFile>,
@@ -369,30 +362,45 @@ struct Session {
 enum State {
     Running(Box<ScenarioEpisode<'static>>),
     Ended(Box<Ending>),
-    /// Ending it failed; the session is dropped.
-    Broken,
+    /// The engine or its audit log failed, for this reason; every later
+    /// request about the episode says so, until it is closed.
+    Broken(String),
 }
+
+/// What a step's analysis and action came to: why the previous step failed
+/// (or why the analysis was ignored), why this one failed, and the tool
+/// result.
+type StepOutcome = (Option<String>, Option<String>, Option<ToolResult>);
+
+/// Why an analysis sent with no tool result waiting was ignored.
+const IGNORED_ANALYSIS: &str = "the analysis was ignored: no tool result awaited one (send an analysis with the step right after a tool call)";
 
 impl Session {
     /// Ends the episode if it is running (judging it, completing its audit
     /// log), and returns how it ended.
     fn end(&mut self) -> Result<(), ProtocolError> {
-        self.state = match std::mem::replace(&mut self.state, State::Broken) {
+        let state = std::mem::replace(
+            &mut self.state,
+            State::Broken("the episode stopped while it was being closed".to_owned()),
+        );
+        self.state = match state {
             State::Ended(ending) => State::Ended(ending),
-            State::Broken => State::Broken,
+            State::Broken(reason) => State::Broken(reason),
             State::Running(episode) => {
                 let outcome = episode
                     .finish()
                     .map_err(|error| ProtocolError::Internal(error.to_string()))?;
-                let head = match self.audit.as_mut() {
-                    Some(audit) => audit.finish()?,
-                    None => head_of(outcome.log.events())?,
+                // A file that cannot be finished loses nothing else: the
+                // run is judged, and its head comes from the events kept in
+                // memory, with the file's problem reported beside it.
+                let (head, audit_error) = match self.audit.as_mut().map(AuditFile::finish) {
+                    Some(Ok(head)) => (head, None),
+                    Some(Err(error)) => (head_of(outcome.log.events())?, Some(error.to_string())),
+                    None => (head_of(outcome.log.events())?, None),
                 };
-                State::Ended(Box::new(Ending::new(
-                    &outcome.run,
-                    outcome.evaluation,
-                    head,
-                )))
+                let mut ending = Ending::new(&outcome.run, outcome.evaluation, head);
+                ending.audit_error = audit_error;
+                State::Ended(Box::new(ending))
             }
         };
         self.ending().map(|_| ())
@@ -402,10 +410,70 @@ impl Session {
     fn ending(&self) -> Result<&Ending, ProtocolError> {
         match &self.state {
             State::Ended(ending) => Ok(ending),
-            State::Running(_) | State::Broken => Err(ProtocolError::Internal(
-                "the episode stopped earlier and has no ending".to_owned(),
+            State::Broken(reason) => Err(ProtocolError::Internal(reason.clone())),
+            State::Running(_) => Err(ProtocolError::Internal(
+                "the episode is still running".to_owned(),
             )),
         }
+    }
+
+    /// Carries out one `step` on a running episode: the analysis (given to
+    /// the open tool step, refused with its reason when it could not be
+    /// read, or ignored when no tool result awaits one), then the action.
+    /// Returns why the previous step failed (or why the analysis was
+    /// ignored), why this one failed, and the tool result.
+    fn step(
+        &mut self,
+        action: Result<Decision, String>,
+        analysis: Option<Result<Analysis, ProtocolError>>,
+    ) -> Result<StepOutcome, ProtocolError> {
+        let episode = match &mut self.state {
+            State::Running(episode) => episode,
+            State::Ended(ending) => {
+                return Err(ProtocolError::EpisodeOver {
+                    episode: self.id.clone(),
+                    termination: ending
+                        .termination
+                        .as_ref()
+                        .map_or_else(|| "ended".to_owned(), ToString::to_string),
+                });
+            }
+            State::Broken(reason) => return Err(ProtocolError::Internal(reason.clone())),
+        };
+        let internal = |error: EngineError| ProtocolError::Internal(error.to_string());
+        let mut note = None;
+        let analysis = match analysis {
+            Some(_) if !episode.awaits_analysis() => {
+                note = Some(IGNORED_ANALYSIS.to_owned());
+                None
+            }
+            Some(Ok(analysis)) => Some(analysis),
+            Some(Err(error)) => {
+                let refused = episode
+                    .refuse_analysis(&error.to_string())
+                    .map_err(internal)?;
+                note = refused.and_then(|outcome| outcome.step_failure);
+                None
+            }
+            None => None,
+        };
+        let report = match action {
+            Ok(decision) => episode.act(decision, analysis),
+            Err(reason) => episode.act_unreadable(&reason, analysis),
+        }
+        .map_err(internal)?;
+        let previous_failure = note.or_else(|| {
+            report
+                .previous
+                .as_ref()
+                .and_then(|outcome| outcome.step_failure.clone())
+        });
+        let action = report.action;
+        let step_failure = action
+            .as_ref()
+            .and_then(|outcome| outcome.step_failure.clone());
+        let tool_result = action.and_then(|outcome| outcome.tool_result);
+        Ok((previous_failure, step_failure, tool_result))
     }
 
     fn audit_label(&self) -> Option<&str> {

@@ -200,7 +200,6 @@ fn a_tool_call_on_the_last_step_ends_the_episode_with_its_result() {
     ));
     assert_eq!(last["truncated"], true, "{last}");
     assert_eq!(last["terminated"], false);
-    assert_eq!(last["info"]["action_taken"], true);
     assert_eq!(last["info"]["termination"]["kind"], "step_limit");
     assert_eq!(last["observation"]["tool_result"]["tool_name"], "logs");
     assert_eq!(last["observation"]["steps_remaining"], 0);
@@ -234,7 +233,7 @@ fn an_ending_action_on_the_last_step_is_carried_out() {
 }
 
 #[test]
-fn an_unreadable_action_fails_its_step_and_a_stray_analysis_changes_nothing() {
+fn unreadable_actions_and_analyses_fail_steps_and_say_why() {
     let mut sessions = Sessions::new(Fixtures::new());
     let reset = result(call(
         &mut sessions,
@@ -242,47 +241,108 @@ fn an_unreadable_action_fails_its_step_and_a_stray_analysis_changes_nothing() {
         json!({"scenario": "latency_spike"}),
     ));
     let episode = reset["episode"].clone();
-    let stray = call(
+    // An analysis with nothing to analyse is ignored, and the agent told.
+    let stray = result(call(
         &mut sessions,
         "step",
         json!({"episode": episode, "action": tool_call("deploys"),
             "analysis": {"summary": "nothing to analyse", "significant": false}}),
-    );
-    assert_eq!(error_kind(&stray), "invalid_params");
-    let garbled = result(call(
+    ));
+    assert_eq!(stray["observation"]["step"], 1);
+    assert_eq!(stray["observation"]["tool_result"]["tool_name"], "deploys");
+    let ignored = stray["observation"]["previous_step_failure"]
+        .as_str()
+        .unwrap();
+    assert!(ignored.starts_with("the analysis was ignored"), "{ignored}");
+    assert_eq!(stray["observation"]["observation_count"], 0);
+    // An analysis that cannot be read fails the step it analyses.
+    let unread = result(call(
         &mut sessions,
         "step",
-        json!({"episode": episode, "action": {"action": "reboot_everything"}}),
+        json!({"episode": episode, "action": tool_call("deploys"),
+            "analysis": {"significant": true}}),
     ));
-    assert_eq!(
-        garbled["observation"]["step"], 1,
-        "the refused analysis took no step"
+    let refused = unread["observation"]["previous_step_failure"]
+        .as_str()
+        .unwrap();
+    assert!(
+        refused.starts_with("the analysis was refused: ") && refused.contains("summary"),
+        "{refused}"
     );
-    let failure = garbled["observation"]["step_failure"].as_str().unwrap();
+    assert_eq!(unread["info"]["previous_step_failure"], refused);
+    assert_eq!(unread["observation"]["step"], 2);
+    // An analysis the engine refuses (a blank summary) is reported too.
+    let blank = result(call(
+        &mut sessions,
+        "step",
+        json!({"episode": episode, "action": {"action": "reboot_everything"},
+            "analysis": {"summary": " ", "significant": true}}),
+    ));
+    let previous = blank["observation"]["previous_step_failure"]
+        .as_str()
+        .unwrap();
+    assert!(previous.contains("observation refused"), "{previous}");
+    // An action that is not a decision fails its own step.
+    assert_eq!(blank["observation"]["step"], 3);
+    let failure = blank["observation"]["step_failure"].as_str().unwrap();
     assert!(
         failure.starts_with("the action is not a decision: "),
         "{failure}"
     );
     assert!(failure.contains("reboot_everything"), "{failure}");
-    assert_eq!(garbled["info"]["step_failure"], failure);
+    assert_eq!(blank["info"]["step_failure"], failure);
     let text = result(call(
         &mut sessions,
         "step",
         json!({"episode": episode, "action": tool_call("deploys").to_string()}),
     ));
     assert_eq!(text["observation"]["tool_result"]["tool_name"], "deploys");
-    let wrong_type = call(
+    assert!(text["observation"]["previous_step_failure"].is_null());
+    for (wrong, field) in [
+        (json!({"episode": episode, "action": 5}), "not a number"),
+        (
+            json!({"episode": episode, "action": tool_call("logs"), "analysis": "seen"}),
+            "params.analysis must be an analysis object, not a string",
+        ),
+    ] {
+        let answer = call(&mut sessions, "step", wrong);
+        assert_eq!(error_kind(&answer), "invalid_params");
+        let message = answer["error"]["message"].as_str().unwrap();
+        assert!(message.contains(field), "{message}");
+    }
+}
+
+#[test]
+fn an_audit_file_serves_one_open_episode_at_a_time() {
+    let directory =
+        std::env::temp_dir().join(format!("oncall-protocol-audit-{}", std::process::id()));
+    std::fs::create_dir_all(&directory).unwrap();
+    let log = directory.join("shared.jsonl");
+    let mut sessions = Sessions::new(Fixtures::new());
+    result(call(
         &mut sessions,
-        "step",
-        json!({"episode": episode, "action": 5}),
+        "reset",
+        json!({"scenario": "latency_spike", "audit": log}),
+    ));
+    let clash = call(
+        &mut sessions,
+        "reset",
+        json!({"scenario": "latency_spike", "audit": directory.join(".").join("shared.jsonl")}),
     );
-    assert_eq!(error_kind(&wrong_type), "invalid_params");
+    assert_eq!(error_kind(&clash), "audit_error");
     assert!(
-        wrong_type["error"]["message"]
+        clash["error"]["message"]
             .as_str()
             .unwrap()
-            .contains("not a number")
+            .contains("open episode `ep-1`")
     );
+    result(call(&mut sessions, "close", json!({"episode": "ep-1"})));
+    result(call(
+        &mut sessions,
+        "reset",
+        json!({"scenario": "latency_spike", "audit": log}),
+    ));
+    std::fs::remove_dir_all(&directory).unwrap();
 }
 
 #[test]
@@ -385,11 +445,21 @@ fn bad_requests_get_errors_that_say_what_to_fix() {
         );
     }
     assert_eq!(sessions.open_episodes(), 0);
-    // A notification is carried out and never answered.
+    // A notification is never answered. Only `close` is carried out: a
+    // reset's episode id could never be read, so it opens nothing.
     let notification =
         br#"{"jsonrpc":"2.0","method":"reset","params":{"scenario":"latency_spike"}}"#;
     assert_eq!(handle_line(&mut sessions, notification), None);
+    assert_eq!(sessions.open_episodes(), 0);
+    result(call(
+        &mut sessions,
+        "reset",
+        json!({"scenario": "latency_spike"}),
+    ));
     assert_eq!(sessions.open_episodes(), 1);
+    let close = br#"{"jsonrpc":"2.0","method":"close","params":{"episode":"ep-1"}}"#;
+    assert_eq!(handle_line(&mut sessions, close), None);
+    assert_eq!(sessions.open_episodes(), 0);
     assert_eq!(handle_line(&mut sessions, b"   "), None);
 }
 
@@ -536,11 +606,52 @@ proptest! {
             br#"{"jsonrpc":"2.0","id":0,"method":"reset","params":{"scenario":"latency_spike"}}"#,
         );
         prop_assert!(opened.is_some());
-        if let Some(answer) = handle_line(&mut sessions, &line) {
-            let answer: Value = serde_json::from_str(&answer).unwrap();
+        if let Some(raw) = handle_line(&mut sessions, &line) {
+            prop_assert!(!raw.contains('\n'), "{}", raw);
+            let answer: Value = serde_json::from_str(&raw).unwrap();
             prop_assert_eq!(&answer["jsonrpc"], "2.0");
             prop_assert!(answer.get("result").is_some() != answer.get("error").is_some());
-            prop_assert!(!answer.to_string().contains('\n'));
         }
     }
+}
+
+/// A writer whose reader has gone: every write fails.
+struct GoneReader;
+
+impl std::io::Write for GoneReader {
+    fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+        Err(std::io::Error::from(std::io::ErrorKind::BrokenPipe))
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Err(std::io::Error::from(std::io::ErrorKind::BrokenPipe))
+    }
+}
+
+#[test]
+fn a_client_that_goes_away_still_gets_its_audit_logs_completed() {
+    let directory =
+        std::env::temp_dir().join(format!("oncall-protocol-gone-{}", std::process::id()));
+    std::fs::create_dir_all(&directory).unwrap();
+    let audit = directory.join("gone.jsonl");
+    let input = format!(
+        "{}\n{}\n",
+        json!({"jsonrpc": "2.0", "id": 1, "method": "reset",
+            "params": {"scenario": "latency_spike", "audit": audit}}),
+        json!({"jsonrpc": "2.0", "id": 2, "method": "step",
+            "params": {"episode": "ep-1", "action": tool_call("deploys")}}),
+    );
+    let mut sessions = Sessions::new(Fixtures::new());
+    let served = serve_lines(
+        &mut sessions,
+        &mut BufReader::new(input.as_bytes()),
+        GoneReader,
+        std::io::sink(),
+    );
+    assert_eq!(served.unwrap_err().kind(), std::io::ErrorKind::BrokenPipe);
+    assert_eq!(sessions.open_episodes(), 0);
+    let log = std::fs::read_to_string(&audit).unwrap();
+    let last: Value = serde_json::from_str(log.lines().last().unwrap()).unwrap();
+    assert_eq!(last["type"], "evaluation_recorded");
+    std::fs::remove_dir_all(&directory).unwrap();
 }

@@ -26,6 +26,10 @@ pub(crate) struct Observation<'a> {
     /// Why the last step failed, when it did: the engine's own words about
     /// the agent's action (never the ground truth).
     pub(crate) step_failure: Option<&'a str>,
+    /// Why the previous tool step, which this message's analysis closed,
+    /// failed (a blank summary, an unreadable analysis, ...), or why the
+    /// analysis was ignored.
+    pub(crate) previous_step_failure: Option<&'a str>,
     /// The agent's current hypothesis.
     pub(crate) hypothesis: Option<&'a Hypothesis>,
     /// How many observations the agent has recorded.
@@ -51,6 +55,7 @@ impl<'a> Observation<'a> {
         awaits_analysis: bool,
         tool_result: Option<&'a ToolResult>,
         step_failure: Option<&'a str>,
+        previous_step_failure: Option<&'a str>,
     ) -> Observation<'a> {
         let incident = context.incident();
         let taken = steps_taken(run, awaits_analysis);
@@ -66,6 +71,7 @@ impl<'a> Observation<'a> {
             steps_remaining: run.limits().max_steps().saturating_sub(taken),
             tool_result,
             step_failure,
+            previous_step_failure,
             hypothesis: context.hypothesis(),
             observation_count: context.observations().len(),
         }
@@ -118,11 +124,10 @@ pub(crate) struct StepInfo<'a> {
     pub(crate) scenario: &'a str,
     pub(crate) run_id: String,
     pub(crate) step: u32,
-    /// Whether the action was carried out; `false` when closing the
-    /// previous step used the episode's last one.
-    pub(crate) action_taken: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) step_failure: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) previous_step_failure: Option<&'a str>,
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     pub(crate) ending: Option<&'a Ending>,
 }
@@ -135,6 +140,9 @@ pub(crate) struct Ending {
     pub(crate) evaluation: Evaluation,
     pub(crate) head_hash: String,
     pub(crate) event_count: u64,
+    /// Why the audit file could not be completed, when it could not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) audit_error: Option<String>,
 }
 
 impl Ending {
@@ -145,6 +153,7 @@ impl Ending {
             evaluation,
             head_hash: head.head_hash,
             event_count: head.event_count,
+            audit_error: None,
         }
     }
 

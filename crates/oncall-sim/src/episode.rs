@@ -130,7 +130,9 @@ impl StepReport {
     }
 }
 
-/// One run of a scenario in progress. See the [module](self) docs.
+/// One run of a scenario in progress, from [`start_scenario`]: the engine
+/// wired as every run is (the scenario's clock, ids from the scenario, agent
+/// and seed), owned, so that a session map can hold it.
 #[derive(Debug)]
 pub struct ScenarioEpisode<'m> {
     scenario: Scenario,
@@ -205,6 +207,12 @@ impl<'m> ScenarioEpisode<'m> {
     /// message to carry the analysis, and the episode ends with the result.
     pub fn close_without_analysis(&mut self) -> Result<Option<ActionOutcome>, EngineError> {
         self.episode.close_without_analysis()
+    }
+
+    /// Refuses an analysis that could not be read: the open tool step, if
+    /// any, fails with `reason` (see [`Episode::refuse_analysis`]).
+    pub fn refuse_analysis(&mut self, reason: &str) -> Result<Option<ActionOutcome>, EngineError> {
+        self.episode.refuse_analysis(reason)
     }
 
     /// Gives the open tool step its analysis, and closes it.

@@ -44,6 +44,26 @@ fn one_message_per_step_writes_the_runners_log_byte_for_byte() {
 }
 
 #[test]
+fn a_run_that_hits_the_step_limit_on_a_tool_call_is_the_same_both_ways() {
+    let scenario = scenario("latency_spike");
+    let settings = RunSettings {
+        seed: 3,
+        max_steps: Some(3),
+    };
+    let calls = || OracleAgent::from_decisions(vec![call("deploys"); 5]);
+    let ran = run_scenario(scenario, &mut calls(), settings, None).unwrap();
+    let mut episode = start_scenario(scenario, "oracle", settings, None).unwrap();
+    drive_one_message_per_step(&mut episode, &mut calls());
+    let driven = episode.finish().unwrap();
+    assert_eq!(driven.log.to_jsonl(), ran.log.to_jsonl());
+    assert_eq!(
+        ran.run.termination(),
+        Some(&TerminationReason::StepLimit { max_steps: 3 })
+    );
+    assert_eq!(ran.run.observations().len(), 2, "no analysis of the last result");
+}
+
+#[test]
 fn run_ids_differ_by_scenario_agent_and_seed_and_repeat_for_the_same_three() {
     let mut ids = BTreeSet::new();
     for id in ["latency_spike", "ledger_db_disk_full"] {
@@ -95,24 +115,27 @@ fn an_analysis_with_nothing_to_analyse_is_refused_before_anything_is_recorded() 
 }
 
 #[test]
-fn an_analysis_that_closes_the_last_step_ends_the_episode_before_the_action() {
+fn a_tool_call_on_the_last_step_ends_the_episode_with_its_result() {
     let settings = RunSettings {
         seed: 0,
-        max_steps: Some(1),
+        max_steps: Some(2),
     };
     let mut episode = start_scenario(scenario("latency_spike"), "me", settings, None).unwrap();
     let first = episode.act(call("deploys"), None).unwrap();
     assert_eq!(first.last().unwrap().termination, None);
     let report = episode.act(call("logs"), Some(analysis())).unwrap();
-    assert!(report.action.is_none(), "{report:?}");
+    assert_eq!(report.previous.as_ref().unwrap().step_failure, None);
+    let action = report.action.unwrap();
+    assert!(action.tool_result.is_some());
     assert_eq!(
-        report.last().unwrap().termination,
-        Some(TerminationReason::StepLimit { max_steps: 1 })
+        action.termination,
+        Some(TerminationReason::StepLimit { max_steps: 2 })
     );
     let over = episode.act(call("logs"), None).unwrap_err();
     assert!(matches!(over, EngineError::EpisodeOver { .. }), "{over}");
     let outcome = episode.finish().unwrap();
-    assert_eq!(outcome.run.steps().len(), 1);
+    assert_eq!(outcome.run.steps().len(), 2);
+    assert_eq!(outcome.run.observations().len(), 1);
     assert_eq!(
         outcome.log.events().last().unwrap().kind().name(),
         "evaluation_recorded"
@@ -121,19 +144,40 @@ fn an_analysis_that_closes_the_last_step_ends_the_episode_before_the_action() {
 
 #[test]
 fn without_an_analysis_the_open_step_closes_with_no_observation() {
-    let settings = RunSettings {
-        seed: 0,
-        max_steps: Some(1),
-    };
-    let mut episode = start_scenario(scenario("latency_spike"), "me", settings, None).unwrap();
+    let mut episode = start_scenario(
+        scenario("latency_spike"),
+        "me",
+        RunSettings::default(),
+        None,
+    )
+    .unwrap();
     episode.act(call("deploys"), None).unwrap();
     let report = episode.act(call("logs"), None).unwrap();
-    assert!(report.action.is_none());
+    assert_eq!(report.previous.unwrap().step, 1);
+    assert!(report.action.unwrap().tool_result.is_some());
+    assert!(episode.run().observations().is_empty());
+}
+
+#[test]
+fn refusing_an_analysis_fails_the_open_step_with_the_reason() {
+    let mut episode = start_scenario(
+        scenario("latency_spike"),
+        "me",
+        RunSettings::default(),
+        None,
+    )
+    .unwrap();
+    assert_eq!(episode.refuse_analysis("not an analysis").unwrap(), None);
+    episode.act(call("deploys"), None).unwrap();
+    let refused = episode
+        .refuse_analysis("missing field `summary`")
+        .unwrap()
+        .unwrap();
     assert_eq!(
-        report.previous.unwrap().termination,
-        Some(TerminationReason::StepLimit { max_steps: 1 })
+        refused.step_failure.as_deref(),
+        Some("the analysis was refused: missing field `summary`")
     );
-    assert!(episode.is_over());
+    assert!(!episode.awaits_analysis());
     assert!(episode.run().observations().is_empty());
 }
 

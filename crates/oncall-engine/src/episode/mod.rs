@@ -134,7 +134,9 @@ impl<S: EventSink> Episode<S> {
     /// Carries out `decision` as the next step.
     ///
     /// - `call_tool` runs the tool through the registry's one call path and
-    ///   returns its result; the step stays open for [`Episode::analyze`]. An
+    ///   returns its result; the step stays open for [`Episode::analyze`],
+    ///   except on the run's last step, which closes at once (no analysis)
+    ///   and ends the run with `step_limit`: nothing can follow it. An
     ///   unknown tool or invalid parameters give a failed result, which the
     ///   agent sees; the step will be recorded as failed, and the run goes on.
     /// - `propose_mitigation` with a valid confidence, and a non-blank
@@ -199,11 +201,19 @@ impl<S: EventSink> Episode<S> {
                     tool_result: tool_result.clone(),
                     started_at,
                 });
+                // A tool call on the last step ends the run with its result:
+                // no decision can follow, so no analysis is awaited.
+                let step_failure = if number >= self.engine.config.limits.max_steps() {
+                    self.close_without_analysis()?
+                        .and_then(|closed| closed.step_failure)
+                } else {
+                    None
+                };
                 Ok(ActionOutcome {
                     step: number,
                     tool_result: Some(tool_result),
-                    step_failure: None,
-                    termination: None,
+                    step_failure,
+                    termination: self.run.termination.clone(),
                 })
             }
             Decision::ProposeMitigation { .. } | Decision::Escalate { .. } => {
@@ -232,6 +242,30 @@ impl<S: EventSink> Episode<S> {
             cut_to_bytes(reason, MAX_UNREADABLE_REASON_BYTES)
         );
         self.fail_step_without_result(record, reason)
+    }
+
+    /// Refuses the analysis an outside driver sent for the open tool step,
+    /// because it could not be read: the step closes as failed with
+    /// `reason` (cut to [`MAX_UNREADABLE_REASON_BYTES`]) and no observation,
+    /// so the agent learns why and the run goes on. Returns that step's
+    /// outcome, or `None` when no tool step is open.
+    pub fn refuse_analysis(&mut self, reason: &str) -> Result<Option<ActionOutcome>, EngineError> {
+        self.refuse_if_over()?;
+        let Some(pending) = self.pending.take() else {
+            return Ok(None);
+        };
+        let step = pending.number;
+        let reason = format!(
+            "the analysis was refused: {}",
+            cut_to_bytes(reason, MAX_UNREADABLE_REASON_BYTES)
+        );
+        let step_failure = self.close_tool_step(pending, None, Some(reason))?;
+        Ok(Some(ActionOutcome {
+            step,
+            tool_result: None,
+            step_failure,
+            termination: self.run.termination.clone(),
+        }))
     }
 
     /// Closes the open tool step, if any, with no observation, as acting
@@ -266,6 +300,9 @@ impl<S: EventSink> Episode<S> {
             let Some(tool_result) = outcome.tool_result else {
                 continue;
             };
+            if outcome.termination.is_some() {
+                break;
+            }
             match agent.analyze_result(&tool_result, &self.context()) {
                 Ok(analysis) => {
                     self.analyze(analysis)?;

@@ -208,3 +208,32 @@ fn an_unreadable_action_fails_its_step_records_no_decision_and_counts_to_the_lim
         ]
     );
 }
+
+#[test]
+fn a_tool_call_on_the_last_step_ends_the_run_with_its_result_and_no_analysis() {
+    let mut log = Log::new();
+    let mut engine = Engine::new(
+        Arc::new(ToolRegistry::with_default_tools()),
+        source(),
+        config(2),
+        &mut log,
+    );
+    let mut episode = engine.start(incident(), "driver").unwrap();
+    let first = episode.act(call("logs", json!({}))).unwrap();
+    assert_eq!(first.termination, None);
+    episode.analyze(Analysis::new("seen", true)).unwrap();
+    let last = episode.act(call("logs", json!({}))).unwrap();
+    assert!(last.tool_result.is_some());
+    assert_eq!(
+        last.termination,
+        Some(TerminationReason::StepLimit { max_steps: 2 })
+    );
+    assert!(!episode.awaits_analysis());
+    assert!(matches!(
+        episode.analyze(Analysis::new("too late", true)),
+        Err(EngineError::EpisodeOver { .. })
+    ));
+    let run = episode.finish().unwrap();
+    assert_eq!(run.observations().len(), 1);
+    assert_eq!(run.steps().len(), 2);
+}
