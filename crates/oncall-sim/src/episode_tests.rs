@@ -60,7 +60,11 @@ fn a_run_that_hits_the_step_limit_on_a_tool_call_is_the_same_both_ways() {
         ran.run.termination(),
         Some(&TerminationReason::StepLimit { max_steps: 3 })
     );
-    assert_eq!(ran.run.observations().len(), 2, "no analysis of the last result");
+    assert_eq!(
+        ran.run.observations().len(),
+        2,
+        "no analysis of the last result"
+    );
 }
 
 #[test]
