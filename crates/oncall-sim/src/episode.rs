@@ -123,13 +123,6 @@ pub struct StepReport {
     pub action: Option<ActionOutcome>,
 }
 
-impl StepReport {
-    /// The outcome that came last: the action's, else the previous step's.
-    pub fn last(&self) -> Option<&ActionOutcome> {
-        self.action.as_ref().or(self.previous.as_ref())
-    }
-}
-
 /// One run of a scenario in progress, from [`start_scenario`]: the engine
 /// wired as every run is (the scenario's clock, ids from the scenario, agent
 /// and seed), owned, so that a session map can hold it.
@@ -201,14 +194,6 @@ impl<'m> ScenarioEpisode<'m> {
         Ok(StepReport { previous, action })
     }
 
-    /// Closes the open tool step, if any, with no observation. The step
-    /// limit applies, so the episode may end here. A driver calls it when a
-    /// tool call used the last step: no action can follow, so there is no
-    /// message to carry the analysis, and the episode ends with the result.
-    pub fn close_without_analysis(&mut self) -> Result<Option<ActionOutcome>, EngineError> {
-        self.episode.close_without_analysis()
-    }
-
     /// Refuses an analysis that could not be read: the open tool step, if
     /// any, fails with `reason` (see [`Episode::refuse_analysis`]).
     pub fn refuse_analysis(&mut self, reason: &str) -> Result<Option<ActionOutcome>, EngineError> {
@@ -248,11 +233,6 @@ impl<'m> ScenarioEpisode<'m> {
     /// The events so far.
     pub fn log(&self) -> &Log {
         &self.episode.sink().log
-    }
-
-    /// The scenario's id (for the harness, never for the agent).
-    pub fn scenario_id(&self) -> &str {
-        self.scenario.id()
     }
 
     /// Ends the episode (abandoning it if it has not ended), judges the run,

@@ -88,6 +88,11 @@ fn run_ids_differ_by_scenario_agent_and_seed_and_repeat_for_the_same_three() {
     assert_eq!(ids.len(), 8);
 }
 
+/// An episode of `latency_spike` by an agent called `me`.
+fn latency_spike(settings: RunSettings) -> ScenarioEpisode<'static> {
+    start_scenario(scenario("latency_spike"), "me", settings, None).unwrap()
+}
+
 fn call(tool: &str) -> Decision {
     serde_json::from_value(json!({
         "action": "call_tool", "tool_name": tool, "params": {}, "reasoning": "look"
@@ -101,13 +106,7 @@ fn analysis() -> oncall_engine::Analysis {
 
 #[test]
 fn an_analysis_with_nothing_to_analyse_is_refused_before_anything_is_recorded() {
-    let mut episode = start_scenario(
-        scenario("latency_spike"),
-        "me",
-        RunSettings::default(),
-        None,
-    )
-    .unwrap();
+    let mut episode = latency_spike(RunSettings::default());
     let before = episode.log().len();
     let refused = episode.act(call("deploys"), Some(analysis())).unwrap_err();
     assert!(matches!(refused, EngineError::NoPendingToolResult));
@@ -124,9 +123,9 @@ fn a_tool_call_on_the_last_step_ends_the_episode_with_its_result() {
         seed: 0,
         max_steps: Some(2),
     };
-    let mut episode = start_scenario(scenario("latency_spike"), "me", settings, None).unwrap();
+    let mut episode = latency_spike(settings);
     let first = episode.act(call("deploys"), None).unwrap();
-    assert_eq!(first.last().unwrap().termination, None);
+    assert_eq!(first.action.unwrap().termination, None);
     let report = episode.act(call("logs"), Some(analysis())).unwrap();
     assert_eq!(report.previous.as_ref().unwrap().step_failure, None);
     let action = report.action.unwrap();
@@ -148,13 +147,7 @@ fn a_tool_call_on_the_last_step_ends_the_episode_with_its_result() {
 
 #[test]
 fn without_an_analysis_the_open_step_closes_with_no_observation() {
-    let mut episode = start_scenario(
-        scenario("latency_spike"),
-        "me",
-        RunSettings::default(),
-        None,
-    )
-    .unwrap();
+    let mut episode = latency_spike(RunSettings::default());
     episode.act(call("deploys"), None).unwrap();
     let report = episode.act(call("logs"), None).unwrap();
     assert_eq!(report.previous.unwrap().step, 1);
@@ -164,13 +157,7 @@ fn without_an_analysis_the_open_step_closes_with_no_observation() {
 
 #[test]
 fn refusing_an_analysis_fails_the_open_step_with_the_reason() {
-    let mut episode = start_scenario(
-        scenario("latency_spike"),
-        "me",
-        RunSettings::default(),
-        None,
-    )
-    .unwrap();
+    let mut episode = latency_spike(RunSettings::default());
     assert_eq!(episode.refuse_analysis("not an analysis").unwrap(), None);
     episode.act(call("deploys"), None).unwrap();
     let refused = episode
@@ -190,15 +177,7 @@ fn an_owned_episode_is_send_and_finishing_early_abandons_it() {
     fn assert_send<T: Send + 'static>(value: T) -> T {
         value
     }
-    let episode = assert_send(
-        start_scenario(
-            scenario("latency_spike"),
-            "me",
-            RunSettings::default(),
-            None,
-        )
-        .unwrap(),
-    );
+    let episode = assert_send(latency_spike(RunSettings::default()));
     let outcome = std::thread::spawn(move || episode.finish().unwrap())
         .join()
         .unwrap();

@@ -75,12 +75,7 @@ impl<S: EventSink> Episode<S> {
             Ok((resolution, termination)) => {
                 self.close_step(record, StepStatus::Completed, false)?;
                 self.end(termination, Some(resolution))?;
-                Ok(ActionOutcome {
-                    step: number,
-                    tool_result: None,
-                    step_failure: None,
-                    termination: self.run.termination.clone(),
-                })
+                Ok(self.closed(number, None, None))
             }
             Err(reason) => self.fail_step_without_result(record, reason),
         }
@@ -104,12 +99,7 @@ impl<S: EventSink> Episode<S> {
             },
             true,
         )?;
-        Ok(ActionOutcome {
-            step,
-            tool_result: None,
-            step_failure: Some(reason),
-            termination: self.run.termination.clone(),
-        })
+        Ok(self.closed(step, None, Some(reason)))
     }
 
     pub(super) fn close_step(

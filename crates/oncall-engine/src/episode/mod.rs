@@ -209,12 +209,7 @@ impl<S: EventSink> Episode<S> {
                 } else {
                     None
                 };
-                Ok(ActionOutcome {
-                    step: number,
-                    tool_result: Some(tool_result),
-                    step_failure,
-                    termination: self.run.termination.clone(),
-                })
+                Ok(self.closed(number, Some(tool_result), step_failure))
             }
             Decision::ProposeMitigation { .. } | Decision::Escalate { .. } => {
                 let resolution = resolve(&decision);
@@ -260,12 +255,7 @@ impl<S: EventSink> Episode<S> {
             cut_to_bytes(reason, MAX_UNREADABLE_REASON_BYTES)
         );
         let step_failure = self.close_tool_step(pending, None, Some(reason))?;
-        Ok(Some(ActionOutcome {
-            step,
-            tool_result: None,
-            step_failure,
-            termination: self.run.termination.clone(),
-        }))
+        Ok(Some(self.closed(step, None, step_failure)))
     }
 
     /// Closes the open tool step, if any, with no observation, as acting
@@ -277,12 +267,7 @@ impl<S: EventSink> Episode<S> {
         };
         let step = pending.number;
         let step_failure = self.close_tool_step(pending, None, None)?;
-        Ok(Some(ActionOutcome {
-            step,
-            tool_result: None,
-            step_failure,
-            termination: self.run.termination.clone(),
-        }))
+        Ok(Some(self.closed(step, None, step_failure)))
     }
 
     /// Drives `agent` until the episode ends: the agent decides from the
@@ -340,12 +325,7 @@ impl<S: EventSink> Episode<S> {
         }
         let problem = (!problems.is_empty()).then(|| problems.join("; "));
         let step_failure = self.close_tool_step(pending, observation, problem)?;
-        Ok(ActionOutcome {
-            step,
-            tool_result: None,
-            step_failure,
-            termination: self.run.termination.clone(),
-        })
+        Ok(self.closed(step, None, step_failure))
     }
 
     /// Records that the agent failed, and ends the run as failed with reason
@@ -426,6 +406,21 @@ impl<S: EventSink> Episode<S> {
     /// The engine's config.
     pub fn config(&self) -> &crate::EngineConfig {
         &self.engine.config
+    }
+
+    /// The outcome of step `step` as the run stands now.
+    fn closed(
+        &self,
+        step: u32,
+        tool_result: Option<ToolResult>,
+        step_failure: Option<String>,
+    ) -> ActionOutcome {
+        ActionOutcome {
+            step,
+            tool_result,
+            step_failure,
+            termination: self.run.termination.clone(),
+        }
     }
 
     fn refuse_if_over(&self) -> Result<(), EngineError> {

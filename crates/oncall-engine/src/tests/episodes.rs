@@ -13,12 +13,7 @@ fn an_episode_driven_from_outside_writes_the_same_events_as_the_push_loop() {
 
     let mut log = Log::new();
     let driven_run = {
-        let mut engine = Engine::new(
-            Arc::new(ToolRegistry::with_default_tools()),
-            source(),
-            config(10),
-            &mut log,
-        );
+        let mut engine = engine_over(&mut log, 10);
         let mut episode = engine.start(incident(), "scripted").unwrap();
         let mut analyses = analyses.into_iter();
         for decision in decisions {
@@ -78,12 +73,7 @@ fn an_owned_episode_can_move_to_another_thread_and_gives_its_sink_back() {
 #[test]
 fn an_episode_refuses_actions_after_it_ends_and_out_of_order_analyses() {
     let mut log = Log::new();
-    let mut engine = Engine::new(
-        Arc::new(ToolRegistry::with_default_tools()),
-        source(),
-        config(10),
-        &mut log,
-    );
+    let mut engine = engine_over(&mut log, 10);
     let mut episode = engine.start(incident(), "driver").unwrap();
     assert!(matches!(
         episode.analyze(Analysis::new("too early", false)),
@@ -105,12 +95,7 @@ fn an_episode_refuses_actions_after_it_ends_and_out_of_order_analyses() {
 fn an_episode_finished_early_is_abandoned_and_closed_in_the_log() {
     let mut log = Log::new();
     let run = {
-        let mut engine = Engine::new(
-            Arc::new(ToolRegistry::with_default_tools()),
-            source(),
-            config(10),
-            &mut log,
-        );
+        let mut engine = engine_over(&mut log, 10);
         let mut episode = engine.start(incident(), "driver").unwrap();
         let outcome = episode.act(call("logs", json!({}))).unwrap();
         assert!(outcome.tool_result.unwrap().is_success());
@@ -153,12 +138,7 @@ fn a_refusing_sink_stops_the_engine_with_the_run_so_far() {
         capacity: 4,
     };
     let error = {
-        let mut engine = Engine::new(
-            Arc::new(ToolRegistry::with_default_tools()),
-            source(),
-            config(10),
-            &mut sink,
-        );
+        let mut engine = engine_over(&mut sink, 10);
         let (decisions, analyses) = hypothesis_script();
         engine
             .run(&mut ScriptedAgent::new(decisions, analyses), incident())
@@ -175,12 +155,7 @@ fn a_refusing_sink_stops_the_engine_with_the_run_so_far() {
 #[test]
 fn an_unreadable_action_fails_its_step_records_no_decision_and_counts_to_the_limit() {
     let mut log = Log::new();
-    let mut engine = Engine::new(
-        Arc::new(ToolRegistry::with_default_tools()),
-        source(),
-        config(2),
-        &mut log,
-    );
+    let mut engine = engine_over(&mut log, 2);
     let mut episode = engine.start(incident(), "driver").unwrap();
     let long = format!("expected `action` {}", "x".repeat(2000));
     let outcome = episode.act_unreadable(&long).unwrap();
@@ -212,12 +187,7 @@ fn an_unreadable_action_fails_its_step_records_no_decision_and_counts_to_the_lim
 #[test]
 fn a_tool_call_on_the_last_step_ends_the_run_with_its_result_and_no_analysis() {
     let mut log = Log::new();
-    let mut engine = Engine::new(
-        Arc::new(ToolRegistry::with_default_tools()),
-        source(),
-        config(2),
-        &mut log,
-    );
+    let mut engine = engine_over(&mut log, 2);
     let mut episode = engine.start(incident(), "driver").unwrap();
     let first = episode.act(call("logs", json!({}))).unwrap();
     assert_eq!(first.termination, None);
@@ -236,4 +206,15 @@ fn a_tool_call_on_the_last_step_ends_the_run_with_its_result_and_no_analysis() {
     let run = episode.finish().unwrap();
     assert_eq!(run.observations().len(), 1);
     assert_eq!(run.steps().len(), 2);
+}
+
+/// An engine over the test source with the default tools, `max_steps`
+/// steps, writing into `sink`.
+fn engine_over<S: oncall_audit::EventSink>(sink: S, max_steps: u32) -> Engine<S> {
+    Engine::new(
+        Arc::new(ToolRegistry::with_default_tools()),
+        source(),
+        config(max_steps),
+        sink,
+    )
 }
