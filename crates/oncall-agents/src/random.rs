@@ -237,10 +237,10 @@ impl Agent for RandomAgent {
         tool_result: &ToolResult,
         _context: &AgentContext<'_>,
     ) -> Result<Analysis, AgentError> {
-        if tool_result.tool_name() == "services" {
-            if let Some(data) = tool_result.data() {
-                self.catalogue = catalogue_entities(data);
-            }
+        if tool_result.tool_name() == "services"
+            && let Some(data) = tool_result.data()
+        {
+            self.catalogue = catalogue_entities(data);
         }
         Ok(Analysis::new(
             format!("looked at `{}`", tool_result.tool_name()),

@@ -223,14 +223,14 @@ pub fn read_chain_with_limits(
         head_hash: prev,
         event_count: events.len() as u64,
     };
-    if let Some(expected) = expected_head {
-        if expected != head.head_hash {
-            return Err(ChainError::HeadMismatch {
-                expected: expected.to_owned(),
-                found: head.head_hash,
-                event_count: head.event_count,
-            });
-        }
+    if let Some(expected) = expected_head
+        && expected != head.head_hash
+    {
+        return Err(ChainError::HeadMismatch {
+            expected: expected.to_owned(),
+            found: head.head_hash,
+            event_count: head.event_count,
+        });
     }
     Ok(VerifiedLog {
         events,

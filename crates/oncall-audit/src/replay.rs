@@ -458,14 +458,14 @@ impl Builder {
                 if step.result.is_some() {
                     return Err(duplicate);
                 }
-                if let Some(call) = &step.tool_call {
-                    if call.call_id != result.call_id() {
-                        return Err(ReplayError::CallIdMismatch {
-                            sequence,
-                            expected: call.call_id.to_string(),
-                            found: result.call_id().to_string(),
-                        });
-                    }
+                if let Some(call) = &step.tool_call
+                    && call.call_id != result.call_id()
+                {
+                    return Err(ReplayError::CallIdMismatch {
+                        sequence,
+                        expected: call.call_id.to_string(),
+                        found: result.call_id().to_string(),
+                    });
                 }
                 step.result = Some(result.clone());
             }

@@ -201,15 +201,14 @@ fn json_path(path: &serde_path_to_error::Path, error: &serde_json::Error) -> Str
             Segment::Unknown => {}
         }
     }
-    if error.classify() == serde_json::error::Category::Data {
-        if let Some(field) = leading_field(&error.to_string()) {
-            if last_key != Some(field) {
-                if !text.is_empty() {
-                    text.push('.');
-                }
-                text.push_str(field);
-            }
+    if error.classify() == serde_json::error::Category::Data
+        && let Some(field) = leading_field(&error.to_string())
+        && last_key != Some(field)
+    {
+        if !text.is_empty() {
+            text.push('.');
         }
+        text.push_str(field);
     }
     if text.is_empty() {
         text.push('.');

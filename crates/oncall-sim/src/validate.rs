@@ -92,13 +92,12 @@ impl Scenario {
             .directory()
             .and_then(|directory| directory.file_name())
             .and_then(|name| name.to_str())
+            && name != self.id()
         {
-            if name != self.id() {
-                problem(format!(
-                    "id `{}` does not match its directory name `{name}`",
-                    self.id()
-                ));
-            }
+            problem(format!(
+                "id `{}` does not match its directory name `{name}`",
+                self.id()
+            ));
         }
         let service = &self.incident_spec().service;
         if !self

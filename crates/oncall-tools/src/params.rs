@@ -275,15 +275,15 @@ fn check_integer(spec: &Value, value: &Value) -> Result<Value, String> {
 }
 
 fn check_range(spec: &Value, value: f64, shown: &str) -> Result<(), String> {
-    if let Some(minimum) = spec.get("minimum").and_then(Value::as_f64) {
-        if value < minimum {
-            return Err(format!("must be at least {}, got {shown}", spec["minimum"]));
-        }
+    if let Some(minimum) = spec.get("minimum").and_then(Value::as_f64)
+        && value < minimum
+    {
+        return Err(format!("must be at least {}, got {shown}", spec["minimum"]));
     }
-    if let Some(maximum) = spec.get("maximum").and_then(Value::as_f64) {
-        if value > maximum {
-            return Err(format!("must be at most {}, got {shown}", spec["maximum"]));
-        }
+    if let Some(maximum) = spec.get("maximum").and_then(Value::as_f64)
+        && value > maximum
+    {
+        return Err(format!("must be at most {}, got {shown}", spec["maximum"]));
     }
     Ok(())
 }

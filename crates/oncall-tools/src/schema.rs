@@ -315,20 +315,20 @@ fn property_problems(name: &str, spec: &Value, nesting: Nesting, problems: &mut 
         }
     }
     for bound in ["minimum", "maximum"] {
-        if let Some(value) = object.get(bound) {
-            if !value.is_number() || !["integer", "number"].contains(&kind) {
-                problems.push(format!(
-                    "property `{name}` may have a numeric `{bound}` only if it is a number or integer"
-                ));
-            }
-        }
-    }
-    if let Some(format) = object.get("format") {
-        if kind != "string" || format != "date-time" {
+        if let Some(value) = object.get(bound)
+            && (!value.is_number() || !["integer", "number"].contains(&kind))
+        {
             problems.push(format!(
-                "property `{name}` may have only `format: \"date-time\"`, on a string"
+                "property `{name}` may have a numeric `{bound}` only if it is a number or integer"
             ));
         }
+    }
+    if let Some(format) = object.get("format")
+        && (kind != "string" || format != "date-time")
+    {
+        problems.push(format!(
+            "property `{name}` may have only `format: \"date-time\"`, on a string"
+        ));
     }
 }
 

@@ -421,10 +421,10 @@ impl Agent for HeuristicAgent {
                             .or_insert(at);
                     }
                     *self.errors_by_service.entry(service).or_default() += 1;
-                    if let Some(message) = entry["message"].as_str() {
-                        if !self.error_messages.iter().any(|known| known == message) {
-                            self.error_messages.push(message.to_owned());
-                        }
+                    if let Some(message) = entry["message"].as_str()
+                        && !self.error_messages.iter().any(|known| known == message)
+                    {
+                        self.error_messages.push(message.to_owned());
                     }
                 }
                 let failing = self.failing_service(context);

@@ -376,10 +376,10 @@ impl<'a> Grader<'a> {
     fn text_matches(&self, analysis: &Analysis, index: usize, remedy: &Remedy) -> Option<u32> {
         if remedy.reads_verbs() {
             let mut verbs = BTreeSet::from([Tag::Remedy(index)]);
-            if let Some(pattern) = remedy.action() {
-                if pattern.kind() != RemediationKind::Other {
-                    verbs.insert(Tag::Kind(pattern.kind()));
-                }
+            if let Some(pattern) = remedy.action()
+                && pattern.kind() != RemediationKind::Other
+            {
+                verbs.insert(Tag::Kind(pattern.kind()));
             }
             // A remedy of kind `other` (or with no pattern) is about
             // something particular, so its own names must be said: the

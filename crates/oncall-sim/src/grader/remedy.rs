@@ -207,10 +207,10 @@ impl Remedy {
                 self.describe()
             ));
         }
-        if let Some(action) = &self.action {
-            if action.target.trim().is_empty() {
-                return invalid("an action's `target` must not be empty".to_owned());
-            }
+        if let Some(action) = &self.action
+            && action.target.trim().is_empty()
+        {
+            return invalid("an action's `target` must not be empty".to_owned());
         }
         let phrases = self.verbs.iter().chain(&self.mentions).chain(&self.none_of);
         for phrase in phrases {

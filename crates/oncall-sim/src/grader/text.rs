@@ -198,10 +198,12 @@ pub(crate) fn stem(word: &str) -> String {
         text.pop();
     }
     let chars: Vec<char> = text.chars().collect();
-    if let [.., before, last] = chars.as_slice() {
-        if before == last && !"aeiouslfz".contains(*last) && chars.len() > 3 {
-            text.pop();
-        }
+    if let [.., before, last] = chars.as_slice()
+        && before == last
+        && !"aeiouslfz".contains(*last)
+        && chars.len() > 3
+    {
+        text.pop();
     }
     text
 }

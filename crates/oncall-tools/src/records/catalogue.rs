@@ -161,10 +161,10 @@ impl ServiceCatalogue {
     ) -> Result<ServiceCatalogue, RecordError> {
         let mut filled = self.clone();
         for service in &mut filled.services {
-            if service.hosts.is_empty() {
-                if let Some(names) = hosts.get(&service.name) {
-                    service.hosts = names.clone();
-                }
+            if service.hosts.is_empty()
+                && let Some(names) = hosts.get(&service.name)
+            {
+                service.hosts = names.clone();
             }
         }
         let json = serde_json::to_value(&filled).map_err(|error| RecordError::Catalogue {

@@ -109,37 +109,37 @@ fn resolve_window(
             "give either `last_minutes` or `start`/`end`, not both",
         ));
     }
-    if let Some(minutes) = last_minutes {
-        if !(1..=MAX_LAST_MINUTES).contains(&minutes) {
-            errors.push(ToolError::parameter(
-                "last_minutes",
-                format!("must be between 1 and {MAX_LAST_MINUTES}, got {minutes}"),
-            ));
-        }
+    if let Some(minutes) = last_minutes
+        && !(1..=MAX_LAST_MINUTES).contains(&minutes)
+    {
+        errors.push(ToolError::parameter(
+            "last_minutes",
+            format!("must be between 1 and {MAX_LAST_MINUTES}, got {minutes}"),
+        ));
     }
-    if let (Some(start), Some(end)) = (start, end) {
-        if start > end {
-            errors.push(ToolError::parameter(
-                "start",
-                format!(
-                    "`start` ({}) is after `end` ({})",
-                    rfc3339(start),
-                    rfc3339(end)
-                ),
-            ));
-        }
+    if let (Some(start), Some(end)) = (start, end)
+        && start > end
+    {
+        errors.push(ToolError::parameter(
+            "start",
+            format!(
+                "`start` ({}) is after `end` ({})",
+                rfc3339(start),
+                rfc3339(end)
+            ),
+        ));
     }
-    if let Some(start) = start {
-        if start > now {
-            errors.push(ToolError::parameter(
-                "start",
-                format!(
-                    "`start` ({}) is after the incident time ({}); no data exists after it",
-                    rfc3339(start),
-                    rfc3339(now)
-                ),
-            ));
-        }
+    if let Some(start) = start
+        && start > now
+    {
+        errors.push(ToolError::parameter(
+            "start",
+            format!(
+                "`start` ({}) is after the incident time ({}); no data exists after it",
+                rfc3339(start),
+                rfc3339(now)
+            ),
+        ));
     }
     if !errors.is_empty() {
         return Err(errors);
