@@ -24,33 +24,21 @@ pub(crate) fn head_of(events: &[Event]) -> Result<ChainHead, ProtocolError> {
 }
 
 /// An episode's audit log file, shared between the episode (which appends
-/// to it) and its session (which finishes it).
+/// to it through [`AuditFile::mirror`]) and whoever finishes it: the file
+/// stays complete and verifiable however the episode ends.
 #[derive(Debug)]
-pub(crate) struct AuditFile {
-    pub(crate) label: String,
+pub struct AuditFile {
+    label: String,
     /// The file's canonical path, so that no two open episodes write one.
-    pub(crate) canonical: Option<PathBuf>,
+    canonical: Option<PathBuf>,
     writer: Arc<Mutex<Option<JsonlWriter<File>>>>,
     head: Option<ChainHead>,
 }
 
 impl AuditFile {
     /// Creates (or truncates, as `run --audit` does) the file at `path`,
-    /// unless it is the log of an episode in `open`.
-    pub(crate) fn create<'a>(
-        path: PathBuf,
-        mut open: impl Iterator<Item = (&'a str, &'a AuditFile)>,
-    ) -> Result<AuditFile, ProtocolError> {
-        if let Ok(existing) = std::fs::canonicalize(&path) {
-            if let Some((episode, _)) =
-                open.find(|(_, audit)| audit.canonical.as_deref() == Some(existing.as_path()))
-            {
-                return Err(ProtocolError::Audit(format!(
-                    "{} is the audit log of open episode `{episode}`: give this episode another file",
-                    path.display()
-                )));
-            }
-        }
+    /// synced at the end of every step.
+    pub fn create(path: PathBuf) -> Result<AuditFile, ProtocolError> {
         let file = File::create(&path).map_err(|error| {
             ProtocolError::Audit(format!(
                 "could not create the audit log {}: {error}",
@@ -68,12 +56,38 @@ impl AuditFile {
         })
     }
 
-    pub(crate) fn mirror(&self) -> Mirror<'static> {
+    /// [`AuditFile::create`], unless `path` is the log of an episode in
+    /// `open`.
+    pub(crate) fn create_unless_open<'a>(
+        path: PathBuf,
+        mut open: impl Iterator<Item = (&'a str, &'a AuditFile)>,
+    ) -> Result<AuditFile, ProtocolError> {
+        if let Ok(existing) = std::fs::canonicalize(&path)
+            && let Some((episode, _)) =
+                open.find(|(_, audit)| audit.canonical.as_deref() == Some(existing.as_path()))
+        {
+            return Err(ProtocolError::Audit(format!(
+                "{} is the audit log of open episode `{episode}`: give this episode another file",
+                path.display()
+            )));
+        }
+        AuditFile::create(path)
+    }
+
+    /// The path as given, for messages.
+    pub fn label(&self) -> &str {
+        &self.label
+    }
+
+    /// The sink an episode appends to (see
+    /// [`start_scenario`](oncall_sim::start_scenario)).
+    pub fn mirror(&self) -> Mirror<'static> {
         Box::new(SharedWriter(Arc::clone(&self.writer)))
     }
 
-    /// Flushes and syncs the file, and gives its head.
-    pub(crate) fn finish(&mut self) -> Result<ChainHead, ProtocolError> {
+    /// Flushes and syncs the file, and gives its head. Finishing again
+    /// gives the same head.
+    pub fn finish(&mut self) -> Result<ChainHead, ProtocolError> {
         if let Some(head) = &self.head {
             return Ok(head.clone());
         }

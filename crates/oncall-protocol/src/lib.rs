@@ -41,11 +41,14 @@ mod params;
 mod sessions;
 mod view;
 
+pub use crate::audit_file::AuditFile;
 pub use crate::error::ProtocolError;
 pub use crate::jsonrpc::{MAX_LINE_BYTES, ServeSummary, error_response, handle_line, serve_lines};
+pub use crate::params::is_valid_agent_name;
 pub use crate::sessions::{
     DEFAULT_AGENT_NAME, MAX_AGENT_NAME_BYTES, MAX_OPEN_EPISODES, ScenarioSource, Sessions, tools,
 };
+pub use crate::view::{IncidentView, steps_taken};
 
 #[cfg(test)]
 mod tests;

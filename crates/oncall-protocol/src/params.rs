@@ -101,16 +101,21 @@ pub(crate) fn no_params(method: &str, params: Option<Value>) -> Result<(), Proto
 }
 
 pub(crate) fn check_agent_name(agent: &str) -> Result<(), ProtocolError> {
-    let valid = !agent.trim().is_empty()
-        && agent.len() <= MAX_AGENT_NAME_BYTES
-        && !agent.chars().any(char::is_control);
-    if valid {
+    if is_valid_agent_name(agent) {
         Ok(())
     } else {
         Err(ProtocolError::InvalidParams(format!(
             "params.agent must be 1 to {MAX_AGENT_NAME_BYTES} bytes of printable text"
         )))
     }
+}
+
+/// Whether `agent` may name an agent in an audit log: 1 to
+/// [`MAX_AGENT_NAME_BYTES`] bytes, not blank, with no control characters.
+pub fn is_valid_agent_name(agent: &str) -> bool {
+    !agent.trim().is_empty()
+        && agent.len() <= MAX_AGENT_NAME_BYTES
+        && !agent.chars().any(char::is_control)
 }
 
 /// The name of `value`'s JSON type, for messages.

@@ -113,12 +113,12 @@ impl<S: ScenarioSource> Sessions<S> {
         }
         let agent = params.agent.as_deref().unwrap_or(DEFAULT_AGENT_NAME);
         check_agent_name(agent)?;
-        if let Some(max_steps) = params.max_steps {
-            if max_steps == 0 || max_steps > MAX_STEPS {
-                return Err(ProtocolError::InvalidParams(format!(
-                    "params.max_steps is {max_steps}: it must be between 1 and {MAX_STEPS}"
-                )));
-            }
+        if let Some(max_steps) = params.max_steps
+            && (max_steps == 0 || max_steps > MAX_STEPS)
+        {
+            return Err(ProtocolError::InvalidParams(format!(
+                "params.max_steps is {max_steps}: it must be between 1 and {MAX_STEPS}"
+            )));
         }
         let scenario = self.scenario(&params.scenario)?;
         let audit = match params.audit {
@@ -126,7 +126,7 @@ impl<S: ScenarioSource> Sessions<S> {
                 let open = self.episodes.iter().filter_map(|(id, session)| {
                     session.audit.as_ref().map(|audit| (id.as_str(), audit))
                 });
-                Some(AuditFile::create(path, open)?)
+                Some(AuditFile::create_unless_open(path, open)?)
             }
             None => None,
         };
@@ -173,7 +173,7 @@ impl<S: ScenarioSource> Sessions<S> {
                 agent,
                 seed: settings.seed,
                 max_steps: episode.run().limits().max_steps(),
-                audit: session.audit.as_ref().map(|audit| audit.label.as_str()),
+                audit: session.audit.as_ref().map(|audit| audit.label()),
             },
         })?;
         self.episodes.insert(id, session);
@@ -477,6 +477,6 @@ impl Session {
     }
 
     fn audit_label(&self) -> Option<&str> {
-        self.audit.as_ref().map(|audit| audit.label.as_str())
+        self.audit.as_ref().map(|audit| audit.label())
     }
 }

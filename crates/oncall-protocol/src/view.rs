@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use oncall_audit::ChainHead;
-use oncall_domain::{Hypothesis, Severity, TerminationReason, Timestamp, ToolResult};
+use oncall_domain::{Hypothesis, Incident, Severity, TerminationReason, Timestamp, ToolResult};
 use oncall_engine::{AgentContext, Run};
 use oncall_sim::Evaluation;
 
@@ -36,14 +36,54 @@ pub(crate) struct Observation<'a> {
     pub(crate) observation_count: usize,
 }
 
-/// The alert, as the agent sees it.
-#[derive(Debug, Serialize)]
-pub(crate) struct IncidentView<'a> {
+/// The alert, as an agent sees it: the service, description, severity,
+/// tags and time. Every way in (the protocol's observations, MCP's
+/// `incident` tool) shows it in this one shape.
+#[derive(Debug, Clone, Serialize)]
+pub struct IncidentView<'a> {
     service: &'a str,
     description: &'a str,
     severity: Severity,
     tags: &'a BTreeMap<String, String>,
     created_at: Timestamp,
+}
+
+impl<'a> IncidentView<'a> {
+    /// The view of `incident`.
+    pub fn new(incident: &'a Incident) -> IncidentView<'a> {
+        IncidentView {
+            service: incident.service(),
+            description: incident.description(),
+            severity: incident.severity(),
+            tags: incident.tags(),
+            created_at: incident.created_at(),
+        }
+    }
+
+    /// The alerting service.
+    pub fn service(&self) -> &str {
+        self.service
+    }
+
+    /// What the alert says.
+    pub fn description(&self) -> &str {
+        self.description
+    }
+
+    /// How severe it is.
+    pub fn severity(&self) -> Severity {
+        self.severity
+    }
+
+    /// The alert's tags.
+    pub fn tags(&self) -> &BTreeMap<String, String> {
+        self.tags
+    }
+
+    /// When it was raised.
+    pub fn created_at(&self) -> Timestamp {
+        self.created_at
+    }
 }
 
 impl<'a> Observation<'a> {
@@ -57,16 +97,9 @@ impl<'a> Observation<'a> {
         step_failure: Option<&'a str>,
         previous_step_failure: Option<&'a str>,
     ) -> Observation<'a> {
-        let incident = context.incident();
         let taken = steps_taken(run, awaits_analysis);
         Observation {
-            incident: IncidentView {
-                service: incident.service(),
-                description: incident.description(),
-                severity: incident.severity(),
-                tags: incident.tags(),
-                created_at: incident.created_at(),
-            },
+            incident: IncidentView::new(context.incident()),
             step: taken,
             steps_remaining: run.limits().max_steps().saturating_sub(taken),
             tool_result,
@@ -78,8 +111,8 @@ impl<'a> Observation<'a> {
     }
 }
 
-/// Steps closed, plus the tool step awaiting its analysis.
-pub(crate) fn steps_taken(run: &Run, awaits_analysis: bool) -> u32 {
+/// Steps taken: those closed, plus the tool step awaiting its analysis.
+pub fn steps_taken(run: &Run, awaits_analysis: bool) -> u32 {
     let closed = u32::try_from(run.steps().len()).unwrap_or(u32::MAX);
     closed.saturating_add(u32::from(awaits_analysis))
 }
