@@ -40,6 +40,19 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "oncall-sim",
         ],
     ),
+    // MCP: one episode as an MCP server; it reuses the protocol's audit
+    // file and view of the alert. The one async crate so far.
+    (
+        "oncall-mcp",
+        &[
+            "oncall-domain",
+            "oncall-tools",
+            "oncall-audit",
+            "oncall-engine",
+            "oncall-sim",
+            "oncall-protocol",
+        ],
+    ),
     (
         "oncall-gym",
         &[
@@ -50,6 +63,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "oncall-sim",
             "oncall-agents",
             "oncall-protocol",
+            "oncall-mcp",
         ],
     ),
     (
@@ -62,6 +76,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "oncall-sim",
             "oncall-agents",
             "oncall-protocol",
+            "oncall-mcp",
             "oncall-gym",
         ],
     ),
@@ -96,6 +111,52 @@ fn layering_violations(graph: &CrateGraph, allowed: &[(&str, &[&str])]) -> Vec<S
 
 /// Reads the workspace's internal crate graph from `cargo metadata`.
 fn workspace_graph() -> CrateGraph {
+    let all = package_dependencies();
+    let members: BTreeSet<String> = all.keys().cloned().collect();
+    all.into_iter()
+        .map(|(name, dependencies)| {
+            let internal = dependencies
+                .into_iter()
+                .filter(|dependency| members.contains(dependency))
+                .collect();
+            (name, internal)
+        })
+        .collect()
+}
+
+/// The crates that may hold an async runtime: the ones that serve.
+const ASYNC_CRATES: &[&str] = &["oncall-mcp", "oncall-gym", "oncall-gym-workspace"];
+
+/// Crates that bring an async runtime or executor.
+const ASYNC_RUNTIMES: &[&str] = &["tokio", "async-std", "smol", "rmcp", "futures-executor"];
+
+#[test]
+fn the_core_is_synchronous() {
+    let all = package_dependencies();
+    let mut violations = Vec::new();
+    for (name, dependencies) in &all {
+        if ASYNC_CRATES.contains(&name.as_str()) {
+            continue;
+        }
+        for runtime in ASYNC_RUNTIMES {
+            if dependencies.contains(*runtime) {
+                violations.push(format!(
+                    "`{name}` depends on `{runtime}`: only {ASYNC_CRATES:?} may hold an async runtime"
+                ));
+            }
+        }
+    }
+    assert!(violations.is_empty(), "{}", violations.join("\n"));
+    assert!(
+        all["oncall-mcp"].contains("tokio"),
+        "the check would not see a runtime: {:?}",
+        all["oncall-mcp"]
+    );
+}
+
+/// Every workspace package and the names of all its direct dependencies
+/// (any kind), from `cargo metadata`.
+fn package_dependencies() -> CrateGraph {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     let output = Command::new(cargo)
         .args([
@@ -115,10 +176,6 @@ fn workspace_graph() -> CrateGraph {
     );
     let metadata: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     let packages = metadata["packages"].as_array().unwrap();
-    let members: BTreeSet<String> = packages
-        .iter()
-        .map(|package| package["name"].as_str().unwrap().to_owned())
-        .collect();
     packages
         .iter()
         .map(|package| {
@@ -127,7 +184,6 @@ fn workspace_graph() -> CrateGraph {
                 .unwrap()
                 .iter()
                 .map(|dependency| dependency["name"].as_str().unwrap().to_owned())
-                .filter(|name| members.contains(name))
                 .collect();
             (package["name"].as_str().unwrap().to_owned(), dependencies)
         })

@@ -86,6 +86,8 @@ pub(crate) const PHASES: &[Phase] = &[
             "oncall-agents",
             "-p",
             "oncall-protocol",
+            "-p",
+            "oncall-mcp",
         ],
         has_snapshots: true,
     },

@@ -1,0 +1,543 @@
+//! [`LineTransport`]: MCP's stdio transport (one JSON-RPC message per
+//! line), with a cap on a message's size and a JSON-RPC error for every line
+//! that is not a message, so that a client always hears why.
+//!
+//! rmcp's own stdio transport drops unparsable lines silently and answers
+//! other bad ones with an id-less error; JSON-RPC 2.0 asks for a parse error
+//! with `"id": null`, and a client waiting on a request it sent deserves an
+//! answer carrying that request's id. This transport gives both:
+//!
+//! | the line                                  | the answer                          |
+//! |-------------------------------------------|-------------------------------------|
+//! | not JSON                                  | -32700, `id: null`                  |
+//! | a JSON array (a batch; MCP has none)      | -32600, `id: null`                  |
+//! | JSON but not a JSON-RPC 2.0 message       | -32600, with its id when it has one |
+//! | a request whose params do not fit         | -32602, with its id                 |
+//! | more than [`MAX_MESSAGE_BYTES`]           | -32600, with its id when the first  |
+//! |                                           | 64 KiB name one                     |
+//! | a notification that does not fit          | nothing (notifications get no reply)|
+//!
+//! Reading is cancel-safe (rmcp polls `receive` inside a `select!`): a
+//! partial line and an error waiting to go out live in the transport, never
+//! in a dropped future. Everything written goes through one writer task, so
+//! answers and errors never interleave within a line.
+
+use std::borrow::Cow;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use rmcp::RoleServer;
+use rmcp::model::ClientJsonRpcMessage;
+use rmcp::service::TxJsonRpcMessage;
+use rmcp::transport::Transport;
+use serde::de::{IgnoredAny, MapAccess, Visitor};
+use serde_json::{Value, json};
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+/// The largest message the server reads, in bytes (1 MiB, as the gym
+/// protocol's). A longer line is refused with a JSON-RPC error and skipped.
+pub const MAX_MESSAGE_BYTES: usize = 1024 * 1024;
+
+/// How much of an oversized line is kept, to find its request id.
+const OVERSIZED_PREFIX_BYTES: usize = 64 * 1024;
+
+/// How many answers may wait for the writer before `send` waits.
+const OUTBOX_CAPACITY: usize = 64;
+
+/// JSON-RPC 2.0's error codes.
+const PARSE_ERROR: i64 = -32700;
+const INVALID_REQUEST: i64 = -32600;
+const INVALID_PARAMS: i64 = -32602;
+
+/// What the transport saw, for the server's summary.
+#[derive(Debug, Default)]
+pub(crate) struct TransportCounters {
+    /// Messages read and passed on.
+    pub(crate) messages: AtomicU64,
+    /// Lines refused with a JSON-RPC error (or ignored, for notifications).
+    pub(crate) refused: AtomicU64,
+}
+
+/// The stdio transport: lines in from `R`, lines out to `W` through one
+/// writer task.
+#[derive(Debug)]
+pub(crate) struct LineTransport<R> {
+    reader: BufReader<R>,
+    max_bytes: usize,
+    /// The line read so far (at most `max_bytes`, or the prefix of an
+    /// oversized one).
+    line: Vec<u8>,
+    /// Whether the line being read has gone over `max_bytes`.
+    oversized: bool,
+    /// An error answer waiting for room in the outbox.
+    pending: Option<Vec<u8>>,
+    outbox: Option<mpsc::Sender<Vec<u8>>>,
+    writer: Option<JoinHandle<()>>,
+    counters: Arc<TransportCounters>,
+}
+
+impl<R: AsyncRead + Unpin + Send + 'static> LineTransport<R> {
+    /// A transport reading `read` and writing `write`, with messages capped
+    /// at `max_bytes`. Spawns the writer task, so it must be called inside
+    /// a tokio runtime.
+    pub(crate) fn new<W: AsyncWrite + Unpin + Send + 'static>(
+        read: R,
+        write: W,
+        max_bytes: usize,
+        counters: Arc<TransportCounters>,
+    ) -> LineTransport<R> {
+        let (outbox, inbox) = mpsc::channel(OUTBOX_CAPACITY);
+        LineTransport {
+            reader: BufReader::with_capacity(64 * 1024, read),
+            max_bytes,
+            line: Vec::new(),
+            oversized: false,
+            pending: None,
+            outbox: Some(outbox),
+            writer: Some(tokio::spawn(write_lines(write, inbox))),
+            counters,
+        }
+    }
+
+    /// Reads up to the end of the next line into `self.line`. `Ok(true)` for
+    /// a line, `Ok(false)` at the end of input. Cancel-safe: bytes are
+    /// consumed from the reader only once they are in `self.line`.
+    async fn read_line(&mut self) -> std::io::Result<bool> {
+        loop {
+            let available = self.reader.fill_buf().await?;
+            if available.is_empty() {
+                return Ok(false);
+            }
+            let (chunk, complete) = match available.iter().position(|&byte| byte == b'\n') {
+                Some(end) => (&available[..end], true),
+                None => (available, false),
+            };
+            let used = chunk.len() + usize::from(complete);
+            if !self.oversized && self.line.len() + chunk.len() > self.max_bytes {
+                self.oversized = true;
+            }
+            let limit = if self.oversized {
+                OVERSIZED_PREFIX_BYTES.min(self.max_bytes)
+            } else {
+                self.max_bytes
+            };
+            let room = limit.saturating_sub(self.line.len());
+            self.line.extend_from_slice(&chunk[..chunk.len().min(room)]);
+            self.reader.consume(used);
+            if complete {
+                return Ok(true);
+            }
+        }
+    }
+
+    /// What to do with the line just read.
+    fn judge_line(&mut self) -> Verdict {
+        let oversized = std::mem::take(&mut self.oversized);
+        let line = std::mem::take(&mut self.line);
+        judge(&line, oversized, self.max_bytes)
+    }
+}
+
+impl<R: AsyncRead + Unpin + Send + 'static> Transport<RoleServer> for LineTransport<R> {
+    type Error = std::io::Error;
+
+    fn send(
+        &mut self,
+        item: TxJsonRpcMessage<RoleServer>,
+    ) -> impl Future<Output = Result<(), Self::Error>> + Send + 'static {
+        let outbox = self.outbox.clone();
+        async move {
+            let mut line = serde_json::to_vec(&item).map_err(std::io::Error::other)?;
+            line.push(b'\n');
+            match outbox {
+                Some(outbox) => outbox.send(line).await.map_err(|_| closed()),
+                None => Err(closed()),
+            }
+        }
+    }
+
+    async fn receive(&mut self) -> Option<ClientJsonRpcMessage> {
+        loop {
+            if let Some(outbox) = &self.outbox
+                && self.pending.is_some()
+            {
+                let permit = outbox.reserve().await.ok()?;
+                if let Some(line) = self.pending.take() {
+                    permit.send(line);
+                }
+            }
+            match self.read_line().await {
+                Ok(true) => {}
+                Ok(false) | Err(_) => return None,
+            }
+            match self.judge_line() {
+                Verdict::Message(message) => {
+                    self.counters.messages.fetch_add(1, Ordering::Relaxed);
+                    return Some(*message);
+                }
+                Verdict::Refuse(answer) => {
+                    self.counters.refused.fetch_add(1, Ordering::Relaxed);
+                    self.pending = Some(answer);
+                }
+                Verdict::Ignore => {
+                    self.counters.refused.fetch_add(1, Ordering::Relaxed);
+                }
+                Verdict::Skip => {}
+            }
+        }
+    }
+
+    async fn close(&mut self) -> Result<(), Self::Error> {
+        // Dropping the last sender lets the writer drain what is queued,
+        // flush and stop; answers still being sent hold their own senders.
+        self.outbox = None;
+        if let Some(writer) = self.writer.take() {
+            writer.await.map_err(std::io::Error::other)?;
+        }
+        Ok(())
+    }
+}
+
+/// What one line comes to.
+#[derive(Debug)]
+enum Verdict {
+    /// A message for the server.
+    Message(Box<ClientJsonRpcMessage>),
+    /// A line to answer with this JSON-RPC error.
+    Refuse(Vec<u8>),
+    /// A bad notification: no answer, as JSON-RPC says.
+    Ignore,
+    /// A blank line.
+    Skip,
+}
+
+/// Judges one line (without its `\n`): `oversized` when it went over
+/// `max_bytes` and only its first bytes are here.
+fn judge(line: &[u8], oversized: bool, max_bytes: usize) -> Verdict {
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    let line = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line);
+    if oversized {
+        let message = format!("the message is over the {max_bytes} byte cap");
+        return match request_id_in_prefix(line) {
+            Some(Some(id)) => Verdict::Refuse(error_line(id, INVALID_REQUEST, &message)),
+            // The first bytes show a notification: no answer.
+            Some(None) => Verdict::Ignore,
+            None => Verdict::Refuse(error_line(Value::Null, INVALID_REQUEST, &message)),
+        };
+    }
+    if line.iter().all(u8::is_ascii_whitespace) {
+        return Verdict::Skip;
+    }
+    match serde_json::from_slice(line) {
+        Ok(value) => judge_value(value),
+        Err(error) => Verdict::Refuse(error_line(
+            Value::Null,
+            PARSE_ERROR,
+            &format!("Parse error: {error}"),
+        )),
+    }
+}
+
+/// Judges a line that is JSON.
+fn judge_value(value: Value) -> Verdict {
+    let Value::Object(fields) = &value else {
+        let what = if value.is_array() {
+            "batches are not part of MCP: send one message per line"
+        } else {
+            "a message must be a JSON object"
+        };
+        return Verdict::Refuse(error_line(Value::Null, INVALID_REQUEST, what));
+    };
+    let id = fields.get("id").cloned();
+    let method = fields
+        .get("method")
+        .and_then(Value::as_str)
+        .map(str::to_owned);
+    let is_id = |id: &Value| id.is_string() || id.is_i64() || id.is_u64();
+    if fields.get("jsonrpc") != Some(&json!("2.0")) {
+        return refuse_unless_notification(
+            id,
+            method.is_some(),
+            INVALID_REQUEST,
+            "`jsonrpc` must be \"2.0\"".to_owned(),
+        );
+    }
+    if let Some(id) = &id
+        && !is_id(id)
+    {
+        return Verdict::Refuse(error_line(
+            Value::Null,
+            INVALID_REQUEST,
+            "`id` must be a string or an integer",
+        ));
+    }
+    match serde_json::from_value::<ClientJsonRpcMessage>(value.clone()) {
+        Ok(message) => Verdict::Message(Box::new(message)),
+        Err(error) => match &method {
+            Some(method) => refuse_unless_notification(
+                id,
+                true,
+                INVALID_PARAMS,
+                format!("Invalid params for `{method}`: {error}"),
+            ),
+            None => refuse_unless_notification(
+                id,
+                false,
+                INVALID_REQUEST,
+                format!("not a JSON-RPC request, notification or response: {error}"),
+            ),
+        },
+    }
+}
+
+/// The answer to a bad message: none for a notification (it has a method
+/// and no id), else an error with its id (or null).
+fn refuse_unless_notification(
+    id: Option<Value>,
+    has_method: bool,
+    code: i64,
+    message: String,
+) -> Verdict {
+    match id {
+        None if has_method => Verdict::Ignore,
+        None => Verdict::Refuse(error_line(Value::Null, code, &message)),
+        Some(id) => Verdict::Refuse(error_line(id, code, &message)),
+    }
+}
+
+/// A JSON-RPC error answer, as a line.
+fn error_line(id: Value, code: i64, message: &str) -> Vec<u8> {
+    let mut line = serde_json::to_vec(&json!({
+        "jsonrpc": "2.0",
+        "id": id,
+        "error": {"code": code, "message": message},
+    }))
+    .unwrap_or_default();
+    line.push(b'\n');
+    line
+}
+
+/// The id of the message whose first bytes are `prefix`: `Some(Some(id))`
+/// when a top-level `id` (a string or integer) comes before the cut,
+/// `Some(None)` when a `method` does but no `id` (a notification, as far as
+/// can be told), `None` when neither can be found.
+fn request_id_in_prefix(prefix: &[u8]) -> Option<Option<Value>> {
+    let mut found = Found::default();
+    let mut deserializer = serde_json::Deserializer::from_slice(prefix);
+    // The prefix is cut short, so this always fails; what was seen before
+    // the cut is in `found`.
+    let _ = serde::Deserializer::deserialize_map(&mut deserializer, IdSeeker(&mut found));
+    match (found.id, found.method) {
+        (Some(id), _) => Some(Some(id)),
+        (None, true) => Some(None),
+        (None, false) => None,
+    }
+}
+
+#[derive(Debug, Default)]
+struct Found {
+    id: Option<Value>,
+    method: bool,
+}
+
+/// Reads a JSON object's top-level keys in order, noting `id` and `method`.
+struct IdSeeker<'a>(&'a mut Found);
+
+impl<'de> Visitor<'de> for IdSeeker<'_> {
+    type Value = ();
+
+    fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str("a JSON-RPC message")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+            match key.as_ref() {
+                "id" => {
+                    let id: Value = map.next_value()?;
+                    if id.is_string() || id.is_i64() || id.is_u64() {
+                        self.0.id = Some(id);
+                    }
+                    return Ok(());
+                }
+                "method" => {
+                    map.next_value::<IgnoredAny>()?;
+                    self.0.method = true;
+                }
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The writer task: writes each line whole and flushes, until every sender
+/// is gone or the output is.
+async fn write_lines<W: AsyncWrite + Unpin>(mut write: W, mut inbox: mpsc::Receiver<Vec<u8>>) {
+    while let Some(line) = inbox.recv().await {
+        if write.write_all(&line).await.is_err() || write.flush().await.is_err() {
+            return;
+        }
+    }
+    let _ = write.shutdown().await;
+}
+
+fn closed() -> std::io::Error {
+    std::io::Error::new(
+        std::io::ErrorKind::BrokenPipe,
+        "the MCP client's end of the pipe is closed",
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer(verdict: Verdict) -> Value {
+        match verdict {
+            Verdict::Refuse(line) => serde_json::from_slice(&line).unwrap(),
+            other => panic!("expected an error answer, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_line_that_is_not_json_gets_a_parse_error_with_a_null_id() {
+        let error = answer(judge_value_line(b"{not json"));
+        assert_eq!(error["id"], Value::Null);
+        assert_eq!(error["error"]["code"], PARSE_ERROR);
+    }
+
+    #[test]
+    fn a_batch_is_an_invalid_request() {
+        let error = answer(judge_value_line(
+            br#"[{"jsonrpc":"2.0","id":1,"method":"ping"}]"#,
+        ));
+        assert_eq!(error["error"]["code"], INVALID_REQUEST);
+        assert!(
+            error["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("batch")
+        );
+    }
+
+    #[test]
+    fn a_request_with_bad_params_is_answered_with_its_own_id() {
+        let error = answer(judge_value_line(
+            br#"{"jsonrpc":"2.0","id":7,"method":"tools/call","params":"logs"}"#,
+        ));
+        assert_eq!(error["id"], 7);
+        assert_eq!(error["error"]["code"], INVALID_PARAMS);
+        assert!(
+            error["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("tools/call")
+        );
+    }
+
+    #[test]
+    fn a_wrong_version_or_id_type_is_an_invalid_request() {
+        let error = answer(judge_value_line(
+            br#"{"jsonrpc":"1.0","id":"a","method":"ping"}"#,
+        ));
+        assert_eq!(
+            (error["id"].clone(), error["error"]["code"].clone()),
+            (json!("a"), json!(INVALID_REQUEST))
+        );
+        let error = answer(judge_value_line(
+            br#"{"jsonrpc":"2.0","id":[1],"method":"ping"}"#,
+        ));
+        assert_eq!(
+            (error["id"].clone(), error["error"]["code"].clone()),
+            (Value::Null, json!(INVALID_REQUEST))
+        );
+    }
+
+    #[test]
+    fn a_bad_notification_gets_no_answer() {
+        assert!(matches!(
+            judge_value_line(
+                br#"{"jsonrpc":"2.0","method":"notifications/initialized","params":7}"#
+            ),
+            Verdict::Ignore | Verdict::Message(_)
+        ));
+        assert!(matches!(
+            judge_value_line(br#"{"jsonrpc":"1.0","method":"notifications/initialized"}"#),
+            Verdict::Ignore
+        ));
+    }
+
+    #[test]
+    fn a_good_request_passes() {
+        assert!(matches!(
+            judge_value_line(br#"{"jsonrpc":"2.0","id":1,"method":"tools/list"}"#),
+            Verdict::Message(_)
+        ));
+    }
+
+    #[test]
+    fn the_id_of_an_oversized_request_is_found_in_its_first_bytes() {
+        let prefix = br#"{"jsonrpc":"2.0","id":42,"method":"tools/call","params":{"name":"logs","arguments":{"service":"aaaaaaa"#;
+        assert_eq!(request_id_in_prefix(prefix), Some(Some(json!(42))));
+        let notification = br#"{"jsonrpc":"2.0","method":"notifications/x","params":{"a":"bbbb"#;
+        assert_eq!(request_id_in_prefix(notification), Some(None));
+        assert_eq!(request_id_in_prefix(br#"{"params":{"a":"bbbb"#), None);
+        assert_eq!(request_id_in_prefix(b"\x00\x01garbage"), None);
+    }
+
+    fn judge_value_line(line: &[u8]) -> Verdict {
+        judge(line, false, MAX_MESSAGE_BYTES)
+    }
+
+    #[test]
+    fn an_oversized_line_is_refused_with_the_id_its_first_bytes_show() {
+        let error = answer(judge(
+            br#"{"jsonrpc":"2.0","id":"r1","method":"tools/call","par"#,
+            true,
+            10,
+        ));
+        assert_eq!(error["id"], "r1");
+        assert!(
+            error["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("10 byte cap")
+        );
+        assert!(matches!(
+            judge(br#"{"jsonrpc":"2.0","method":"x","par"#, true, 10),
+            Verdict::Ignore
+        ));
+        assert_eq!(answer(judge(b"xxxx", true, 10))["id"], Value::Null);
+    }
+
+    #[test]
+    fn blank_lines_and_a_byte_order_mark_are_tolerated() {
+        assert!(matches!(judge(b"  \r", false, 100), Verdict::Skip));
+        assert!(matches!(
+            judge(
+                b"\xEF\xBB\xBF{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}\r",
+                false,
+                100
+            ),
+            Verdict::Message(_)
+        ));
+    }
+
+    proptest::proptest! {
+        /// No line, however broken, makes the judge panic; every verdict is
+        /// a message, an answer that is itself one JSON line, or silence.
+        #[test]
+        fn judging_any_line_never_panics(line in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..256)) {
+            if let Verdict::Refuse(answer) = judge(&line, false, MAX_MESSAGE_BYTES) {
+                proptest::prop_assert!(answer.ends_with(b"\n"));
+                proptest::prop_assert!(serde_json::from_slice::<Value>(&answer).is_ok());
+            }
+            let _ = judge(&line, true, 16);
+        }
+    }
+}
