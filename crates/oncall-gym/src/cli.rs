@@ -50,6 +50,13 @@ pub(crate) enum Command {
     /// Serve the gym protocol (JSON-RPC 2.0, one object per line) so that
     /// an agent in any process or language can drive episodes.
     Serve(ServeArgs),
+    /// Serve one scenario as an MCP server over stdio, for any MCP client
+    /// (Claude Code, Claude Desktop, an IDE agent): one episode, scored when
+    /// it ends.
+    Mcp(McpArgs),
+    /// Print the scorecard of runs recorded as `eval --out` or `mcp --out`
+    /// lines.
+    Scorecard(ScorecardArgs),
     /// Print the tool definitions for your own agent stack.
     Tools {
         /// The schema dialect.
@@ -78,6 +85,68 @@ pub(crate) struct ServeArgs {
     /// Speak the protocol on stdin and stdout (the one transport so far).
     #[arg(long, required = true)]
     pub(crate) stdio: bool,
+}
+
+/// `mcp`'s arguments.
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "The client gets the alert (the server's instructions, the `investigate` prompt and the `incident` tool), the diagnostic tools, `record_observation` (the analysis of the last result and the hypothesis; it takes no step), and the ending actions `propose_mitigation` and `escalate`. The episode ends on an ending action or at the step limit; later tool calls get a tool error. It is judged then, or when the client disconnects first: the audit log is completed, --out gets one line and stderr a one-line summary; the client never sees the score. Messages are capped at 1 MiB. Exit 0 once the episode is judged, 1 if the scenario, the audit log or --out failed. See the README's \"MCP\" section."
+)]
+pub(crate) struct McpArgs {
+    /// A scenario directory or name.
+    pub(crate) scenario: String,
+    /// The run's seed (with the scenario and agent name, what the run's ids derive from).
+    #[arg(long, default_value_t = 0)]
+    pub(crate) seed: u64,
+    /// The step limit, 1 to 1000 (default: the scenario's).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=MAX_STEPS))]
+    pub(crate) max_steps: Option<u32>,
+    /// Write the hash-chained audit log to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) audit: Option<PathBuf>,
+    /// Append the run's result to FILE as one JSON line, in the shape of an
+    /// `eval --out` line (so `oncall-gym scorecard FILE` can sum many runs).
+    #[arg(long, value_name = "FILE.jsonl")]
+    pub(crate) out: Option<PathBuf>,
+    /// The agent's name, for the audit log and the --out line.
+    #[arg(long, default_value = "mcp", value_parser = parse_agent_name)]
+    pub(crate) agent: String,
+    /// The trial index written to the --out line (number your runs of one
+    /// scenario 0, 1, 2, ...).
+    #[arg(long, default_value_t = 0)]
+    pub(crate) trial: u32,
+    /// Serve the scenario even if `validate` rejects it.
+    #[arg(long)]
+    pub(crate) no_validate: bool,
+}
+
+/// `scorecard`'s arguments.
+#[derive(Debug, clap::Args)]
+pub(crate) struct ScorecardArgs {
+    /// Files of `eval --out` / `mcp --out` lines.
+    #[arg(required = true, value_name = "FILE.jsonl")]
+    pub(crate) files: Vec<PathBuf>,
+    /// Only the runs of this agent (required when the files hold several).
+    #[arg(long, value_parser = parse_agent_name)]
+    pub(crate) agent: Option<String>,
+    /// k of pass^k (default: the fewest runs any scenario has).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=MAX_TRIALS))]
+    pub(crate) k: Option<u32>,
+    /// Print the scorecard as JSON.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+/// `--agent NAME`: 1 to 64 bytes of printable text, as an audit log takes.
+fn parse_agent_name(text: &str) -> Result<String, String> {
+    if oncall_protocol::is_valid_agent_name(text) {
+        Ok(text.to_owned())
+    } else {
+        Err(format!(
+            "an agent name is 1 to {} bytes of printable text",
+            oncall_protocol::MAX_AGENT_NAME_BYTES
+        ))
+    }
 }
 
 /// `run`'s arguments.
@@ -349,6 +418,12 @@ mod tests {
                 too_long.as_str(),
             ],
             vec!["oncall-gym"],
+            vec!["oncall-gym", "mcp"],
+            vec!["oncall-gym", "mcp", "x", "--max-steps", "0"],
+            vec!["oncall-gym", "mcp", "x", "--agent", ""],
+            vec!["oncall-gym", "mcp", "x", "--agent", "a\tb"],
+            vec!["oncall-gym", "scorecard"],
+            vec!["oncall-gym", "scorecard", "f", "--k", "0"],
         ] {
             let error = Cli::try_parse_from(&arguments).unwrap_err();
             assert_eq!(error.exit_code(), 2, "{arguments:?}");

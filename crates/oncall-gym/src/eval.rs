@@ -6,14 +6,15 @@
 //! ran what. Only [`TrialRecord::wall_time_ms`] varies between runs.
 
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use oncall_domain::{RunStatus, TerminationReason};
 use oncall_sim::{
-    DiagnosisVerdict, Evaluation, RunError, RunSettings, Scenario, run_scenario_with_registry,
+    DiagnosisVerdict, Evaluation, RunError, RunOutcome, RunSettings, Scenario,
+    run_scenario_with_registry,
 };
 use oncall_tools::ToolRegistry;
 
@@ -34,8 +35,11 @@ pub struct EvalSettings {
     pub max_steps: Option<u32>,
 }
 
-/// One finished run of an evaluation: a line of `eval --out`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// One finished run of an evaluation: a line of `eval --out` (and of
+/// `mcp --out`). Reading one back goes through the same types, so a line
+/// with a missing or mistyped field is refused, naming it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct TrialRecord {
     /// The scenario's id.
     pub scenario: String,
@@ -62,6 +66,30 @@ pub struct TrialRecord {
 }
 
 impl TrialRecord {
+    /// The record of `outcome`, a run of `scenario` that took
+    /// `wall_time` (rounded to the microsecond).
+    pub fn new(
+        scenario: &str,
+        trial: u32,
+        agent: &str,
+        outcome: &RunOutcome,
+        wall_time: Duration,
+    ) -> TrialRecord {
+        let run = &outcome.run;
+        TrialRecord {
+            scenario: scenario.to_owned(),
+            trial,
+            seed: run.seed(),
+            agent: agent.to_owned(),
+            run_id: run.id().as_uuid().to_string(),
+            status: run.status(),
+            termination: run.termination().cloned(),
+            steps: u32::try_from(run.steps().len()).unwrap_or(u32::MAX),
+            wall_time_ms: (wall_time.as_secs_f64() * 1e6).round() / 1e3,
+            score: outcome.evaluation.clone(),
+        }
+    }
+
     /// What the scorecard needs.
     pub fn trial_score(&self) -> TrialScore {
         TrialScore {
@@ -159,20 +187,13 @@ pub fn run_trial(
         trial,
         source,
     })?;
-    // Rounded to the microsecond.
-    let wall_time_ms = (started.elapsed().as_secs_f64() * 1e6).round() / 1e3;
-    Ok(TrialRecord {
-        scenario: scenario.id().to_owned(),
+    Ok(TrialRecord::new(
+        scenario.id(),
         trial,
-        seed,
-        agent: settings.agent.name().to_owned(),
-        run_id: outcome.run.id().as_uuid().to_string(),
-        status: outcome.run.status(),
-        termination: outcome.run.termination().cloned(),
-        steps: u32::try_from(outcome.run.steps().len()).unwrap_or(u32::MAX),
-        wall_time_ms,
-        score: outcome.evaluation,
-    })
+        settings.agent.name(),
+        &outcome,
+        started.elapsed(),
+    ))
 }
 
 #[cfg(test)]

@@ -12,13 +12,13 @@ use indicatif::{ProgressBar, ProgressStyle};
 use oncall_domain::TerminationReason;
 use oncall_gym::eval::{EvalSettings, TrialRecord, run_trials};
 use oncall_gym::library::ScenarioLibrary;
-use oncall_gym::scorecard::{Scorecard, TrialScore, scorecard};
+use oncall_gym::scorecard::{TrialScore, scorecard};
 use oncall_sim::Scenario;
 
 use crate::cli::EvalArgs;
 use crate::commands::checks;
+use crate::commands::scorecard::scorecard_table;
 use crate::output;
-use crate::table::Table;
 
 /// The most errored runs listed one by one; the rest are counted.
 const MAX_ERRORS_LISTED: usize = 10;
@@ -180,57 +180,4 @@ fn write_records(path: &std::path::Path, records: &[TrialRecord]) -> anyhow::Res
     }
     out.flush()?;
     Ok(())
-}
-
-/// One row per scenario, then the overall row.
-fn scorecard_table(card: &Scorecard, k: u32) -> Table {
-    let pass_hat_k = format!("pass^{k}");
-    let mut table = Table::with_header([
-        "scenario",
-        "runs",
-        "mean score",
-        "pass rate",
-        pass_hat_k.as_str(),
-        "localized",
-        "category",
-        "mean steps",
-    ])
-    .right_align(&[1, 2, 3, 4, 5, 6, 7]);
-    let row = |table: &mut Table, id: &str, runs: u32, shares: [f64; 5], steps: f64| {
-        let mut cells = vec![id.to_owned(), runs.to_string()];
-        cells.extend(shares.iter().map(|share| output::score(*share)));
-        cells.push(format!("{steps:.1}"));
-        table.row(cells);
-    };
-    for line in &card.scenarios {
-        row(
-            &mut table,
-            &line.id,
-            line.runs,
-            [
-                line.mean_score,
-                line.pass_rate,
-                line.pass_hat_k,
-                line.localization,
-                line.root_cause_category,
-            ],
-            line.mean_steps,
-        );
-    }
-    let overall = &card.overall;
-    table.rule();
-    row(
-        &mut table,
-        "overall",
-        overall.runs,
-        [
-            overall.mean_score,
-            overall.pass_rate,
-            overall.pass_hat_k,
-            overall.localization,
-            overall.root_cause_category,
-        ],
-        overall.mean_steps,
-    );
-    table
 }

@@ -5,10 +5,12 @@ mod checks;
 mod eval;
 mod generate;
 mod judge;
+mod mcp;
 mod replay;
 mod run;
 mod scenarios;
 mod score;
+mod scorecard;
 mod serve;
 mod tools;
 mod validate;
@@ -30,6 +32,8 @@ pub(crate) fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Replay(arguments) => replay::replay(&library()?, &arguments),
         Command::Judge(arguments) => judge::judge(&library()?, &arguments),
         Command::Serve(arguments) => serve::serve(library()?, &arguments),
+        Command::Mcp(arguments) => mcp::mcp(&library()?, &arguments),
+        Command::Scorecard(arguments) => scorecard::scorecard_command(&arguments),
         Command::Tools { format } => tools::tools(format),
         Command::GenScenario { spec, seed, out } => generate::generate_scenario(&spec, seed, &out),
     }
