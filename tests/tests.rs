@@ -44,3 +44,7 @@ mod baselines;
 /// `oncall-gym serve --stdio` driven over real pipes: byte-identical logs
 /// with `run`, and a clean end of input.
 mod protocol;
+
+/// `oncall-gym mcp` over real pipes, spoken by hand: bad lines, a client
+/// that vanishes, `--out` and `scorecard`.
+mod mcp;
