@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -60,3 +61,31 @@ def test_scorecard_covers_every_scenario(binary: str) -> None:
         rf"passed \d+ of {2 * len(scenario_ids)} \(\d+%\)",
         overall,
     ), overall
+
+
+def test_the_mcp_library_evaluation_example_scores_every_scenario(binary: str, tmp_path: Path) -> None:
+    """examples/mcp/eval_library.sh: an MCP agent over the library, then the scorecard."""
+    results = tmp_path / "results.jsonl"
+    env = dict(os.environ, ONCALL_GYM=binary)
+    # The example agent runs with this interpreter, which has the MCP SDK.
+    env["AGENT"] = f"{sys.executable} {REPO_ROOT / 'examples' / 'mcp' / 'deploy_suspect_agent.py'}"
+    run = subprocess.run(
+        ["bash", str(REPO_ROOT / "examples" / "mcp" / "eval_library.sh"), str(results), "2"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    listed = subprocess.run([binary, "scenarios", "--json"], capture_output=True, text=True, cwd=REPO_ROOT)
+    scenarios = [entry["id"] for entry in json.loads(listed.stdout)]
+    lines = [json.loads(line) for line in results.read_text().splitlines()]
+    assert sorted((line["scenario"], line["trial"]) for line in lines) == sorted(
+        (scenario, trial) for scenario in scenarios for trial in range(2)
+    )
+    assert {line["agent"] for line in lines} == {"deploy-suspect"}
+    # The deploy-suspect agent solves the scenario its strategy fits.
+    assert all(line["score"]["passed"] for line in lines if line["scenario"] == "latency_spike")
+    overall = run.stdout.strip().splitlines()[-1].split()
+    assert overall[:2] == ["overall", str(2 * len(scenarios))], run.stdout
+    assert "pass^2" in run.stdout
