@@ -145,6 +145,24 @@ fn every_bad_line_gets_its_json_rpc_error_and_the_server_keeps_serving() {
             .contains("byte cap")
     );
 
+    // The official TypeScript SDK writes `id` last: it is found there.
+    let id_last = format!(
+        r#"{{"method":"tools/call","params":{{"name":"logs","arguments":{{"service":"{}"}}}},"jsonrpc":"2.0","id":99}}"#,
+        "y".repeat(oncall_mcp::MAX_MESSAGE_BYTES)
+    );
+    server.send_line(&id_last);
+    let refused = server.read_answer();
+    assert_eq!(
+        (refused["id"].clone(), refused["error"]["code"].clone()),
+        (json!(99), json!(-32600)),
+        "{refused}"
+    );
+
+    // A client's own (error) response is never answered.
+    server.send_line(
+        r#"{"jsonrpc":"2.0","id":null,"error":{"code":-32700,"message":"Parse error"}}"#,
+    );
+
     let unknown_tool = server.call(4, "drop_tables", json!({}));
     assert_eq!(unknown_tool["error"]["code"], -32602);
     let bad_arguments = server.call(5, "logs", json!({"service": ["checkout"]}));
@@ -196,6 +214,9 @@ fn a_client_that_vanishes_mid_call_leaves_a_complete_log_and_its_line() {
     assert_eq!(replayed["evaluation"], replayed["recorded_evaluation"]);
     let line: Value = serde_json::from_str(std::fs::read_to_string(&out).unwrap().trim()).unwrap();
     assert_eq!(line["termination"]["kind"], "abandoned", "{line}");
+    // The call in flight was carried out before the run was closed.
+    assert_eq!(line["steps"], 1, "{line}");
+    assert_eq!(line["termination"]["message"], oncall_mcp::CLIENT_LEFT);
     assert_eq!(line["score"]["passed"], false);
 }
 
@@ -290,4 +311,44 @@ fn what_cannot_be_served_fails_before_a_client_connects() {
     );
     let usage = oncall_gym(&["mcp", "latency_spike", "--max-steps", "0"]);
     assert_eq!(usage.code, 2);
+}
+
+#[test]
+fn a_stray_notification_before_the_handshake_does_not_end_the_session() {
+    let mut server = McpServer::start(&["latency_spike"]);
+    server.send_line(r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#);
+    server.send_line(r#"{"jsonrpc":"2.0","id":5,"result":{}}"#);
+    let answer = server.ask(&json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "by-hand", "version": "1"}
+    }}));
+    assert_eq!(answer["id"], 1, "{answer}");
+    assert_eq!(answer["result"]["protocolVersion"], "2025-06-18");
+    let (code, stderr) = server.finish();
+    assert_eq!(code, 0, "{stderr}");
+    assert!(!stderr.contains("broke off"), "{stderr}");
+}
+
+#[test]
+fn the_protocol_version_is_negotiated_as_the_spec_says() {
+    // A version the server has is echoed; one it does not have is answered
+    // with the newest it has that still uses the handshake.
+    for (asked, agreed) in [
+        ("2024-11-05", "2024-11-05"),
+        ("2025-06-18", "2025-06-18"),
+        ("1999-01-01", "2025-11-25"),
+    ] {
+        let mut server = McpServer::start(&["latency_spike"]);
+        let answer = server.ask(&json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+            "protocolVersion": asked, "capabilities": {}, "clientInfo": {"name": "by-hand", "version": "1"}
+        }}));
+        assert_eq!(answer["result"]["protocolVersion"], agreed, "{answer}");
+        assert_eq!(answer["result"]["serverInfo"]["name"], "oncall-gym");
+        let capabilities = &answer["result"]["capabilities"];
+        assert!(
+            capabilities["tools"].is_object() && capabilities["prompts"].is_object(),
+            "{capabilities}"
+        );
+        let (code, stderr) = server.finish();
+        assert_eq!(code, 0, "{stderr}");
+    }
 }

@@ -19,6 +19,9 @@ use crate::tools::{
     RECORD_OBSERVATION, ToolKind, analysis_from, read_observation_arguments, tool_kind,
 };
 
+/// Why a run ends `abandoned` when the client goes before it ends.
+pub const CLIENT_LEFT: &str = "the MCP client disconnected before the episode ended";
+
 /// How to start the episode.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct McpSettings {
@@ -154,12 +157,33 @@ impl McpEpisode {
         !matches!(self.state, State::Running(_))
     }
 
-    /// Ends the episode if it is still running (the client went away), and
-    /// judges it. Does nothing the second time.
+    /// Ends the episode if it is still running (the client went away: the
+    /// run is `abandoned`, saying so), and judges it. Does nothing the
+    /// second time.
     pub fn close(&mut self) {
-        if matches!(self.state, State::Running(_)) {
-            self.finish();
+        let State::Running(episode) = &mut self.state else {
+            return;
+        };
+        if let Err(error) = episode.abandon(CLIENT_LEFT) {
+            self.fail(format!("the episode could not be closed: {error}"));
+            return;
         }
+        self.finish();
+    }
+
+    /// Ends the episode after the engine or its log failed, for `reason`:
+    /// keeps what can be kept (the run is finished if it still can be,
+    /// the audit file completed and synced either way), and tells the hook.
+    fn fail(&mut self, reason: String) {
+        let state = std::mem::replace(&mut self.state, State::Broken(reason.clone()));
+        if let State::Running(episode) = state {
+            // What it failed with is already in `reason`.
+            let _ = episode.finish();
+        }
+        if let Some(file) = self.audit.as_mut() {
+            let _ = file.finish();
+        }
+        self.report(Err(&reason));
     }
 
     /// Carries out a call of the tool `name`. `None` when the server has no
@@ -202,8 +226,7 @@ impl McpEpisode {
             Ok(answer) => answer,
             Err(error) => {
                 let reason = format!("the episode failed: {error}");
-                self.state = State::Broken(reason.clone());
-                self.report(Err(&reason));
+                self.fail(reason.clone());
                 return Some(Answer::error(reason, json!({"episode_over": true})));
             }
         };
@@ -331,18 +354,29 @@ fn record_observation(
         Ok(analysis) => analysis,
         Err(reason) => return Ok(refused(episode, reason)),
     };
+    let observations_before = episode.context().observations().len();
     let outcome = episode.analyze(analysis)?;
     let (_, left) = progress(episode);
     let context = episode.context();
+    // The engine keeps the observation even when it refuses the hypothesis
+    // update (a confidence out of range, an illegal status change).
+    let recorded = context.observations().len() > observations_before;
     let structured = json!({
         "step": outcome.step,
         "steps_remaining": left,
-        "recorded": outcome.step_failure.is_none(),
+        "recorded": recorded,
         "step_failure": outcome.step_failure,
         "observation_count": context.observations().len(),
         "hypothesis": context.hypothesis(),
     });
     Ok(match &outcome.step_failure {
+        Some(failure) if recorded => Answer::error(
+            format!(
+                "step {} failed: the observation was recorded, but the hypothesis update was refused: {failure}",
+                outcome.step
+            ),
+            structured,
+        ),
         Some(failure) => Answer::error(
             format!(
                 "step {} failed, and its observation was not recorded: {failure}",
@@ -415,7 +449,7 @@ fn action_answer(
         ),
         (None, None) => format!("{name} done ({progress})."),
     };
-    if over && action.tool_result.is_some() {
+    if over && (action.tool_result.is_some() || action.step_failure.is_some()) {
         text.push_str(
             "\n\nThat was the last step: the episode is over, and no more tool calls are taken.",
         );

@@ -31,9 +31,12 @@ mod server;
 mod tools;
 mod transport;
 
-pub use crate::episode::{AuditReport, FinishHook, Finished, McpEpisode, McpSettings};
+pub use crate::episode::{AuditReport, CLIENT_LEFT, FinishHook, Finished, McpEpisode, McpSettings};
 pub use crate::error::McpError;
 pub use crate::render::MAX_TEXT_BYTES;
-pub use crate::server::{INVESTIGATE_PROMPT, ServeSummary, serve, serve_stdio};
+pub use crate::server::{INVESTIGATE_PROMPT, ServeSummary, serve_stdio};
 pub use crate::tools::{INCIDENT, RECORD_OBSERVATION, mcp_tool_definitions};
 pub use crate::transport::MAX_MESSAGE_BYTES;
+
+#[cfg(test)]
+mod tests;

@@ -1,9 +1,10 @@
 //! The MCP server: rmcp's [`ServerHandler`] over one [`McpEpisode`], and
-//! [`serve`] / [`serve_stdio`], which run it until the client goes away and
-//! then close the episode.
+//! [`serve_stdio`], which runs it until the client goes away and then
+//! closes the episode.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, GetPromptRequestParams,
@@ -20,7 +21,7 @@ use crate::episode::McpEpisode;
 use crate::error::McpError;
 use crate::render::Answer;
 use crate::tools::{INCIDENT, RECORD_OBSERVATION, mcp_tool_definitions};
-use crate::transport::{LineTransport, MAX_MESSAGE_BYTES, TransportCounters};
+use crate::transport::{LineTransport, MAX_MESSAGE_BYTES, TransportCounters, spawn_writer};
 use oncall_tools::ENDING_ACTIONS;
 
 /// The prompt that gives the alert and how to work.
@@ -49,13 +50,26 @@ pub fn serve_stdio(episode: McpEpisode) -> Result<ServeSummary, McpError> {
         .enable_time()
         .build()
         .map_err(McpError::Runtime)?;
-    runtime.block_on(serve(episode, tokio::io::stdin(), tokio::io::stdout()))
+    let summary = runtime.block_on(serve(episode, tokio::io::stdin(), tokio::io::stdout()));
+    // A read of stdin may still be blocked on its thread (when the client
+    // broke off the session with stdin open): do not wait for it.
+    runtime.shutdown_background();
+    summary
 }
 
+/// How long the answers still queued at the end may take to be written
+/// (a client that stopped reading would otherwise hold the server forever).
+const FLUSH_GRACE: Duration = Duration::from_secs(5);
+
 /// Serves `episode` over `read` and `write`, one JSON-RPC message per line,
-/// until `read` ends; then closes the episode. Must run inside a tokio
-/// runtime.
-pub async fn serve<R, W>(episode: McpEpisode, read: R, write: W) -> Result<ServeSummary, McpError>
+/// until `read` ends; then closes the episode. It must run on a
+/// current-thread runtime, so that calls are carried out in the order they
+/// arrive (rmcp spawns a task per request).
+pub(crate) async fn serve<R, W>(
+    episode: McpEpisode,
+    read: R,
+    write: W,
+) -> Result<ServeSummary, McpError>
 where
     R: AsyncRead + Unpin + Send + 'static,
     W: AsyncWrite + Unpin + Send + 'static,
@@ -64,7 +78,8 @@ where
     let server = IncidentServer::new(episode);
     let episode = Arc::clone(&server.episode);
     let tool_calls = Arc::clone(&server.tool_calls);
-    let transport = LineTransport::new(read, write, MAX_MESSAGE_BYTES, Arc::clone(&counters));
+    let (outbox, writer) = spawn_writer(write);
+    let transport = LineTransport::new(read, outbox, MAX_MESSAGE_BYTES, Arc::clone(&counters));
     let ended_early = match rmcp::serve_server(server, transport).await {
         Ok(running) => match running.waiting().await {
             Ok(_) => None,
@@ -77,6 +92,12 @@ where
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
         .close();
+    // The transport is gone, so the writer stops once it has written what
+    // is queued; a client that no longer reads gets a bounded wait.
+    let abort = writer.abort_handle();
+    if tokio::time::timeout(FLUSH_GRACE, writer).await.is_err() {
+        abort.abort();
+    }
     Ok(ServeSummary {
         messages: counters.messages.load(Ordering::Relaxed),
         refused: counters.refused.load(Ordering::Relaxed),

@@ -71,32 +71,47 @@ pub(crate) struct LineTransport<R> {
     line: Vec<u8>,
     /// Whether the line being read has gone over `max_bytes`.
     oversized: bool,
+    /// The last bytes of an oversized line (where a client that writes
+    /// `id` last puts it).
+    tail: Vec<u8>,
+    /// Whether a request has been passed on: before the first, rmcp ends
+    /// the session on anything but a request, so stray notifications and
+    /// responses are dropped here.
+    seen_request: bool,
     /// An error answer waiting for room in the outbox.
     pending: Option<Vec<u8>>,
     outbox: Option<mpsc::Sender<Vec<u8>>>,
-    writer: Option<JoinHandle<()>>,
     counters: Arc<TransportCounters>,
 }
 
+/// Starts the writer task for `write`: every line sent to the returned
+/// outbox is written whole and flushed, in order, until every sender is
+/// gone. Must be called inside a tokio runtime.
+pub(crate) fn spawn_writer<W: AsyncWrite + Unpin + Send + 'static>(
+    write: W,
+) -> (mpsc::Sender<Vec<u8>>, JoinHandle<()>) {
+    let (outbox, inbox) = mpsc::channel(OUTBOX_CAPACITY);
+    (outbox, tokio::spawn(write_lines(write, inbox)))
+}
+
 impl<R: AsyncRead + Unpin + Send + 'static> LineTransport<R> {
-    /// A transport reading `read` and writing `write`, with messages capped
-    /// at `max_bytes`. Spawns the writer task, so it must be called inside
-    /// a tokio runtime.
-    pub(crate) fn new<W: AsyncWrite + Unpin + Send + 'static>(
+    /// A transport reading `read` and answering through `outbox` (see
+    /// [`spawn_writer`]), with messages capped at `max_bytes`.
+    pub(crate) fn new(
         read: R,
-        write: W,
+        outbox: mpsc::Sender<Vec<u8>>,
         max_bytes: usize,
         counters: Arc<TransportCounters>,
     ) -> LineTransport<R> {
-        let (outbox, inbox) = mpsc::channel(OUTBOX_CAPACITY);
         LineTransport {
             reader: BufReader::with_capacity(64 * 1024, read),
             max_bytes,
             line: Vec::new(),
             oversized: false,
+            tail: Vec::new(),
+            seen_request: false,
             pending: None,
             outbox: Some(outbox),
-            writer: Some(tokio::spawn(write_lines(write, inbox))),
             counters,
         }
     }
@@ -117,14 +132,15 @@ impl<R: AsyncRead + Unpin + Send + 'static> LineTransport<R> {
             let used = chunk.len() + usize::from(complete);
             if !self.oversized && self.line.len() + chunk.len() > self.max_bytes {
                 self.oversized = true;
+                self.line.truncate(OVERSIZED_PREFIX_BYTES);
             }
-            let limit = if self.oversized {
-                OVERSIZED_PREFIX_BYTES.min(self.max_bytes)
+            if self.oversized {
+                let room = OVERSIZED_PREFIX_BYTES.saturating_sub(self.line.len());
+                self.line.extend_from_slice(&chunk[..chunk.len().min(room)]);
+                keep_tail(&mut self.tail, chunk);
             } else {
-                self.max_bytes
-            };
-            let room = limit.saturating_sub(self.line.len());
-            self.line.extend_from_slice(&chunk[..chunk.len().min(room)]);
+                self.line.extend_from_slice(chunk);
+            }
             self.reader.consume(used);
             if complete {
                 return Ok(true);
@@ -136,7 +152,23 @@ impl<R: AsyncRead + Unpin + Send + 'static> LineTransport<R> {
     fn judge_line(&mut self) -> Verdict {
         let oversized = std::mem::take(&mut self.oversized);
         let line = std::mem::take(&mut self.line);
-        judge(&line, oversized, self.max_bytes)
+        let tail = std::mem::take(&mut self.tail);
+        let verdict = if oversized {
+            judge_oversized(&line, &tail, self.max_bytes)
+        } else {
+            judge(&line)
+        };
+        match verdict {
+            Verdict::Message(message) if !self.seen_request => {
+                if matches!(*message, ClientJsonRpcMessage::Request(_)) {
+                    self.seen_request = true;
+                    Verdict::Message(message)
+                } else {
+                    Verdict::Ignore
+                }
+            }
+            other => other,
+        }
     }
 }
 
@@ -190,12 +222,10 @@ impl<R: AsyncRead + Unpin + Send + 'static> Transport<RoleServer> for LineTransp
     }
 
     async fn close(&mut self) -> Result<(), Self::Error> {
-        // Dropping the last sender lets the writer drain what is queued,
-        // flush and stop; answers still being sent hold their own senders.
+        // Dropping this sender lets the writer drain what is queued, flush
+        // and stop once answers still being sent have gone too; `serve`
+        // waits for it, for a bounded time.
         self.outbox = None;
-        if let Some(writer) = self.writer.take() {
-            writer.await.map_err(std::io::Error::other)?;
-        }
         Ok(())
     }
 }
@@ -213,20 +243,48 @@ enum Verdict {
     Skip,
 }
 
-/// Judges one line (without its `\n`): `oversized` when it went over
-/// `max_bytes` and only its first bytes are here.
-fn judge(line: &[u8], oversized: bool, max_bytes: usize) -> Verdict {
+/// How many bytes of an oversized line's end are kept.
+const OVERSIZED_TAIL_BYTES: usize = 512;
+
+/// Keeps the last [`OVERSIZED_TAIL_BYTES`] of what has been read.
+fn keep_tail(tail: &mut Vec<u8>, chunk: &[u8]) {
+    tail.extend_from_slice(&chunk[chunk.len().saturating_sub(OVERSIZED_TAIL_BYTES)..]);
+    let excess = tail.len().saturating_sub(OVERSIZED_TAIL_BYTES);
+    tail.drain(..excess);
+}
+
+/// Judges a line over the cap from its first bytes and its last: an error
+/// with the request's id when either shows it (clients write `id` first or
+/// last), with `id: null` otherwise. Only a line that shows a method and
+/// ends with no id at all is taken for a notification, and not answered.
+fn judge_oversized(prefix: &[u8], tail: &[u8], max_bytes: usize) -> Verdict {
+    let message = format!("the message is over the {max_bytes} byte cap");
+    let prefix = prefix.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(prefix);
+    let seen = request_id_in_prefix(prefix);
+    if let Some(Some(id)) = seen {
+        return Verdict::Refuse(error_line(id, INVALID_REQUEST, &message));
+    }
+    if let Some(id) = request_id_at_end(tail) {
+        return Verdict::Refuse(error_line(id, INVALID_REQUEST, &message));
+    }
+    Verdict::Refuse(error_line(Value::Null, INVALID_REQUEST, &message))
+}
+
+/// The id of a message whose last bytes are `tail`, when it ends with a
+/// top-level `"id": <string or integer>}`.
+fn request_id_at_end(tail: &[u8]) -> Option<Value> {
+    let text = String::from_utf8_lossy(tail);
+    let body = text.trim_end().strip_suffix('}')?;
+    let at = body.rfind("\"id\"")?;
+    let value = body[at + 4..].trim_start().strip_prefix(':')?.trim();
+    let id: Value = serde_json::from_str(value).ok()?;
+    (id.is_string() || id.is_i64() || id.is_u64()).then_some(id)
+}
+
+/// Judges one line (without its `\n`) that is within the cap.
+fn judge(line: &[u8]) -> Verdict {
     let line = line.strip_suffix(b"\r").unwrap_or(line);
     let line = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line);
-    if oversized {
-        let message = format!("the message is over the {max_bytes} byte cap");
-        return match request_id_in_prefix(line) {
-            Some(Some(id)) => Verdict::Refuse(error_line(id, INVALID_REQUEST, &message)),
-            // The first bytes show a notification: no answer.
-            Some(None) => Verdict::Ignore,
-            None => Verdict::Refuse(error_line(Value::Null, INVALID_REQUEST, &message)),
-        };
-    }
     if line.iter().all(u8::is_ascii_whitespace) {
         return Verdict::Skip;
     }
@@ -255,7 +313,18 @@ fn judge_value(value: Value) -> Verdict {
         .get("method")
         .and_then(Value::as_str)
         .map(str::to_owned);
+    let is_response =
+        method.is_none() && (fields.contains_key("result") || fields.contains_key("error"));
     let is_id = |id: &Value| id.is_string() || id.is_i64() || id.is_u64();
+    if is_response {
+        // A response (even a malformed one) is never answered: two peers
+        // answering each other's errors would never stop.
+        let version_ok = fields.get("jsonrpc") == Some(&json!("2.0"));
+        return match serde_json::from_value::<ClientJsonRpcMessage>(value.clone()) {
+            Ok(message) if version_ok => Verdict::Message(Box::new(message)),
+            _ => Verdict::Ignore,
+        };
+    }
     if fields.get("jsonrpc") != Some(&json!("2.0")) {
         return refuse_unless_notification(
             id,
@@ -394,150 +463,5 @@ fn closed() -> std::io::Error {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn answer(verdict: Verdict) -> Value {
-        match verdict {
-            Verdict::Refuse(line) => serde_json::from_slice(&line).unwrap(),
-            other => panic!("expected an error answer, got {other:?}"),
-        }
-    }
-
-    #[test]
-    fn a_line_that_is_not_json_gets_a_parse_error_with_a_null_id() {
-        let error = answer(judge_value_line(b"{not json"));
-        assert_eq!(error["id"], Value::Null);
-        assert_eq!(error["error"]["code"], PARSE_ERROR);
-    }
-
-    #[test]
-    fn a_batch_is_an_invalid_request() {
-        let error = answer(judge_value_line(
-            br#"[{"jsonrpc":"2.0","id":1,"method":"ping"}]"#,
-        ));
-        assert_eq!(error["error"]["code"], INVALID_REQUEST);
-        assert!(
-            error["error"]["message"]
-                .as_str()
-                .unwrap()
-                .contains("batch")
-        );
-    }
-
-    #[test]
-    fn a_request_with_bad_params_is_answered_with_its_own_id() {
-        let error = answer(judge_value_line(
-            br#"{"jsonrpc":"2.0","id":7,"method":"tools/call","params":"logs"}"#,
-        ));
-        assert_eq!(error["id"], 7);
-        assert_eq!(error["error"]["code"], INVALID_PARAMS);
-        assert!(
-            error["error"]["message"]
-                .as_str()
-                .unwrap()
-                .contains("tools/call")
-        );
-    }
-
-    #[test]
-    fn a_wrong_version_or_id_type_is_an_invalid_request() {
-        let error = answer(judge_value_line(
-            br#"{"jsonrpc":"1.0","id":"a","method":"ping"}"#,
-        ));
-        assert_eq!(
-            (error["id"].clone(), error["error"]["code"].clone()),
-            (json!("a"), json!(INVALID_REQUEST))
-        );
-        let error = answer(judge_value_line(
-            br#"{"jsonrpc":"2.0","id":[1],"method":"ping"}"#,
-        ));
-        assert_eq!(
-            (error["id"].clone(), error["error"]["code"].clone()),
-            (Value::Null, json!(INVALID_REQUEST))
-        );
-    }
-
-    #[test]
-    fn a_bad_notification_gets_no_answer() {
-        assert!(matches!(
-            judge_value_line(
-                br#"{"jsonrpc":"2.0","method":"notifications/initialized","params":7}"#
-            ),
-            Verdict::Ignore | Verdict::Message(_)
-        ));
-        assert!(matches!(
-            judge_value_line(br#"{"jsonrpc":"1.0","method":"notifications/initialized"}"#),
-            Verdict::Ignore
-        ));
-    }
-
-    #[test]
-    fn a_good_request_passes() {
-        assert!(matches!(
-            judge_value_line(br#"{"jsonrpc":"2.0","id":1,"method":"tools/list"}"#),
-            Verdict::Message(_)
-        ));
-    }
-
-    #[test]
-    fn the_id_of_an_oversized_request_is_found_in_its_first_bytes() {
-        let prefix = br#"{"jsonrpc":"2.0","id":42,"method":"tools/call","params":{"name":"logs","arguments":{"service":"aaaaaaa"#;
-        assert_eq!(request_id_in_prefix(prefix), Some(Some(json!(42))));
-        let notification = br#"{"jsonrpc":"2.0","method":"notifications/x","params":{"a":"bbbb"#;
-        assert_eq!(request_id_in_prefix(notification), Some(None));
-        assert_eq!(request_id_in_prefix(br#"{"params":{"a":"bbbb"#), None);
-        assert_eq!(request_id_in_prefix(b"\x00\x01garbage"), None);
-    }
-
-    fn judge_value_line(line: &[u8]) -> Verdict {
-        judge(line, false, MAX_MESSAGE_BYTES)
-    }
-
-    #[test]
-    fn an_oversized_line_is_refused_with_the_id_its_first_bytes_show() {
-        let error = answer(judge(
-            br#"{"jsonrpc":"2.0","id":"r1","method":"tools/call","par"#,
-            true,
-            10,
-        ));
-        assert_eq!(error["id"], "r1");
-        assert!(
-            error["error"]["message"]
-                .as_str()
-                .unwrap()
-                .contains("10 byte cap")
-        );
-        assert!(matches!(
-            judge(br#"{"jsonrpc":"2.0","method":"x","par"#, true, 10),
-            Verdict::Ignore
-        ));
-        assert_eq!(answer(judge(b"xxxx", true, 10))["id"], Value::Null);
-    }
-
-    #[test]
-    fn blank_lines_and_a_byte_order_mark_are_tolerated() {
-        assert!(matches!(judge(b"  \r", false, 100), Verdict::Skip));
-        assert!(matches!(
-            judge(
-                b"\xEF\xBB\xBF{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}\r",
-                false,
-                100
-            ),
-            Verdict::Message(_)
-        ));
-    }
-
-    proptest::proptest! {
-        /// No line, however broken, makes the judge panic; every verdict is
-        /// a message, an answer that is itself one JSON line, or silence.
-        #[test]
-        fn judging_any_line_never_panics(line in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..256)) {
-            if let Verdict::Refuse(answer) = judge(&line, false, MAX_MESSAGE_BYTES) {
-                proptest::prop_assert!(answer.ends_with(b"\n"));
-                proptest::prop_assert!(serde_json::from_slice::<Value>(&answer).is_ok());
-            }
-            let _ = judge(&line, true, 16);
-        }
-    }
-}
+#[path = "transport_tests.rs"]
+mod tests;

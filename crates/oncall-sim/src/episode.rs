@@ -205,6 +205,12 @@ impl<'m> ScenarioEpisode<'m> {
         self.episode.analyze(analysis)
     }
 
+    /// Ends the run as `abandoned`, for `message` (why the driver stopped:
+    /// a client that went away, say). Refused once the run has ended.
+    pub fn abandon(&mut self, message: &str) -> Result<(), EngineError> {
+        self.episode.abandon(message)
+    }
+
     /// Records that the agent failed, ending the run with `agent_error`.
     pub fn agent_failed(&mut self, error: &AgentError) -> Result<(), EngineError> {
         self.episode.agent_failed(error)
