@@ -352,3 +352,41 @@ fn the_protocol_version_is_negotiated_as_the_spec_says() {
         assert_eq!(code, 0, "{stderr}");
     }
 }
+
+#[test]
+fn an_audit_log_that_cannot_be_written_ends_the_episode_and_exits_1() {
+    // /dev/full takes the file open, then refuses every write.
+    if !Path::new("/dev/full").exists() {
+        return;
+    }
+    let out = scratch_dir("mcp-full").join("results.jsonl");
+    let mut server = McpServer::initialized(&[
+        "latency_spike",
+        "--audit",
+        "/dev/full",
+        "--out",
+        path_text(&out),
+    ]);
+    let mut failed = None;
+    for id in 1..=3 {
+        let answer = server.call(id, "services", json!({}));
+        if answer["result"]["structuredContent"]["episode_over"] == true {
+            failed = Some(answer);
+            break;
+        }
+    }
+    let failed = failed.expect("a full disk must end the episode");
+    assert_eq!(failed["result"]["isError"], true, "{failed}");
+    assert!(
+        failed["result"]["content"][0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("No space left"),
+        "{failed}"
+    );
+    let after = server.call(9, "deploys", json!({}));
+    assert_eq!(after["result"]["isError"], true, "{after}");
+    let (code, stderr) = server.finish();
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("error: the episode failed"), "{stderr}");
+}
