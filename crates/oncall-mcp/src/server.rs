@@ -48,9 +48,16 @@ pub struct ServeSummary {
 pub fn serve_stdio(episode: McpEpisode) -> Result<ServeSummary, McpError> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_time()
+        .enable_io()
         .build()
         .map_err(McpError::Runtime)?;
-    let summary = runtime.block_on(serve(episode, tokio::io::stdin(), tokio::io::stdout()));
+    // When stdin and stdout are pipes (as MCP clients launch servers), read
+    // and write them on the runtime's own reactor rather than handing each
+    // read to a blocking thread; otherwise, the blocking handles.
+    let summary = runtime.block_on(async {
+        let (read, write) = rmcp::transport::stdio_pipes();
+        serve(episode, read, write).await
+    });
     // A read of stdin may still be blocked on its thread (when the client
     // broke off the session with stdin open): do not wait for it.
     runtime.shutdown_background();
