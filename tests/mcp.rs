@@ -6,11 +6,11 @@
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
-use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::process::{Child, ChildStdin, ChildStdout};
 
 use serde_json::{Value, json};
 
-use crate::support::{binary, oncall_gym, scratch_dir, workspace_root};
+use crate::support::{oncall_gym, scratch_dir, spawn_piped};
 
 /// A running `oncall-gym mcp` and its pipes.
 struct McpServer {
@@ -21,18 +21,9 @@ struct McpServer {
 
 impl McpServer {
     fn start(arguments: &[&str]) -> McpServer {
-        let mut child = Command::new(binary())
-            .arg("mcp")
-            .args(arguments)
-            .current_dir(workspace_root())
-            .env_remove("ONCALL_GYM_FIXTURES")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let input = child.stdin.take();
-        let output = BufReader::new(child.stdout.take().unwrap());
+        let mut all = vec!["mcp"];
+        all.extend_from_slice(arguments);
+        let (child, input, output) = spawn_piped(&all);
         McpServer {
             child,
             input,

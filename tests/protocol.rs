@@ -3,14 +3,14 @@
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
-use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::process::{Child, ChildStdin, ChildStdout};
 
 use serde_json::{Value, json};
 
 use oncall_domain::ToolResult;
 use oncall_sim::OracleAgent;
 
-use crate::support::{binary, bundled_scenarios, oncall_gym, scratch_dir, workspace_root};
+use crate::support::{bundled_scenarios, oncall_gym, scratch_dir, spawn_piped};
 
 /// A running `serve --stdio` and its pipes.
 struct Server {
@@ -22,17 +22,7 @@ struct Server {
 
 impl Server {
     fn start() -> Server {
-        let mut child = Command::new(binary())
-            .args(["serve", "--stdio"])
-            .current_dir(workspace_root())
-            .env_remove("ONCALL_GYM_FIXTURES")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let input = child.stdin.take();
-        let output = BufReader::new(child.stdout.take().unwrap());
+        let (child, input, output) = spawn_piped(&["serve", "--stdio"]);
         Server {
             child,
             input,

@@ -155,6 +155,30 @@ pub(crate) fn oncall_gym(arguments: &[&str]) -> Ran {
     oncall_gym_in(None, arguments)
 }
 
+/// The built `oncall-gym` started with `arguments` in the workspace root,
+/// with its three standard streams piped: the child, its stdin, and its
+/// stdout ready for reading lines.
+pub(crate) fn spawn_piped(
+    arguments: &[&str],
+) -> (
+    std::process::Child,
+    Option<std::process::ChildStdin>,
+    std::io::BufReader<std::process::ChildStdout>,
+) {
+    let mut child = Command::new(binary())
+        .args(arguments)
+        .current_dir(workspace_root())
+        .env_remove("ONCALL_GYM_FIXTURES")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let input = child.stdin.take();
+    let output = std::io::BufReader::new(child.stdout.take().unwrap());
+    (child, input, output)
+}
+
 /// A copy of the bundled `latency_spike` in `scratch_dir(test)/<name>`, its
 /// `scenario.json` changed by `edit`. Returns the directory.
 pub(crate) fn edited_scenario(
