@@ -246,3 +246,82 @@ fn pipelined_requests_and_bad_lines_each_get_exactly_one_answer() {
         assert_eq!(summary.ended_early, None);
     });
 }
+
+/// Any JSON value, small.
+fn any_json() -> impl proptest::strategy::Strategy<Value = Value> {
+    use proptest::prelude::*;
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::from),
+        any::<i64>().prop_map(Value::from),
+        (-2.0f64..2.0).prop_map(Value::from),
+        "[a-z_ ]{0,12}".prop_map(Value::from),
+        Just(json!("checkout")),
+        Just(json!("rollback")),
+        Just(json!("deploy_regression")),
+    ];
+    leaf.prop_recursive(2, 16, 4, |inner| {
+        prop_oneof![
+            proptest::collection::vec(inner.clone(), 0..3).prop_map(Value::from),
+            proptest::collection::btree_map(
+                prop_oneof![
+                    Just("service".to_owned()),
+                    Just("summary".to_owned()),
+                    Just("significant".to_owned()),
+                    Just("hypothesis".to_owned()),
+                    Just("confidence".to_owned()),
+                    Just("status".to_owned()),
+                    Just("root_cause".to_owned()),
+                    Just("actions".to_owned()),
+                    Just("team".to_owned()),
+                    Just("reason".to_owned()),
+                    "[a-z]{1,6}",
+                ],
+                inner,
+                0..4
+            )
+            .prop_map(|map| Value::Object(map.into_iter().collect())),
+        ]
+    })
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+    /// Whatever a client calls, with whatever arguments, nothing panics,
+    /// every call is answered (or is an unknown tool), the episode never
+    /// runs past its limit, and the run is judged exactly once.
+    #[test]
+    fn any_sequence_of_calls_is_answered_and_judged_once(
+        calls in proptest::collection::vec(
+            (
+                proptest::sample::select(vec![
+                    "incident", "services", "logs", "metrics", "deploys", "runbook",
+                    "record_observation", "propose_mitigation", "escalate", "no_such_tool",
+                ]),
+                any_json(),
+            ),
+            0..25,
+        )
+    ) {
+        let (mut episode, seen) = watched(Some(6));
+        for (tool, arguments) in calls {
+            let arguments = match arguments {
+                Value::Object(fields) => fields,
+                _ => Map::new(),
+            };
+            match episode.call_tool(tool, &arguments) {
+                None => proptest::prop_assert_eq!(tool, "no_such_tool"),
+                Some(answer) => {
+                    proptest::prop_assert!(!answer.text.is_empty());
+                    if let Some(step) = answer.structured["step"].as_u64() {
+                        proptest::prop_assert!(step <= 6, "step {} past the limit", step);
+                    }
+                }
+            }
+        }
+        episode.close();
+        proptest::prop_assert!(episode.is_over());
+        proptest::prop_assert_eq!(seen.lock().unwrap().len(), 1);
+    }
+}
