@@ -265,3 +265,40 @@ def test_a_client_that_leaves_early_still_leaves_a_complete_log(binary: str, tmp
     record = json.loads((tmp_path / "results.jsonl").read_text())
     assert record["termination"]["kind"] == "abandoned"
     assert record["score"]["passed"] is False
+
+
+def test_malformed_requests_get_json_rpc_errors_the_sdk_can_read(binary: str, tmp_path: Path) -> None:
+    """What the SDK will not send, sent by hand; every answer read with the SDK's own parser."""
+    from mcp_types.jsonrpc import JSONRPCError, JSONRPCResponse, jsonrpc_message_adapter
+
+    process = subprocess.Popen(
+        [binary, "mcp", SCENARIO, "--out", str(tmp_path / "results.jsonl")],
+        cwd=REPO_ROOT,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdin is not None and process.stdout is not None
+
+    def exchange(line: str) -> Any:
+        process.stdin.write(line + "\n")
+        process.stdin.flush()
+        return jsonrpc_message_adapter.validate_json(process.stdout.readline())
+
+    hello = exchange(json.dumps({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "by-hand", "version": "1"}}}))
+    assert isinstance(hello, JSONRPCResponse)
+    process.stdin.write(json.dumps({"jsonrpc": "2.0", "method": "notifications/initialized"}) + "\n")
+
+    broken = exchange('{"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {')
+    assert isinstance(broken, JSONRPCError) and broken.id is None and broken.error.code == -32700
+    wrong_shape = exchange(json.dumps({"jsonrpc": "2.0", "id": 3, "method": "tools/call", "params": ["deploys"]}))
+    assert isinstance(wrong_shape, JSONRPCError) and wrong_shape.id == 3 and wrong_shape.error.code == -32602
+    unknown_method = exchange(json.dumps({"jsonrpc": "2.0", "id": 4, "method": "episodes/reset"}))
+    assert isinstance(unknown_method, JSONRPCError) and unknown_method.error.code == -32601
+    still_serving = exchange(json.dumps({"jsonrpc": "2.0", "id": 5, "method": "tools/list"}))
+    assert isinstance(still_serving, JSONRPCResponse) and still_serving.id == 5
+
+    _, stderr = process.communicate(timeout=30)
+    assert process.returncode == 0, stderr
