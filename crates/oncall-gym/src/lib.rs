@@ -1,7 +1,8 @@
 //! `oncall-gym` is the product: a facade over the crates and the
 //! `oncall-gym` command. It depends on every other crate and re-exports
 //! them, so a user can write `oncall_gym::sim::Scenario` (the baselines are
-//! `oncall_gym::baselines`, the gym protocol `oncall_gym::protocol`).
+//! `oncall_gym::baselines`, the gym protocol `oncall_gym::protocol`, the
+//! MCP server `oncall_gym::mcp`).
 //! Nothing depends on it.
 //! It is the only place that may read the wall clock (to report how long
 //! runs took, never inside an audit log) and run things in parallel.
@@ -23,6 +24,7 @@ pub use oncall_agents as baselines;
 pub use oncall_audit as audit;
 pub use oncall_domain as domain;
 pub use oncall_engine as engine;
+pub use oncall_mcp as mcp;
 pub use oncall_protocol as protocol;
 pub use oncall_sim as sim;
 pub use oncall_tools as tools;
