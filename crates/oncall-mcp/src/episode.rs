@@ -22,6 +22,10 @@ use crate::tools::{
 /// Why a run ends `abandoned` when the client goes before it ends.
 pub const CLIENT_LEFT: &str = "the MCP client disconnected before the episode ended";
 
+/// Why a run ends `abandoned` when the server stops before it ends and
+/// before a client has gone (its runtime could not start, say).
+pub const SERVER_STOPPED: &str = "the MCP server stopped before the episode ended";
+
 /// How to start the episode.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct McpSettings {
@@ -70,6 +74,14 @@ pub struct McpEpisode {
     state: State,
     audit: Option<AuditFile>,
     on_finish: Option<FinishHook>,
+}
+
+/// An episode dropped while running (the server could not start, or a
+/// caller forgot it) is still judged and its audit log completed.
+impl Drop for McpEpisode {
+    fn drop(&mut self) {
+        self.close_because(SERVER_STOPPED);
+    }
 }
 
 impl std::fmt::Debug for McpEpisode {
@@ -139,11 +151,9 @@ impl McpEpisode {
     }
 
     /// The same episode, calling `hook` once it has ended and been judged.
-    pub fn on_finish(self, hook: FinishHook) -> McpEpisode {
-        McpEpisode {
-            on_finish: Some(hook),
-            ..self
-        }
+    pub fn on_finish(mut self, hook: FinishHook) -> McpEpisode {
+        self.on_finish = Some(hook);
+        self
     }
 
     /// The alert and how to work, for the server's `instructions` and the
@@ -158,13 +168,19 @@ impl McpEpisode {
     }
 
     /// Ends the episode if it is still running (the client went away: the
-    /// run is `abandoned`, saying so), and judges it. Does nothing the
-    /// second time.
+    /// run is `abandoned` with [`CLIENT_LEFT`]), and judges it. Does nothing
+    /// the second time.
     pub fn close(&mut self) {
+        self.close_because(CLIENT_LEFT);
+    }
+
+    /// [`McpEpisode::close`], the run abandoned for `reason` if it is still
+    /// running.
+    pub fn close_because(&mut self, reason: &str) {
         let State::Running(episode) = &mut self.state else {
             return;
         };
-        if let Err(error) = episode.abandon(CLIENT_LEFT) {
+        if let Err(error) = episode.abandon(reason) {
             self.fail(format!("the episode could not be closed: {error}"));
             return;
         }

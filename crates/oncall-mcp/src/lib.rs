@@ -31,7 +31,9 @@ mod server;
 mod tools;
 mod transport;
 
-pub use crate::episode::{AuditReport, CLIENT_LEFT, FinishHook, Finished, McpEpisode, McpSettings};
+pub use crate::episode::{
+    AuditReport, CLIENT_LEFT, FinishHook, Finished, McpEpisode, McpSettings, SERVER_STOPPED,
+};
 pub use crate::error::McpError;
 pub use crate::render::MAX_TEXT_BYTES;
 pub use crate::server::{INVESTIGATE_PROMPT, ServeSummary, serve_stdio};

@@ -17,7 +17,7 @@ use rmcp::{ErrorData, RoleServer, ServerHandler};
 use serde_json::{Value, json};
 use tokio::io::{AsyncRead, AsyncWrite};
 
-use crate::episode::McpEpisode;
+use crate::episode::{CLIENT_LEFT, McpEpisode};
 use crate::error::McpError;
 use crate::render::Answer;
 use crate::tools::{INCIDENT, RECORD_OBSERVATION, mcp_tool_definitions};
@@ -95,10 +95,14 @@ where
         Err(error) => Some(error.to_string()),
     };
     // However the session ended, the episode is judged and its log closed.
+    let reason = match &ended_early {
+        Some(why) => format!("the MCP session broke off: {why}"),
+        None => CLIENT_LEFT.to_owned(),
+    };
     episode
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
-        .close();
+        .close_because(&reason);
     // The transport is gone, so the writer stops once it has written what
     // is queued; a client that no longer reads gets a bounded wait.
     let abort = writer.abort_handle();

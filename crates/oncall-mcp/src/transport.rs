@@ -13,9 +13,14 @@
 //! | a JSON array (a batch; MCP has none)      | -32600, `id: null`                  |
 //! | JSON but not a JSON-RPC 2.0 message       | -32600, with its id when it has one |
 //! | a request whose params do not fit         | -32602, with its id                 |
-//! | more than [`MAX_MESSAGE_BYTES`]           | -32600, with its id when the first  |
-//! |                                           | 64 KiB name one                     |
-//! | a notification that does not fit          | nothing (notifications get no reply)|
+//! | more than [`MAX_MESSAGE_BYTES`]           | -32600, with its id when its first  |
+//! |                                           | 64 KiB or last 512 bytes show one,  |
+//! |                                           | else `id: null` (a cut line cannot  |
+//! |                                           | be told from a request)             |
+//! | a notification whose params do not fit    | nothing (notifications get no reply)|
+//! | a response from the client                | nothing (never answer an answer)    |
+//! | a notification or response before the     | nothing (rmcp would end the session)|
+//! | request that opens the session            |                                     |
 //!
 //! Reading is cancel-safe (rmcp polls `receive` inside a `select!`): a
 //! partial line and an error waiting to go out live in the transport, never
@@ -27,7 +32,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use rmcp::RoleServer;
-use rmcp::model::ClientJsonRpcMessage;
+use rmcp::model::{ClientJsonRpcMessage, ClientRequest, GetMeta, ProtocolVersion};
 use rmcp::service::TxJsonRpcMessage;
 use rmcp::transport::Transport;
 use serde::de::{IgnoredAny, MapAccess, Visitor};
@@ -132,6 +137,7 @@ impl<R: AsyncRead + Unpin + Send + 'static> LineTransport<R> {
             let used = chunk.len() + usize::from(complete);
             if !self.oversized && self.line.len() + chunk.len() > self.max_bytes {
                 self.oversized = true;
+                keep_tail(&mut self.tail, &self.line);
                 self.line.truncate(OVERSIZED_PREFIX_BYTES);
             }
             if self.oversized {
@@ -159,14 +165,13 @@ impl<R: AsyncRead + Unpin + Send + 'static> LineTransport<R> {
             judge(&line)
         };
         match verdict {
-            Verdict::Message(message) if !self.seen_request => {
-                if matches!(*message, ClientJsonRpcMessage::Request(_)) {
-                    self.seen_request = true;
+            Verdict::Message(message) if !self.seen_request => match &*message {
+                ClientJsonRpcMessage::Request(request) => {
+                    self.seen_request = opens_session(&request.request);
                     Verdict::Message(message)
-                } else {
-                    Verdict::Ignore
                 }
-            }
+                _ => Verdict::Ignore,
+            },
             other => other,
         }
     }
@@ -192,6 +197,11 @@ impl<R: AsyncRead + Unpin + Send + 'static> Transport<RoleServer> for LineTransp
 
     async fn receive(&mut self) -> Option<ClientJsonRpcMessage> {
         loop {
+            // The client closed our stdout: nothing it asks could be
+            // answered, so the session ends (and the episode with it).
+            if self.outbox.as_ref().is_none_or(mpsc::Sender::is_closed) {
+                return None;
+            }
             if let Some(outbox) = &self.outbox
                 && self.pending.is_some()
             {
@@ -243,6 +253,21 @@ enum Verdict {
     Skip,
 }
 
+/// Whether `request` starts a session in rmcp: `initialize`, or a request
+/// that carries the 2026-07-28 metadata that stands in for it. Before one,
+/// rmcp answers `ping`, `discover` and requests it refuses, and ends the
+/// session on anything that is not a request.
+fn opens_session(request: &ClientRequest) -> bool {
+    match request {
+        ClientRequest::InitializeRequest(_) => true,
+        ClientRequest::PingRequest(_) | ClientRequest::DiscoverRequest(_) => false,
+        other => other
+            .get_meta()
+            .missing_required_keys(&ProtocolVersion::V_2026_07_28)
+            .is_empty(),
+    }
+}
+
 /// How many bytes of an oversized line's end are kept.
 const OVERSIZED_TAIL_BYTES: usize = 512;
 
@@ -255,8 +280,9 @@ fn keep_tail(tail: &mut Vec<u8>, chunk: &[u8]) {
 
 /// Judges a line over the cap from its first bytes and its last: an error
 /// with the request's id when either shows it (clients write `id` first or
-/// last), with `id: null` otherwise. Only a line that shows a method and
-/// ends with no id at all is taken for a notification, and not answered.
+/// last), with `id: null` otherwise. Even a line that looks like a
+/// notification is answered: cut short, it cannot be told from a request
+/// whose `id` comes last, and a client waiting on that must hear.
 fn judge_oversized(prefix: &[u8], tail: &[u8], max_bytes: usize) -> Verdict {
     let message = format!("the message is over the {max_bytes} byte cap");
     let prefix = prefix.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(prefix);

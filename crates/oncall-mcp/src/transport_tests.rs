@@ -172,3 +172,96 @@ proptest::proptest! {
         }
     }
 }
+
+/// A reader that hands out its chunks one read at a time.
+struct Chunks(std::collections::VecDeque<Vec<u8>>);
+
+impl AsyncRead for Chunks {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        if let Some(chunk) = self.0.pop_front() {
+            buf.put_slice(&chunk);
+        }
+        std::task::Poll::Ready(Ok(()))
+    }
+}
+
+/// Reads every line of `chunks` through a transport capped at `max_bytes`,
+/// and judges each.
+fn read_all(chunks: Vec<&[u8]>, max_bytes: usize) -> Vec<Verdict> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let (outbox, _inbox) = mpsc::channel(4);
+        let reader = Chunks(chunks.into_iter().map(<[u8]>::to_vec).collect());
+        let mut transport = LineTransport::new(
+            reader,
+            outbox,
+            max_bytes,
+            Arc::new(TransportCounters::default()),
+        );
+        let mut verdicts = Vec::new();
+        while transport.read_line().await.unwrap() {
+            verdicts.push(transport.judge_line());
+        }
+        verdicts
+    })
+}
+
+#[test]
+fn a_line_that_goes_over_the_cap_between_reads_keeps_its_last_bytes() {
+    // The first read stops exactly at the cap; the id comes three bytes on.
+    let head = br#"{"method":"tools/call","params":{"a":"xxxxxxxxxxxxxxxxxxxxxxxx"},"id":9"#;
+    let verdicts = read_all(vec![&head[..], b"9}\n"], head.len());
+    assert_eq!(verdicts.len(), 1);
+    let error = match &verdicts[0] {
+        Verdict::Refuse(line) => serde_json::from_slice::<Value>(line).unwrap(),
+        other => panic!("expected a refusal, got {other:?}"),
+    };
+    assert_eq!(error["id"], 99, "{error}");
+}
+
+#[test]
+fn lines_split_across_reads_are_put_back_together() {
+    let verdicts = read_all(
+        vec![
+            br#"{"jsonrpc":"2.0","id":1,"#,
+            br#""method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"#,
+            b"\"clientInfo\":{\"name\":\"t\",\"version\":\"1\"}}}\n{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"ping\"}\n",
+        ],
+        MAX_MESSAGE_BYTES,
+    );
+    assert_eq!(verdicts.len(), 2);
+    assert!(
+        verdicts
+            .iter()
+            .all(|verdict| matches!(verdict, Verdict::Message(_))),
+        "{verdicts:?}"
+    );
+}
+
+#[test]
+fn before_the_session_opens_only_requests_pass_and_a_ping_does_not_open_it() {
+    let verdicts = read_all(
+        vec![
+            b"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}\n",
+            b"{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}\n",
+            b"{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-06-18\",\"capabilities\":{},\"clientInfo\":{\"name\":\"t\",\"version\":\"1\"}}}\n",
+            b"{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}\n",
+        ],
+        MAX_MESSAGE_BYTES,
+    );
+    let kinds: Vec<&str> = verdicts
+        .iter()
+        .map(|verdict| match verdict {
+            Verdict::Message(_) => "message",
+            Verdict::Ignore => "ignored",
+            _ => "other",
+        })
+        .collect();
+    assert_eq!(kinds, ["message", "ignored", "message", "message"]);
+}
