@@ -382,3 +382,44 @@ fn an_audit_log_that_cannot_be_written_ends_the_episode_and_exits_1() {
     assert_eq!(code, 1, "{stderr}");
     assert!(stderr.contains("error: the episode failed"), "{stderr}");
 }
+
+/// What a client sees, to the byte where it matters: the handshake (but
+/// the version, which moves with the build), the tool list with every
+/// schema, a diagnostic result, an observation and the end. Seeded ids make
+/// it deterministic; a change here is a change to every MCP user's wire.
+#[test]
+fn the_wire_format_is_stable() {
+    let mut server = McpServer::start(&["latency_spike", "--seed", "3"]);
+    let mut hello = server.ask(&json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "by-hand", "version": "1"}
+    }}));
+    hello["result"]["serverInfo"]["version"] = json!("[version]");
+    server.send_line(r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#);
+    let tools = server.ask(&json!({"jsonrpc": "2.0", "id": 2, "method": "tools/list"}));
+    let prompt = server.ask(&json!({"jsonrpc": "2.0", "id": 3, "method": "prompts/get", "params": {"name": "investigate"}}));
+    let deploys = server.call(4, "deploys", json!({}));
+    let observed = server.call(
+        5,
+        "record_observation",
+        json!({
+            "summary": "checkout v2.14.0 shipped before the alert", "significant": true,
+            "hypothesis": "checkout v2.14.0 slowed checkout", "confidence": 0.7,
+            "status": null, "proposed_mitigation": null
+        }),
+    );
+    let ended = server.call(
+        6,
+        "escalate",
+        json!({
+            "team": "checkout-team", "target": "checkout on-call", "reason": "theirs",
+            "root_cause": {"service": "checkout", "category": "deploy_regression"}
+        }),
+    );
+    let after = server.call(7, "logs", json!({}));
+    let (code, stderr) = server.finish();
+    assert_eq!(code, 0, "{stderr}");
+    insta::assert_json_snapshot!(
+        "mcp_session",
+        json!([hello, tools, prompt, deploys, observed, ended, after])
+    );
+}
