@@ -280,13 +280,24 @@ fn run_python_tests(workspace: &Workspace) -> bool {
         );
         return false;
     }
-    let binary = workspace.root.join("target/debug/oncall-gym");
+    let binary = target_directory(&workspace.root, env::var_os("CARGO_TARGET_DIR"))
+        .join("debug")
+        .join(format!("oncall-gym{}", env::consts::EXE_SUFFIX));
     run_streaming(
         Command::new(python)
             .current_dir(&workspace.root)
             .args(["-m", "pytest", "-q", "clients/python/tests"])
             .env("ONCALL_GYM_BIN", binary),
     )
+}
+
+/// Where cargo puts what it builds: `$CARGO_TARGET_DIR` (relative to the
+/// workspace when it is relative, as cargo reads it), else `target/`.
+fn target_directory(root: &Path, configured: Option<std::ffi::OsString>) -> PathBuf {
+    match configured.filter(|value| !value.is_empty()) {
+        Some(value) => root.join(value),
+        None => root.join("target"),
+    }
 }
 
 fn run_streaming(command: &mut Command) -> bool {
@@ -341,6 +352,24 @@ fn eprint_usage() {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_binary_is_looked_for_where_cargo_builds() {
+        let root = Path::new("/repo");
+        assert_eq!(target_directory(root, None), Path::new("/repo/target"));
+        assert_eq!(
+            target_directory(root, Some("".into())),
+            Path::new("/repo/target")
+        );
+        assert_eq!(
+            target_directory(root, Some("out".into())),
+            Path::new("/repo/out")
+        );
+        assert_eq!(
+            target_directory(root, Some("/tmp/t".into())),
+            Path::new("/tmp/t")
+        );
+    }
 
     /// A phase runner that records which phases it was asked to run and
     /// answers from `outcome`.
