@@ -8,6 +8,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use oncall_domain::Decision;
+pub(crate) use oncall_tools::json_type;
 
 use crate::error::ProtocolError;
 use crate::sessions::MAX_AGENT_NAME_BYTES;
@@ -116,16 +117,4 @@ pub fn is_valid_agent_name(agent: &str) -> bool {
     !agent.trim().is_empty()
         && agent.len() <= MAX_AGENT_NAME_BYTES
         && !agent.chars().any(char::is_control)
-}
-
-/// The name of `value`'s JSON type, for messages.
-pub(crate) fn json_type(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
 }

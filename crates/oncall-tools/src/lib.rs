@@ -109,7 +109,7 @@ pub use crate::ending::{
     decision_from_ending_call, ending_definitions,
 };
 pub use crate::error::{DataSourceError, RecordError, RegistryError, ToolExecutionError};
-pub use crate::params::{MAX_REPORTED_ERRORS, ValidatedParams};
+pub use crate::params::{MAX_REPORTED_ERRORS, ValidatedParams, json_type};
 pub use crate::records::{
     CATALOGUE_SECTIONS, CatalogueEntity, CatalogueEntry, Deploy, DeployStatus, LogEntry, LogLevel,
     MetricPoint, MetricSeries, Runbook, ServiceCatalogue,

@@ -52,7 +52,7 @@ impl ValidatedParams {
             other => {
                 return Err(vec![ToolError::call(format!(
                     "parameters must be a JSON object, got {} `{}`",
-                    kind(other),
+                    json_type(other),
                     preview(&other.to_string())
                 ))]);
             }
@@ -158,7 +158,10 @@ impl ValidatedParams {
                 .map_err(|message| ToolError::parameter(name, message)),
             Some(other) => Err(ToolError::parameter(
                 name,
-                format!("expected an RFC 3339 timestamp string, got {}", kind(other)),
+                format!(
+                    "expected an RFC 3339 timestamp string, got {}",
+                    json_type(other)
+                ),
             )),
         }
     }
@@ -300,11 +303,13 @@ fn wrong_type(expected: &str, got: &Value) -> String {
         Value::String(text) => preview(text),
         other => preview(&other.to_string()),
     };
-    format!("expected {expected}, got {} `{shown}`", kind(got))
+    format!("expected {expected}, got {} `{shown}`", json_type(got))
 }
 
-/// "a string", "an array", ... for messages.
-pub(crate) fn kind(value: &Value) -> &'static str {
+/// The name of `value`'s JSON type, for messages: "null", "a boolean",
+/// "a string", "an array", ... Every crate that names a JSON type in an
+/// error uses this one.
+pub fn json_type(value: &Value) -> &'static str {
     match value {
         Value::Null => "null",
         Value::Bool(_) => "a boolean",
