@@ -11,7 +11,7 @@ use oncall_domain::Decision;
 use oncall_engine::{ActionOutcome, EngineError};
 use oncall_protocol::{AuditFile, IncidentView, is_valid_agent_name, steps_taken};
 use oncall_sim::{RunOutcome, RunSettings, Scenario, ScenarioEpisode, start_scenario};
-use oncall_tools::{ToolRegistry, decision_from_ending_call};
+use oncall_tools::decision_from_ending_call;
 
 use crate::error::McpError;
 use crate::render::{Answer, instructions, tool_result_text};
@@ -139,8 +139,8 @@ impl McpEpisode {
             incident: serde_json::to_value(&incident).unwrap_or(Value::Null),
             instructions: instructions(&incident, max_steps),
             max_steps,
-            diagnostic: ToolRegistry::with_default_tools()
-                .definitions()
+            diagnostic: context
+                .tools()
                 .iter()
                 .map(|definition| definition.name().to_owned())
                 .collect(),
@@ -219,23 +219,23 @@ impl McpEpisode {
         };
         let answer = match kind {
             ToolKind::RecordObservation => record_observation(episode, arguments),
-            ToolKind::Ending => {
-                let report =
+            ToolKind::Ending | ToolKind::Diagnostic | ToolKind::Incident => {
+                let report = if kind == ToolKind::Ending {
                     match decision_from_ending_call(name, &Value::Object(arguments.clone())) {
                         Ok(decision) => episode.act(decision, None),
                         Err(reason) => episode.act_unreadable(&reason, None),
-                    };
-                report.map(|report| action_answer(episode, name, report.previous, report.action))
-            }
-            ToolKind::Diagnostic | ToolKind::Incident => {
-                let decision = Decision::CallTool {
-                    tool_name: name.to_owned(),
-                    params: arguments.clone(),
-                    reasoning: String::new(),
+                    }
+                } else {
+                    episode.act(
+                        Decision::CallTool {
+                            tool_name: name.to_owned(),
+                            params: arguments.clone(),
+                            reasoning: String::new(),
+                        },
+                        None,
+                    )
                 };
-                episode
-                    .act(decision, None)
-                    .map(|report| action_answer(episode, name, report.previous, report.action))
+                report.map(|report| action_answer(episode, name, report.previous, report.action))
             }
         };
         let answer = match answer {
