@@ -6,8 +6,8 @@ use std::fmt;
 use std::str::FromStr;
 
 use oncall_domain::{
-    CallId, Confidence, Decision, EventId, Hypothesis, HypothesisStatus, Incident, Observation,
-    Resolution, RunId, RunLimits, TerminationReason, Timestamp, ToolResult,
+    CallId, Confidence, Decision, EventId, Hypothesis, HypothesisStatus, Incident, ModelCall,
+    Observation, Resolution, RunId, RunLimits, TerminationReason, Timestamp, ToolResult,
 };
 use serde::{Deserialize, Serialize};
 
@@ -20,12 +20,17 @@ use crate::error::AuditError;
 ///   (`root_cause`, `actions`, an escalation's `team`), and a mitigation's
 ///   text or an escalation's target may be empty when the structure is
 ///   given.
+/// - **3**: `model_called` events, one per call to a language model. Only
+///   those lines are written as version 3: every other event is still
+///   written as version 2, so a run without a model writes exactly the
+///   bytes it did before, and an older reader refuses a model call by its
+///   version rather than misreading it.
 ///
 /// A reader accepts every version from [`OLDEST_FORMAT_VERSION`] up to this
 /// one, so old logs still verify, replay and re-score (the hash chain
 /// covers each line's exact bytes, never a re-serialised form); it refuses
 /// any other.
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
 
 /// The oldest version of the JSON form a reader still accepts.
 pub const OLDEST_FORMAT_VERSION: u32 = 1;
@@ -185,6 +190,14 @@ pub enum EventKind {
         /// The score, in the scenario's JSON form.
         evaluation: serde_json::Value,
     },
+    /// The agent called a language model: which model, the tokens in and
+    /// out, and why it stopped. It belongs to the step that was open when
+    /// the call was made (the one whose result the model read), or to the
+    /// step the call decided when none was open.
+    ModelCalled {
+        /// The call.
+        call: ModelCall,
+    },
 }
 
 impl EventKind {
@@ -210,7 +223,14 @@ impl EventKind {
             EventKind::HypothesisCreated { .. } => EventKindName::HypothesisCreated,
             EventKind::HypothesisUpdated { .. } => EventKindName::HypothesisUpdated,
             EventKind::EvaluationRecorded { .. } => EventKindName::EvaluationRecorded,
+            EventKind::ModelCalled { .. } => EventKindName::ModelCalled,
         }
+    }
+
+    /// The format version a line of this kind is written with: the oldest
+    /// that has it (see [`FORMAT_VERSION`]).
+    pub fn format_version(&self) -> u32 {
+        self.kind_name().first_format_version().max(2)
     }
 }
 
@@ -247,14 +267,16 @@ pub enum EventKindName {
     HypothesisUpdated,
     /// `evaluation_recorded`.
     EvaluationRecorded,
+    /// `model_called`.
+    ModelCalled,
 }
 
 /// The known names, for error messages.
-pub(crate) const KIND_NAMES: &str = "run_started, run_completed, run_failed, run_escalated, step_started, step_completed, step_failed, decision_made, tool_called, tool_result_received, observation_recorded, hypothesis_created, hypothesis_updated, evaluation_recorded";
+pub(crate) const KIND_NAMES: &str = "run_started, run_completed, run_failed, run_escalated, step_started, step_completed, step_failed, decision_made, tool_called, tool_result_received, observation_recorded, hypothesis_created, hypothesis_updated, evaluation_recorded, model_called";
 
 impl EventKindName {
     /// Every kind, in the order the docs list them.
-    pub const ALL: [EventKindName; 14] = [
+    pub const ALL: [EventKindName; 15] = [
         EventKindName::RunStarted,
         EventKindName::RunCompleted,
         EventKindName::RunFailed,
@@ -269,6 +291,7 @@ impl EventKindName {
         EventKindName::HypothesisCreated,
         EventKindName::HypothesisUpdated,
         EventKindName::EvaluationRecorded,
+        EventKindName::ModelCalled,
     ];
 
     /// The snake_case name, as in JSON.
@@ -288,6 +311,16 @@ impl EventKindName {
             EventKindName::HypothesisCreated => "hypothesis_created",
             EventKindName::HypothesisUpdated => "hypothesis_updated",
             EventKindName::EvaluationRecorded => "evaluation_recorded",
+            EventKindName::ModelCalled => "model_called",
+        }
+    }
+
+    /// The first format version that has this kind: a line of it with an
+    /// older `v` is refused.
+    pub fn first_format_version(self) -> u32 {
+        match self {
+            EventKindName::ModelCalled => 3,
+            _ => OLDEST_FORMAT_VERSION,
         }
     }
 }

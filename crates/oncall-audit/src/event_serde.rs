@@ -6,8 +6,10 @@
 //! {"v":1,"seq":0,"id":"<uuid>","run_id":"<uuid>","step":null,"at":"<RFC 3339>","type":"run_started","payload":{...}}
 //! ```
 //!
-//! - `v`: the [`FORMAT_VERSION`] when written; a reader accepts
-//!   [`OLDEST_FORMAT_VERSION`] to [`FORMAT_VERSION`] and refuses others;
+//! - `v`: the oldest format version that has the event's kind
+//!   ([`EventKind::format_version`], 2 for all but `model_called`, which is
+//!   3); a reader accepts [`OLDEST_FORMAT_VERSION`] to [`FORMAT_VERSION`],
+//!   and refuses others and a kind newer than its line's version;
 //! - `seq`: the sequence number in the log, from 0;
 //! - `id`, `run_id`: the event's and the run's UUIDs;
 //! - `step`: the step number, or `null` for run-level events;
@@ -28,8 +30,8 @@
 use std::fmt;
 
 use oncall_domain::{
-    CallId, Confidence, Decision, EventId, Hypothesis, HypothesisStatus, Incident, Observation,
-    Resolution, RunId, RunLimits, TerminationReason, Timestamp, ToolResult,
+    CallId, Confidence, Decision, EventId, Hypothesis, HypothesisStatus, Incident, ModelCall,
+    Observation, Resolution, RunId, RunLimits, TerminationReason, Timestamp, ToolResult,
 };
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, Visitor};
 use serde::ser::{SerializeStruct, Serializer};
@@ -83,7 +85,7 @@ fn serialize_event<S: Serializer>(
 ) -> Result<S::Ok, S::Error> {
     let fields = if prev.is_some() { 9 } else { 8 };
     let mut state = serializer.serialize_struct("Event", fields)?;
-    state.serialize_field("v", &FORMAT_VERSION)?;
+    state.serialize_field("v", &event.kind().format_version())?;
     state.serialize_field("seq", &event.sequence())?;
     if let Some(prev) = prev {
         state.serialize_field("prev", prev)?;
@@ -140,6 +142,9 @@ enum PayloadRef<'a> {
     EvaluationRecorded {
         evaluation: &'a serde_json::Value,
     },
+    ModelCalled {
+        call: &'a ModelCall,
+    },
 }
 
 impl<'a> From<&'a EventKind> for PayloadRef<'a> {
@@ -192,6 +197,7 @@ impl<'a> From<&'a EventKind> for PayloadRef<'a> {
             EventKind::EvaluationRecorded { evaluation } => {
                 PayloadRef::EvaluationRecorded { evaluation }
             }
+            EventKind::ModelCalled { call } => PayloadRef::ModelCalled { call },
         }
     }
 }
@@ -268,6 +274,12 @@ struct HypothesisUpdatedPayload {
 #[serde(deny_unknown_fields)]
 struct EvaluationRecordedPayload {
     evaluation: serde_json::Value,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ModelCalledPayload {
+    call: ModelCall,
 }
 
 /// Reads a payload, knowing its kind.
@@ -349,6 +361,9 @@ impl<'de> DeserializeSeed<'de> for PayloadSeed {
             }
             EventKindName::EvaluationRecorded => EventKind::EvaluationRecorded {
                 evaluation: EvaluationRecordedPayload::deserialize(deserializer)?.evaluation,
+            },
+            EventKindName::ModelCalled => EventKind::ModelCalled {
+                call: ModelCalledPayload::deserialize(deserializer)?.call,
             },
         })
     }
@@ -509,6 +524,12 @@ impl<'de> Visitor<'de> for RecordVisitor {
         let step = step.ok_or_else(|| de::Error::missing_field("step"))?;
         let at = at.ok_or_else(|| de::Error::missing_field("at"))?;
         let kind_name = kind_name.ok_or_else(|| de::Error::missing_field("type"))?;
+        if version < kind_name.first_format_version() {
+            return Err(de::Error::custom(format!(
+                "`{kind_name}` needs format version {} or later, but the line says {version}",
+                kind_name.first_format_version()
+            )));
+        }
         let kind = match (kind, early_payload) {
             (Some(kind), _) => kind,
             (None, Some(payload)) => PayloadSeed(kind_name)

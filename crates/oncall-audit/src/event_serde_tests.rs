@@ -74,13 +74,13 @@ fn bad_events_are_refused_by_name() {
         error.starts_with("unknown event type `step_paused`"),
         "{error}"
     );
-    for version in [0, 3] {
+    for version in [0, 4] {
         let error = step_started_with(|o| {
             o.insert("v".to_owned(), version.into());
         });
         assert!(
             error.starts_with(&format!(
-                "unsupported format version {version}, expected 1 to 2"
+                "unsupported format version {version}, expected 1 to 3"
             )),
             "{error}"
         );
@@ -112,4 +112,40 @@ fn bad_events_are_refused_by_name() {
 #[test]
 fn a_sample_run_snapshot() {
     insta::assert_json_snapshot!("sample_run_events", sample_run());
+}
+
+#[test]
+fn a_model_call_is_written_as_version_3_and_refused_under_an_older_one() {
+    let call = oncall_domain::ModelCall::new("gpt-4o", 900, 40, 512, "tool_calls").unwrap();
+    let events = sample_run();
+    let step_started = &events[1];
+    let event = Event::new(
+        step_started.id(),
+        step_started.sequence(),
+        step_started.run_id(),
+        step_started.step(),
+        step_started.timestamp(),
+        EventKind::ModelCalled { call: call.clone() },
+    );
+    let json = serde_json::to_string(&event).unwrap();
+    assert!(json.starts_with(r#"{"v":3,"#), "{json}");
+    assert!(
+        json.ends_with(r#""type":"model_called","payload":{"call":{"model":"gpt-4o","input_tokens":900,"output_tokens":40,"cached_tokens":512,"stop_reason":"tool_calls"}}}"#),
+        "{json}"
+    );
+    assert_eq!(serde_json::from_str::<Event>(&json).unwrap(), event);
+    // Every other kind is still written as version 2.
+    let other = serde_json::to_string(step_started).unwrap();
+    assert!(other.starts_with(r#"{"v":2,"#), "{other}");
+    let older = json.replacen(r#"{"v":3,"#, r#"{"v":2,"#, 1);
+    let error = serde_json::from_str::<Event>(&older)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.starts_with("`model_called` needs format version 3 or later, but the line says 2"),
+        "{error}"
+    );
+    let bad = json.replace(r#""cached_tokens":512"#, r#""cached_tokens":5120"#);
+    let error = serde_json::from_str::<Event>(&bad).unwrap_err().to_string();
+    assert!(error.contains("cached_tokens"), "{error}");
 }

@@ -29,8 +29,8 @@
 //! outcome is `None` and the open step is [`StepStatus::InProgress`].
 
 use oncall_domain::{
-    Hypothesis, Incident, Observation, Resolution, RunId, RunLimits, RunStatus, TerminationReason,
-    Timestamp,
+    Hypothesis, Incident, ModelUsage, Observation, Resolution, RunId, RunLimits, RunStatus,
+    TerminationReason, Timestamp,
 };
 
 pub use crate::replay_state::{InvestigationState, Outcome, ReplayedStep, StepStatus, ToolCall};
@@ -136,6 +136,14 @@ impl Replay {
     /// The evaluations recorded, in order (the scenario's JSON form).
     pub fn evaluations(&self) -> &[serde_json::Value] {
         &self.evaluations
+    }
+
+    /// The run's calls to a language model, summed over its steps.
+    pub fn model_usage(&self) -> ModelUsage {
+        self.steps
+            .iter()
+            .flat_map(|step| &step.model_calls)
+            .fold(ModelUsage::default(), ModelUsage::with_call)
     }
 
     /// The state before any step: the incident and nothing else.
@@ -379,6 +387,7 @@ impl Builder {
             status: StepStatus::InProgress,
             started_at: event.timestamp(),
             ended_at: None,
+            model_calls: Vec::new(),
         });
         self.step_open = true;
         Ok(())
@@ -516,6 +525,7 @@ impl Builder {
                 self.current = Some(hypothesis.clone());
                 self.replay.revisions.push((index, hypothesis.clone()));
             }
+            EventKind::ModelCalled { call } => step.model_calls.push(call.clone()),
             // Run-level kinds are handled by `apply`.
             _ => return Err(ReplayError::OutsideStep { sequence, kind }),
         }

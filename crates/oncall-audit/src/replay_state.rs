@@ -2,8 +2,8 @@
 //! investigation, its steps, tool calls and outcome.
 
 use oncall_domain::{
-    CallId, Decision, Hypothesis, Incident, Observation, Resolution, RunId, RunLimits, RunStatus,
-    TerminationReason, Timestamp, ToolResult,
+    CallId, Decision, Hypothesis, Incident, ModelCall, Observation, Resolution, RunId, RunLimits,
+    RunStatus, TerminationReason, Timestamp, ToolResult,
 };
 use serde::Serialize;
 
@@ -64,6 +64,10 @@ pub struct ReplayedStep {
     pub started_at: Timestamp,
     /// When it ended (the closing event's time); `None` while in progress.
     pub ended_at: Option<Timestamp>,
+    /// The calls to a language model made while the step was open, in
+    /// order (left out of JSON when there were none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub model_calls: Vec<ModelCall>,
 }
 
 /// A tool call as the `tool_called` event recorded it.

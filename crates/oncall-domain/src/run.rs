@@ -141,6 +141,13 @@ pub enum TerminationReason {
         /// The agent's error, as text.
         message: String,
     },
+    /// The agent ran out of its budget (tokens for the run, or the
+    /// evaluation's cost) before the run ended. Like `step_limit`, a
+    /// truncation rather than an answer.
+    BudgetExhausted {
+        /// Which budget, and how much was spent.
+        message: String,
+    },
     /// Whoever drove the run from outside stopped before it ended.
     Abandoned {
         /// Why, as the driver said.
@@ -156,6 +163,7 @@ impl TerminationReason {
             TerminationReason::Escalated => "escalated",
             TerminationReason::StepLimit { .. } => "step_limit",
             TerminationReason::AgentError { .. } => "agent_error",
+            TerminationReason::BudgetExhausted { .. } => "budget_exhausted",
             TerminationReason::Abandoned { .. } => "abandoned",
         }
     }
@@ -167,6 +175,7 @@ impl TerminationReason {
             TerminationReason::Escalated => RunStatus::Escalated,
             TerminationReason::StepLimit { .. }
             | TerminationReason::AgentError { .. }
+            | TerminationReason::BudgetExhausted { .. }
             | TerminationReason::Abandoned { .. } => RunStatus::Failed,
         }
     }
@@ -179,6 +188,9 @@ impl fmt::Display for TerminationReason {
                 write!(f, "step_limit (all {max_steps} steps used)")
             }
             TerminationReason::AgentError { message } => write!(f, "agent_error: {message}"),
+            TerminationReason::BudgetExhausted { message } => {
+                write!(f, "budget_exhausted: {message}")
+            }
             TerminationReason::Abandoned { message } => write!(f, "abandoned: {message}"),
             other => f.write_str(other.as_str()),
         }

@@ -3,7 +3,8 @@
 use serde::{Deserialize, Serialize};
 
 use oncall_domain::{
-    Decision, Hypothesis, HypothesisStatus, Incident, Observation, ObservationId, ToolResult,
+    Decision, Hypothesis, HypothesisStatus, Incident, ModelCall, Observation, ObservationId,
+    ToolResult,
 };
 use oncall_tools::ToolDefinition;
 
@@ -14,7 +15,9 @@ use oncall_tools::ToolDefinition;
 /// When the decision is a tool call, it runs the tool and hands the result to
 /// [`Agent::analyze_result`], whose [`Analysis`] becomes the step's
 /// observation and, optionally, a hypothesis change. An `Err` from either
-/// ends the run as failed with reason `agent_error`.
+/// ends the run as failed with reason `agent_error`, unless its
+/// [`AgentErrorKind`] says it fails only the step, or that a budget is
+/// spent.
 pub trait Agent {
     /// The agent's name, as recorded in the audit log.
     fn name(&self) -> &str;
@@ -28,6 +31,13 @@ pub trait Agent {
         tool_result: &ToolResult,
         context: &AgentContext<'_>,
     ) -> Result<Analysis, AgentError>;
+
+    /// The calls to a language model made since this was last asked, for
+    /// the audit log. [`Episode::drive`](crate::Episode::drive) asks after
+    /// every decision and every analysis. Agents without a model have none.
+    fn take_model_calls(&mut self) -> Vec<ModelCall> {
+        Vec::new()
+    }
 }
 
 /// Everything an agent may see. It holds no ground truth: only the incident,
@@ -76,19 +86,55 @@ impl<'a> AgentContext<'a> {
 }
 
 /// An agent's failure: not a bad decision, but the agent being unable to
-/// decide at all (a crashed model call, a protocol error).
+/// decide at all (a crashed model call, a protocol error). Its
+/// [`AgentErrorKind`] says what the run does about it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{message}")]
 pub struct AgentError {
+    kind: AgentErrorKind,
     message: String,
 }
 
+/// What an [`AgentError`] does to the run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AgentErrorKind {
+    /// The agent cannot go on: the run ends as `agent_error`.
+    Fatal,
+    /// The agent could not produce this step (a model reply with no usable
+    /// tool call, say): the step fails and the run goes on.
+    StepFailed,
+    /// The agent spent its budget: the run ends as `budget_exhausted`.
+    BudgetExhausted,
+}
+
 impl AgentError {
-    /// An error with this message.
+    /// A fatal error with this message.
     pub fn new(message: impl Into<String>) -> AgentError {
         AgentError {
+            kind: AgentErrorKind::Fatal,
             message: message.into(),
         }
+    }
+
+    /// An error that fails only the step.
+    pub fn step_failed(message: impl Into<String>) -> AgentError {
+        AgentError {
+            kind: AgentErrorKind::StepFailed,
+            message: message.into(),
+        }
+    }
+
+    /// An error that ends the run because a budget is spent.
+    pub fn budget_exhausted(message: impl Into<String>) -> AgentError {
+        AgentError {
+            kind: AgentErrorKind::BudgetExhausted,
+            message: message.into(),
+        }
+    }
+
+    /// What it does to the run.
+    pub fn kind(&self) -> AgentErrorKind {
+        self.kind
     }
 
     /// The message.

@@ -22,9 +22,12 @@ mod decision_rules;
 mod engine;
 mod episode;
 mod error;
+mod flat_analysis;
 mod run;
 
-pub use crate::agent::{Agent, AgentContext, AgentError, Analysis, HypothesisUpdate};
+pub use crate::agent::{
+    Agent, AgentContext, AgentError, AgentErrorKind, Analysis, HypothesisUpdate,
+};
 pub use crate::decision_rules::{
     MAX_AGENT_TEXT_BYTES, MAX_CITED_OBSERVATIONS, MAX_OBSERVATION_RAW_BYTES, MAX_RECORDED_ACTIONS,
     MAX_TOOL_PARAMS_BYTES,
@@ -32,6 +35,7 @@ pub use crate::decision_rules::{
 pub use crate::engine::{Engine, EngineConfig};
 pub use crate::episode::{ActionOutcome, Episode, MAX_UNREADABLE_REASON_BYTES};
 pub use crate::error::EngineError;
+pub use crate::flat_analysis::{FlatAnalysis, flat_analysis_schema, read_flat_analysis};
 pub use crate::run::{Run, Step, StepStatus};
 pub use oncall_audit::ToolCall;
 pub use oncall_domain::{Decision, Resolution, RunLimits, RunStatus, TerminationReason};

@@ -4,8 +4,8 @@ use serde::Serialize;
 
 use oncall_audit::{InvestigationState, Outcome, ReplayedStep, ToolCall};
 use oncall_domain::{
-    Decision, Hypothesis, Incident, Observation, Resolution, RunId, RunLimits, RunStatus,
-    TerminationReason, Timestamp, ToolResult,
+    Decision, Hypothesis, Incident, ModelCall, ModelUsage, Observation, Resolution, RunId,
+    RunLimits, RunStatus, TerminationReason, Timestamp, ToolResult,
 };
 
 /// How a step ended.
@@ -34,6 +34,7 @@ pub struct Step {
     pub(crate) status: StepStatus,
     pub(crate) started_at: Timestamp,
     pub(crate) ended_at: Timestamp,
+    pub(crate) model_calls: Vec<ModelCall>,
 }
 
 impl Step {
@@ -82,6 +83,11 @@ impl Step {
         self.ended_at
     }
 
+    /// The calls to a language model recorded in this step.
+    pub fn model_calls(&self) -> &[ModelCall] {
+        &self.model_calls
+    }
+
     /// The step as the audit log's replay describes it.
     pub fn replayed_step(&self) -> ReplayedStep {
         ReplayedStep {
@@ -99,6 +105,7 @@ impl Step {
             },
             started_at: self.started_at,
             ended_at: Some(self.ended_at),
+            model_calls: self.model_calls.clone(),
         }
     }
 }
@@ -145,6 +152,14 @@ impl Run {
     /// The seed the run was started with.
     pub fn seed(&self) -> u64 {
         self.seed
+    }
+
+    /// The calls to a language model its closed steps recorded, summed.
+    pub fn model_usage(&self) -> ModelUsage {
+        self.steps
+            .iter()
+            .flat_map(Step::model_calls)
+            .fold(ModelUsage::default(), ModelUsage::with_call)
     }
 
     /// The limits it was held to.

@@ -156,7 +156,9 @@ pub(crate) fn termination(reason: &TerminationReason) -> String {
         TerminationReason::StepLimit { max_steps } => {
             format!("step_limit ({})", output::count(*max_steps, "step"))
         }
-        TerminationReason::AgentError { message } | TerminationReason::Abandoned { message } => {
+        TerminationReason::AgentError { message }
+        | TerminationReason::BudgetExhausted { message }
+        | TerminationReason::Abandoned { message } => {
             format!("{}: {}", reason.as_str(), shorten(message))
         }
         TerminationReason::MitigationProposed | TerminationReason::Escalated => {

@@ -8,16 +8,14 @@ use serde_json::{Map, Value, json};
 
 use oncall_audit::ChainHead;
 use oncall_domain::Decision;
-use oncall_engine::{ActionOutcome, EngineError};
+use oncall_engine::{ActionOutcome, EngineError, read_flat_analysis};
 use oncall_protocol::{AuditFile, IncidentView, is_valid_agent_name, steps_taken};
 use oncall_sim::{RunOutcome, RunSettings, Scenario, ScenarioEpisode, start_scenario};
 use oncall_tools::decision_from_ending_call;
 
 use crate::error::McpError;
 use crate::render::{Answer, instructions, tool_result_text};
-use crate::tools::{
-    RECORD_OBSERVATION, ToolKind, analysis_from, read_observation_arguments, tool_kind,
-};
+use crate::tools::{RECORD_OBSERVATION, ToolKind, tool_kind};
 
 /// Why a run ends `abandoned` when the client goes before it ends.
 pub const CLIENT_LEFT: &str = "the MCP client disconnected before the episode ended";
@@ -364,8 +362,9 @@ fn record_observation(
             ),
         ));
     }
-    let analysis = match read_observation_arguments(arguments)
-        .and_then(|arguments| analysis_from(arguments, episode.context().hypothesis()))
+    let what = format!("the arguments of `{RECORD_OBSERVATION}`");
+    let analysis = match read_flat_analysis(arguments, &what)
+        .and_then(|flat| flat.into_analysis(episode.context().hypothesis()))
     {
         Ok(analysis) => analysis,
         Err(reason) => return Ok(refused(episode, reason)),

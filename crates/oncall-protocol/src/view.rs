@@ -190,9 +190,13 @@ impl Ending {
         }
     }
 
-    /// Whether the step limit ended it (`truncated`, not `terminated`).
+    /// Whether the step limit (or a budget) ended it (`truncated`, not
+    /// `terminated`).
     pub(crate) fn truncated(&self) -> bool {
-        matches!(self.termination, Some(TerminationReason::StepLimit { .. }))
+        matches!(
+            self.termination,
+            Some(TerminationReason::StepLimit { .. } | TerminationReason::BudgetExhausted { .. })
+        )
     }
 }
 

@@ -129,6 +129,7 @@ impl<S: EventSink> Episode<S> {
             status,
             started_at: record.started_at,
             ended_at: self.now(),
+            model_calls: std::mem::take(&mut self.step_calls),
         });
         let sequence = self.engine.sink.next_sequence();
         self.engine

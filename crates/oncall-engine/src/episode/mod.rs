@@ -10,17 +10,18 @@
 
 mod analysis;
 mod closing;
+mod driving;
 
 use chrono::Duration;
 
 use oncall_audit::{Event, EventKind, EventSink, ToolCall};
 use oncall_domain::{
-    CallId, Decision, EventId, Incident, Observation, RunId, RunStatus, TerminationReason,
-    Timestamp, ToolResult,
+    CallId, Decision, EventId, Incident, ModelCall, Observation, RunId, RunStatus,
+    TerminationReason, Timestamp, ToolResult,
 };
 use oncall_tools::ToolContext;
 
-use crate::agent::{Agent, AgentContext, AgentError, Analysis};
+use crate::agent::{AgentContext, AgentError, Analysis};
 use crate::decision_rules::{oversized_analysis, oversized_decision, resolve};
 use crate::engine::Engine;
 use crate::error::EngineError;
@@ -58,6 +59,10 @@ pub struct Episode<S: EventSink> {
     run: Run,
     pending: Option<PendingToolStep>,
     elapsed: Duration,
+    /// Model calls of the open step, recorded; they go into its [`Step`].
+    step_calls: Vec<ModelCall>,
+    /// Model calls made while no step was open, recorded with the next.
+    unplaced_calls: Vec<ModelCall>,
 }
 
 impl<S: EventSink> Episode<S> {
@@ -89,6 +94,8 @@ impl<S: EventSink> Episode<S> {
             run,
             pending: None,
             elapsed: Duration::zero(),
+            step_calls: Vec::new(),
+            unplaced_calls: Vec::new(),
         };
         let kind = EventKind::RunStarted {
             incident: episode.run.incident.clone(),
@@ -157,7 +164,7 @@ impl<S: EventSink> Episode<S> {
         let number = self.next_step_number();
         self.run.status = RunStatus::Running;
         let started_at = self.now();
-        self.emit(Some(number), EventKind::StepStarted)?;
+        self.start_step(number)?;
         if let Some(reason) = oversized_decision(&decision) {
             // Refused before it is recorded, so an agent cannot flood the
             // audit log: the step holds no decision, only the reason.
@@ -230,7 +237,7 @@ impl<S: EventSink> Episode<S> {
         let number = self.next_step_number();
         self.run.status = RunStatus::Running;
         let started_at = self.now();
-        self.emit(Some(number), EventKind::StepStarted)?;
+        self.start_step(number)?;
         let record = StepRecord::without_decision(number, started_at);
         let reason = format!(
             "the action is not a decision: {}",
@@ -268,34 +275,6 @@ impl<S: EventSink> Episode<S> {
         let step = pending.number;
         let step_failure = self.close_tool_step(pending, None, None)?;
         Ok(Some(self.closed(step, None, step_failure)))
-    }
-
-    /// Drives `agent` until the episode ends: the agent decides from the
-    /// context, the decision is carried out, and a tool result goes back to
-    /// the agent for its analysis before it decides again. An agent error
-    /// ends the run as `agent_error`. Fails only when the audit sink
-    /// refuses an event.
-    pub fn drive(&mut self, agent: &mut dyn Agent) -> Result<(), EngineError> {
-        while !self.is_over() {
-            let decision = match agent.decide_next_action(&self.context()) {
-                Ok(decision) => decision,
-                Err(error) => return self.agent_failed(&error),
-            };
-            let outcome = self.act(decision)?;
-            let Some(tool_result) = outcome.tool_result else {
-                continue;
-            };
-            if outcome.termination.is_some() {
-                break;
-            }
-            match agent.analyze_result(&tool_result, &self.context()) {
-                Ok(analysis) => {
-                    self.analyze(analysis)?;
-                }
-                Err(error) => self.agent_failed(&error)?,
-            }
-        }
-        Ok(())
     }
 
     /// Gives the open tool step the agent's analysis: records the
@@ -347,7 +326,7 @@ impl<S: EventSink> Episode<S> {
                 let number = self.next_step_number();
                 self.run.status = RunStatus::Running;
                 let started_at = self.now();
-                self.emit(Some(number), EventKind::StepStarted)?;
+                self.start_step(number)?;
                 StepRecord::without_decision(number, started_at)
             }
         };

@@ -6,6 +6,7 @@
 mod arbitrary_decisions;
 mod episodes;
 mod hypotheses;
+mod model_calls;
 mod outcomes;
 
 use std::collections::VecDeque;
