@@ -29,6 +29,12 @@ const ALLOWED: &[(&str, &[&str])] = &[
         "oncall-agents",
         &["oncall-domain", "oncall-tools", "oncall-engine"],
     ),
+    // The model agents: behind the same wall as the baselines, so a model
+    // never sees a scenario. Blocking HTTP (ureq), no async runtime.
+    (
+        "oncall-llm",
+        &["oncall-domain", "oncall-tools", "oncall-engine"],
+    ),
     // The gym protocol: sessions of scenario episodes, above the sim.
     (
         "oncall-protocol",
@@ -62,6 +68,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "oncall-engine",
             "oncall-sim",
             "oncall-agents",
+            "oncall-llm",
             "oncall-protocol",
             "oncall-mcp",
         ],
@@ -75,6 +82,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "oncall-engine",
             "oncall-sim",
             "oncall-agents",
+            "oncall-llm",
             "oncall-protocol",
             "oncall-mcp",
             "oncall-gym",
@@ -260,4 +268,17 @@ fn the_checker_forbids_agents_reaching_for_ground_truth() {
                 .to_owned()
         ]
     );
+}
+
+#[test]
+fn the_checker_forbids_model_agents_reaching_for_ground_truth() {
+    for forbidden in ["oncall-sim", "oncall-protocol", "oncall-mcp"] {
+        let bad = graph(&[("oncall-llm", &["oncall-engine", forbidden])]);
+        let violations = layering_violations(&bad, ALLOWED);
+        assert_eq!(violations.len(), 1, "{forbidden}: {violations:?}");
+        assert!(
+            violations[0].starts_with(&format!("`oncall-llm` depends on `{forbidden}`")),
+            "{violations:?}"
+        );
+    }
 }
