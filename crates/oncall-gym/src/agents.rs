@@ -1,7 +1,11 @@
-//! The agents a user can pick by name: the baselines from `oncall-agents`
-//! and the oracle from `oncall-sim`.
+//! The agents a user can pick by name: the baselines from `oncall-agents`,
+//! the oracle from `oncall-sim`, and models (`openai:MODEL`,
+//! `anthropic:MODEL`) from `oncall-llm`.
 
 use std::fmt;
+use std::str::FromStr;
+
+use oncall_llm::ModelSpec;
 
 use oncall_agents::{HeuristicAgent, RandomAgent};
 use oncall_engine::Agent;
@@ -51,6 +55,51 @@ impl fmt::Display for AgentKind {
     }
 }
 
+/// An agent as `--agent` names it: a baseline (or the oracle), or a model.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AgentChoice {
+    /// `heuristic`, `oracle` or `random`.
+    Builtin(AgentKind),
+    /// `openai:MODEL` or `anthropic:MODEL`.
+    Model(ModelSpec),
+}
+
+impl AgentChoice {
+    /// The model, when it is one.
+    pub fn model(&self) -> Option<&ModelSpec> {
+        match self {
+            AgentChoice::Model(spec) => Some(spec),
+            AgentChoice::Builtin(_) => None,
+        }
+    }
+}
+
+impl FromStr for AgentChoice {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<AgentChoice, String> {
+        if let Some(kind) = AgentKind::ALL.into_iter().find(|kind| kind.name() == text) {
+            return Ok(AgentChoice::Builtin(kind));
+        }
+        match ModelSpec::parse(text) {
+            Ok(Some(spec)) => Ok(AgentChoice::Model(spec)),
+            Ok(None) => Err(format!(
+                "unknown agent `{text}`: heuristic, oracle, random, openai:MODEL or anthropic:MODEL"
+            )),
+            Err(error) => Err(error.to_string()),
+        }
+    }
+}
+
+impl fmt::Display for AgentChoice {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AgentChoice::Builtin(kind) => kind.fmt(f),
+            AgentChoice::Model(spec) => spec.fmt(f),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -64,5 +113,19 @@ mod tests {
             assert_eq!(agent.name(), kind.name());
             assert_eq!(kind.to_string(), kind.name());
         }
+    }
+
+    #[test]
+    fn choices_parse_baselines_and_models() {
+        assert_eq!(
+            "random".parse::<AgentChoice>(),
+            Ok(AgentChoice::Builtin(AgentKind::Random))
+        );
+        let model: AgentChoice = "openai:gpt-4o".parse().unwrap();
+        assert_eq!(model.to_string(), "openai:gpt-4o");
+        assert_eq!(model.model().map(ModelSpec::model), Some("gpt-4o"));
+        let error = "gpt-4o".parse::<AgentChoice>().unwrap_err();
+        assert!(error.contains("openai:MODEL"), "{error}");
+        assert!("anthropic:".parse::<AgentChoice>().is_err());
     }
 }

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use oncall_domain::ActionClaim;
-use oncall_gym::agents::AgentKind;
+use oncall_gym::agents::AgentChoice;
 
 /// The whole command line.
 #[derive(Debug, Parser)]
@@ -137,6 +137,81 @@ pub(crate) struct ScorecardArgs {
     pub(crate) json: bool,
 }
 
+/// The flags of model agents (`--agent openai:MODEL`, `anthropic:MODEL`),
+/// shared by `run` and `eval`. Keys come only from OPENAI_API_KEY and
+/// ANTHROPIC_API_KEY, never from a flag, so they stay out of shell history.
+#[derive(Debug, Clone, Default, clap::Args)]
+#[command(next_help_heading = "Model agents")]
+pub(crate) struct ModelArgs {
+    /// The endpoint's base URL (default: $OPENAI_BASE_URL or $ANTHROPIC_BASE_URL, else the public API).
+    #[arg(long, value_name = "URL")]
+    pub(crate) llm_base_url: Option<String>,
+    /// Sampling temperature, 0 to 2 (default: the provider's).
+    #[arg(long, value_name = "T")]
+    pub(crate) temperature: Option<f64>,
+    /// The most tokens one reply may hold.
+    #[arg(long, value_name = "N", default_value_t = oncall_llm::DEFAULT_MAX_OUTPUT_TOKENS, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub(crate) max_output_tokens: u32,
+    /// End a run as budget_exhausted once it has used N tokens (input plus output).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub(crate) max_tokens_per_run: Option<u64>,
+    /// Prices per million tokens by model, as JSON (on top of the built-in ones).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) prices: Option<PathBuf>,
+    /// Replay model calls from FILE without the network (with --record: call the model and record them).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) cassette: Option<PathBuf>,
+    /// Record the model calls into --cassette FILE (emptying it first).
+    #[arg(long, requires = "cassette")]
+    pub(crate) record: bool,
+    /// Write each run's whole conversation to DIR as JSON.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) transcripts: Option<PathBuf>,
+    /// Seconds to wait for a model's reply before retrying.
+    #[arg(long, value_name = "SECS", default_value_t = 120, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub(crate) llm_timeout: u64,
+    /// Retries of a request that hit 429, 5xx or a timeout.
+    #[arg(long, value_name = "N", default_value_t = 5, value_parser = clap::value_parser!(u32).range(0..=20))]
+    pub(crate) llm_retries: u32,
+}
+
+impl ModelArgs {
+    /// The flags given that only a model agent uses, by name.
+    pub(crate) fn model_only_flags(&self) -> Vec<&'static str> {
+        let mut given = Vec::new();
+        let flags = [
+            ("--llm-base-url", self.llm_base_url.is_some()),
+            ("--temperature", self.temperature.is_some()),
+            ("--max-tokens-per-run", self.max_tokens_per_run.is_some()),
+            ("--prices", self.prices.is_some()),
+            ("--cassette", self.cassette.is_some()),
+            ("--transcripts", self.transcripts.is_some()),
+        ];
+        for (flag, present) in flags {
+            if present {
+                given.push(flag);
+            }
+        }
+        given
+    }
+}
+
+/// A number of US dollars, more than 0.
+fn parse_dollars(text: &str) -> Result<f64, String> {
+    match text.trim_start_matches('$').parse::<f64>() {
+        Ok(value) if value.is_finite() && value > 0.0 => Ok(value),
+        _ => Err(format!("`{text}` is not an amount of dollars above 0")),
+    }
+}
+
+/// A rate, more than 0 and at most 10000 a second.
+fn parse_rate(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(value) if value.is_finite() && value > 0.0 && value <= 10_000.0 => Ok(value),
+        _ => Err(format!("`{text}` is not a rate above 0 and at most 10000 requests a second")),
+    }
+}
+
 /// `--agent NAME`: 1 to 64 bytes of printable text, as an audit log takes.
 fn parse_agent_name(text: &str) -> Result<String, String> {
     if oncall_protocol::is_valid_agent_name(text) {
@@ -154,9 +229,9 @@ fn parse_agent_name(text: &str) -> Result<String, String> {
 pub(crate) struct RunArgs {
     /// A scenario directory or name.
     pub(crate) scenario: String,
-    /// The agent.
-    #[arg(long, value_enum, default_value_t = AgentKind::Heuristic)]
-    pub(crate) agent: AgentKind,
+    /// The agent: heuristic, oracle, random, openai:MODEL or anthropic:MODEL.
+    #[arg(long, default_value = "heuristic", value_name = "AGENT")]
+    pub(crate) agent: AgentChoice,
     /// The seed for ids (and for the random agent).
     #[arg(long, default_value_t = 0)]
     pub(crate) seed: u64,
@@ -173,6 +248,8 @@ pub(crate) struct RunArgs {
     /// Print one JSON object instead of the score table.
     #[arg(long)]
     pub(crate) json: bool,
+    #[command(flatten)]
+    pub(crate) model: ModelArgs,
 }
 
 /// The most trials `eval` runs per scenario: every (scenario, trial) pair
@@ -190,9 +267,9 @@ pub(crate) const MAX_STEPS: i64 = oncall_sim::MAX_STEPS as i64;
 pub(crate) struct EvalArgs {
     /// Scenario directories or names (default: every bundled scenario).
     pub(crate) scenarios: Vec<String>,
-    /// The agent.
-    #[arg(long, value_enum, default_value_t = AgentKind::Heuristic)]
-    pub(crate) agent: AgentKind,
+    /// The agent: heuristic, oracle, random, openai:MODEL or anthropic:MODEL.
+    #[arg(long, default_value = "heuristic", value_name = "AGENT")]
+    pub(crate) agent: AgentChoice,
     /// Trials per scenario (k of pass^k), 1 to 10000.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=MAX_TRIALS))]
     pub(crate) trials: u32,
@@ -215,6 +292,15 @@ pub(crate) struct EvalArgs {
     /// Print the scorecard as JSON.
     #[arg(long)]
     pub(crate) json: bool,
+    /// Stop starting runs once the runs done have cost this many US dollars
+    /// (model agents; the model's price must be known). Exit 1 when it stops.
+    #[arg(long, value_name = "USD", value_parser = parse_dollars)]
+    pub(crate) max_cost: Option<f64>,
+    /// At most N model requests a second, over every parallel run.
+    #[arg(long, value_name = "N", value_parser = parse_rate)]
+    pub(crate) max_rps: Option<f64>,
+    #[command(flatten)]
+    pub(crate) model: ModelArgs,
 }
 
 /// `replay`'s arguments.
@@ -456,7 +542,9 @@ mod tests {
         let Command::Run(run) = cli.command else {
             panic!("not run");
         };
-        assert_eq!(run.agent, AgentKind::Heuristic);
+        assert_eq!(run.agent.to_string(), "heuristic");
+        assert_eq!(run.model.llm_timeout, 120);
+        assert!(run.model.model_only_flags().is_empty());
         assert_eq!(run.seed, 0);
         assert!(run.max_steps.is_none() && run.audit.is_none() && !run.json);
         let cli = Cli::try_parse_from(["oncall-gym", "eval", "--fixtures", "f"]).unwrap();

@@ -3,9 +3,13 @@
 //!
 //! Each trial runs with its own seed from [`oncall_sim::trial_seed`], so
 //! the results do not depend on the number of threads or on which thread
-//! ran what. Only [`TrialRecord::wall_time_ms`] varies between runs.
+//! ran what. Only [`TrialRecord::wall_time_ms`] (and a model run's
+//! latency) varies between runs.
+//!
+//! An evaluation may have a cost budget (`--max-cost`): once the runs done
+//! have spent it, no further run starts; runs already under way finish.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
@@ -18,21 +22,23 @@ use oncall_sim::{
 };
 use oncall_tools::ToolRegistry;
 
-use crate::agents::AgentKind;
+use crate::models::{AgentFactory, RunUsage};
 use crate::scorecard::TrialScore;
 use oncall_sim::trial_seed;
 
 /// What to evaluate, besides the scenarios.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct EvalSettings {
     /// The agent.
-    pub agent: AgentKind,
+    pub agent: AgentFactory,
     /// Trials per scenario.
     pub trials: u32,
     /// The base seed each trial's seed is derived from.
     pub seed: u64,
     /// A step limit for every run; each scenario's own when `None`.
     pub max_steps: Option<u32>,
+    /// No run starts once the runs done have cost this much (US dollars).
+    pub max_cost: Option<f64>,
 }
 
 /// One finished run of an evaluation: a line of `eval --out` (and of
@@ -63,6 +69,9 @@ pub struct TrialRecord {
     pub wall_time_ms: f64,
     /// The scenario's judgement.
     pub score: Evaluation,
+    /// What the run spent on a model; absent for agents that call none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usage: Option<RunUsage>,
 }
 
 impl TrialRecord {
@@ -87,6 +96,15 @@ impl TrialRecord {
             steps: u32::try_from(run.steps().len()).unwrap_or(u32::MAX),
             wall_time_ms: (wall_time.as_secs_f64() * 1e6).round() / 1e3,
             score: outcome.evaluation.clone(),
+            usage: None,
+        }
+    }
+
+    /// The same record with what the run spent on a model.
+    pub fn with_usage(self, usage: RunUsage) -> TrialRecord {
+        TrialRecord {
+            usage: Some(usage),
+            ..self
         }
     }
 
@@ -100,6 +118,7 @@ impl TrialRecord {
             steps: self.steps,
             localized: self.score.localization == DiagnosisVerdict::Right,
             categorized: self.score.root_cause_category == DiagnosisVerdict::Right,
+            usage: self.usage.clone(),
         }
     }
 }
@@ -127,15 +146,32 @@ pub struct PoolError {
     pub message: String,
 }
 
+/// What became of one (scenario, trial) pair.
+#[derive(Debug)]
+pub enum TrialResult {
+    /// It ran.
+    Done(Box<TrialRecord>),
+    /// It could not be carried out.
+    Failed(TrialError),
+    /// It was not started: the evaluation had spent its cost budget.
+    NotStarted {
+        /// The scenario's id.
+        scenario: String,
+        /// The trial's index.
+        trial: u32,
+    },
+}
+
 /// Runs trial 0 to `trials - 1` of every scenario with `jobs` threads (at
 /// least 1), calling `on_done` after each run (from the worker thread).
-/// Results come sorted by scenario id, then trial.
+/// Results come sorted by scenario id, then trial. With a cost budget, a
+/// pair whose turn comes once the runs done have spent it is not started.
 pub fn run_trials(
     scenarios: &[Scenario],
-    settings: EvalSettings,
+    settings: &EvalSettings,
     jobs: usize,
     on_done: &(dyn Fn() + Sync),
-) -> Result<Vec<Result<TrialRecord, TrialError>>, PoolError> {
+) -> Result<Vec<TrialResult>, PoolError> {
     let mut ordered: Vec<&Scenario> = scenarios.iter().collect();
     ordered.sort_by(|a, b| a.id().cmp(b.id()));
     let pairs: Vec<(&Scenario, u32)> = ordered
@@ -143,6 +179,7 @@ pub fn run_trials(
         .flat_map(|scenario| (0..settings.trials).map(move |trial| (scenario, trial)))
         .collect();
     let registry = Arc::new(ToolRegistry::with_default_tools());
+    let spent = Mutex::new(0.0_f64);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(jobs.max(1))
         .build()
@@ -154,27 +191,49 @@ pub fn run_trials(
         pairs
             .par_iter()
             .map(|(scenario, trial)| {
-                let record = run_trial(scenario, *trial, settings, Arc::clone(&registry));
+                let over_budget = settings
+                    .max_cost
+                    .is_some_and(|budget| read(&spent) >= budget);
+                if over_budget {
+                    on_done();
+                    return TrialResult::NotStarted {
+                        scenario: scenario.id().to_owned(),
+                        trial: *trial,
+                    };
+                }
+                let result = run_trial(scenario, *trial, settings, Arc::clone(&registry));
+                if let Ok(record) = &result {
+                    let cost = record.usage.as_ref().and_then(|usage| usage.cost_usd);
+                    let mut total = spent.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                    *total += cost.unwrap_or(0.0);
+                }
                 on_done();
-                record
+                match result {
+                    Ok(record) => TrialResult::Done(Box::new(record)),
+                    Err(error) => TrialResult::Failed(error),
+                }
             })
             .collect()
     }))
+}
+
+fn read(spent: &Mutex<f64>) -> f64 {
+    *spent.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// Runs one trial.
 pub fn run_trial(
     scenario: &Scenario,
     trial: u32,
-    settings: EvalSettings,
+    settings: &EvalSettings,
     registry: Arc<ToolRegistry>,
 ) -> Result<TrialRecord, TrialError> {
     let seed = trial_seed(settings.seed, scenario.id(), trial);
-    let mut agent = settings.agent.build(scenario, seed);
+    let mut built = settings.agent.build(scenario, trial, seed);
     let started = Instant::now();
     let outcome = run_scenario_with_registry(
         scenario,
-        agent.as_mut(),
+        built.agent.as_mut(),
         RunSettings {
             seed,
             max_steps: settings.max_steps,
@@ -187,13 +246,21 @@ pub fn run_trial(
         trial,
         source,
     })?;
-    Ok(TrialRecord::new(
+    let record = TrialRecord::new(
         scenario.id(),
         trial,
-        settings.agent.name(),
+        &settings.agent.name(),
         &outcome,
         started.elapsed(),
-    ))
+    );
+    Ok(match &settings.agent {
+        AgentFactory::Builtin(_) => record,
+        AgentFactory::Model(_) => record.with_usage(
+            settings
+                .agent
+                .usage(outcome.run.model_usage(), built.stats.as_deref()),
+        ),
+    })
 }
 
 #[cfg(test)]
@@ -201,6 +268,7 @@ mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
 
     use super::*;
+    use crate::agents::AgentKind;
     use crate::builtin::builtin_scenarios;
 
     fn scenarios() -> Vec<Scenario> {
@@ -210,12 +278,15 @@ mod tests {
             .collect()
     }
 
-    fn without_wall_time(records: Vec<Result<TrialRecord, TrialError>>) -> Vec<TrialRecord> {
+    fn without_wall_time(records: Vec<TrialResult>) -> Vec<TrialRecord> {
         records
             .into_iter()
-            .map(|record| TrialRecord {
-                wall_time_ms: 0.0,
-                ..record.unwrap()
+            .map(|record| match record {
+                TrialResult::Done(record) => TrialRecord {
+                    wall_time_ms: 0.0,
+                    ..*record
+                },
+                other => panic!("{other:?}"),
             })
             .collect()
     }
@@ -224,18 +295,19 @@ mod tests {
     fn results_are_the_same_whatever_the_number_of_threads() {
         let scenarios = scenarios();
         let settings = EvalSettings {
-            agent: AgentKind::Random,
+            agent: AgentFactory::Builtin(AgentKind::Random),
             trials: 3,
             seed: 11,
             max_steps: None,
+            max_cost: None,
         };
         let done = AtomicUsize::new(0);
-        let one = run_trials(&scenarios, settings, 1, &|| {
+        let one = run_trials(&scenarios, &settings, 1, &|| {
             done.fetch_add(1, Ordering::Relaxed);
         })
         .unwrap();
         assert_eq!(done.load(Ordering::Relaxed), scenarios.len() * 3);
-        let four = run_trials(&scenarios, settings, 4, &|| {}).unwrap();
+        let four = run_trials(&scenarios, &settings, 4, &|| {}).unwrap();
         let (one, four) = (without_wall_time(one), without_wall_time(four));
         assert_eq!(one, four);
         let order: Vec<(String, u32)> = one.iter().map(|r| (r.scenario.clone(), r.trial)).collect();
@@ -249,13 +321,15 @@ mod tests {
         let scenarios = scenarios();
         let scenario = &scenarios[0];
         let settings = EvalSettings {
-            agent: AgentKind::Random,
+            agent: AgentFactory::Builtin(AgentKind::Random),
             trials: 1,
             seed: 5,
             max_steps: None,
+            max_cost: None,
         };
         let registry = Arc::new(ToolRegistry::with_default_tools());
-        let record = run_trial(scenario, 0, settings, Arc::clone(&registry)).unwrap();
+        let record = run_trial(scenario, 0, &settings, Arc::clone(&registry)).unwrap();
+        assert_eq!(record.usage, None);
         let mut agent = AgentKind::Random.build(scenario, record.seed);
         let again = oncall_sim::run_scenario(
             scenario,

@@ -18,12 +18,14 @@ pub mod agents;
 pub mod builtin;
 pub mod eval;
 pub mod library;
+pub mod models;
 pub mod scorecard;
 
 pub use oncall_agents as baselines;
 pub use oncall_audit as audit;
 pub use oncall_domain as domain;
 pub use oncall_engine as engine;
+pub use oncall_llm as llm;
 pub use oncall_mcp as mcp;
 pub use oncall_protocol as protocol;
 pub use oncall_sim as sim;

@@ -36,6 +36,10 @@ fn main() -> ExitCode {
     };
     match commands::execute(cli) {
         Ok(code) => code,
+        Err(error) if error.downcast_ref::<commands::UsageError>().is_some() => {
+            eprintln!("error: {}", output::escape(&error_message(&error)));
+            ExitCode::from(2)
+        }
         Err(error) => {
             eprintln!("error: {}", output::escape(&error_message(&error)));
             ExitCode::FAILURE

@@ -20,6 +20,8 @@
 
 use serde::Serialize;
 
+use crate::models::{RunUsage, round_cost};
+
 /// What the scorecard needs from one run.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TrialScore {
@@ -37,6 +39,8 @@ pub struct TrialScore {
     pub localized: bool,
     /// Whether its claimed root cause named the fault category.
     pub categorized: bool,
+    /// What it spent on a model, if it called one.
+    pub usage: Option<RunUsage>,
 }
 
 /// One scenario's line of the scorecard.
@@ -58,6 +62,46 @@ pub struct ScenarioSummary {
     pub root_cause_category: f64,
     /// The mean number of steps.
     pub mean_steps: f64,
+    /// What its runs spent on a model, summed (only when they called one).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub usage: Option<UsageTotal>,
+}
+
+/// Model spending summed over runs: the scorecard's tokens and cost.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct UsageTotal {
+    /// Model calls.
+    pub model_calls: u64,
+    /// Input tokens.
+    pub input_tokens: u64,
+    /// Output tokens.
+    pub output_tokens: u64,
+    /// US dollars; `null` when a run's cost is unknown.
+    pub cost_usd: Option<f64>,
+}
+
+impl UsageTotal {
+    /// The sum over `trials`, or `None` when none called a model.
+    fn of(trials: &[&TrialScore]) -> Option<UsageTotal> {
+        let usages: Vec<&RunUsage> = trials.iter().filter_map(|t| t.usage.as_ref()).collect();
+        if usages.is_empty() {
+            return None;
+        }
+        let cost = usages
+            .iter()
+            .try_fold(0.0, |sum, usage| usage.cost_usd.map(|cost| sum + cost));
+        Some(UsageTotal {
+            model_calls: usages.iter().map(|u| u.model_calls).sum(),
+            input_tokens: usages.iter().map(|u| u.input_tokens).sum(),
+            output_tokens: usages.iter().map(|u| u.output_tokens).sum(),
+            cost_usd: cost.map(round_cost),
+        })
+    }
+
+    /// Input and output tokens.
+    pub fn tokens(&self) -> u64 {
+        self.input_tokens.saturating_add(self.output_tokens)
+    }
 }
 
 /// The overall line of the scorecard.
@@ -77,6 +121,9 @@ pub struct OverallSummary {
     pub root_cause_category: f64,
     /// The mean number of steps over every run.
     pub mean_steps: f64,
+    /// What every run spent on a model, summed: the total.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub usage: Option<UsageTotal>,
 }
 
 /// A whole scorecard: `{scenarios: [...], overall: {...}}`.
@@ -122,6 +169,7 @@ pub fn scorecard(trials: &[TrialScore], k: u32) -> Scorecard {
                 localization: stats.share(stats.localized),
                 root_cause_category: stats.share(stats.categorized),
                 mean_steps: stats.mean_steps(),
+                usage: UsageTotal::of(&mine),
             }
         })
         .collect();
@@ -137,6 +185,7 @@ pub fn scorecard(trials: &[TrialScore], k: u32) -> Scorecard {
             localization: stats.share(stats.localized),
             root_cause_category: stats.share(stats.categorized),
             mean_steps: stats.mean_steps(),
+            usage: UsageTotal::of(&all),
         },
         scenarios,
     }
@@ -214,7 +263,44 @@ mod tests {
             steps,
             localized: passed,
             categorized: score == 1.0,
+            usage: None,
         }
+    }
+
+    fn usage(input: u64, output: u64, cost: Option<f64>) -> Option<RunUsage> {
+        Some(RunUsage {
+            model_calls: 2,
+            input_tokens: input,
+            output_tokens: output,
+            cached_tokens: 0,
+            cost_usd: cost,
+            model_latency_ms: 12.0,
+        })
+    }
+
+    #[test]
+    fn usage_is_summed_per_scenario_and_overall_and_unknown_costs_stay_unknown() {
+        let mut trials = vec![
+            trial("a", 0, 1.0, true, 3),
+            trial("a", 1, 0.0, false, 5),
+            trial("b", 0, 1.0, true, 4),
+        ];
+        trials[0].usage = usage(1000, 100, Some(0.01));
+        trials[1].usage = usage(2000, 200, Some(0.02));
+        trials[2].usage = usage(500, 50, None);
+        let card = scorecard(&trials, 1);
+        let a = card.scenarios[0].usage.as_ref().unwrap();
+        assert_eq!((a.model_calls, a.input_tokens, a.output_tokens), (4, 3000, 300));
+        assert_eq!(a.cost_usd, Some(0.03));
+        assert_eq!(a.tokens(), 3300);
+        assert_eq!(card.scenarios[1].usage.as_ref().unwrap().cost_usd, None);
+        let total = card.overall.usage.as_ref().unwrap();
+        assert_eq!(total.input_tokens, 3500);
+        assert_eq!(total.cost_usd, None);
+        // Runs without a model leave the scorecard as it was.
+        let plain = scorecard(&[trial("a", 0, 1.0, true, 3)], 1);
+        assert!(plain.overall.usage.is_none());
+        assert!(!serde_json::to_string(&plain).unwrap().contains("usage"));
     }
 
     #[test]

@@ -10,13 +10,14 @@ use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use oncall_domain::TerminationReason;
-use oncall_gym::eval::{EvalSettings, TrialRecord, run_trials};
+use oncall_gym::eval::{EvalSettings, TrialRecord, TrialResult, run_trials};
+use oncall_gym::models::AgentFactory;
 use oncall_gym::library::ScenarioLibrary;
 use oncall_gym::scorecard::{TrialScore, scorecard};
 use oncall_sim::Scenario;
 
 use crate::cli::EvalArgs;
-use crate::commands::checks;
+use crate::commands::{UsageError, checks, models};
 use crate::commands::scorecard::scorecard_table;
 use crate::output;
 
@@ -48,26 +49,31 @@ pub(crate) fn eval(library: &ScenarioLibrary, arguments: &EvalArgs) -> anyhow::R
         || thread::available_parallelism().map_or(1, usize::from),
         |jobs| usize::try_from(jobs).unwrap_or(1),
     );
+    let factory = models::agent_factory(&arguments.agent, &arguments.model, arguments.max_rps)?;
+    check_cost_budget(&factory, arguments.max_cost)?;
     let settings = EvalSettings {
-        agent: arguments.agent,
+        agent: factory,
         trials: arguments.trials,
         seed: arguments.seed,
         max_steps: arguments.max_steps,
+        max_cost: arguments.max_cost,
     };
     let total = scenarios.len() as u64 * u64::from(arguments.trials);
     let progress = progress_bar(total);
     let started = Instant::now();
-    let results = run_trials(&scenarios, settings, jobs, &|| progress.inc(1))?;
+    let results = run_trials(&scenarios, &settings, jobs, &|| progress.inc(1))?;
     progress.finish_and_clear();
     let mut records = Vec::with_capacity(results.len());
     let mut failed = false;
+    let mut not_started = 0usize;
     for result in results {
         match result {
-            Ok(record) => records.push(record),
-            Err(error) => {
+            TrialResult::Done(record) => records.push(*record),
+            TrialResult::Failed(error) => {
                 eprintln!("error: {}", output::escape(&error.to_string()));
                 failed = true;
             }
+            TrialResult::NotStarted { .. } => not_started += 1,
         }
     }
     if failed {
@@ -78,7 +84,7 @@ pub(crate) fn eval(library: &ScenarioLibrary, arguments: &EvalArgs) -> anyhow::R
         output::count(records.len() as u64, "run"),
         output::count(scenarios.len() as u64, "scenario"),
         output::count(arguments.trials, "trial"),
-        arguments.agent,
+        settings.agent.name(),
         arguments.seed,
         output::count(jobs as u64, "thread"),
         started.elapsed().as_secs_f64()
@@ -89,10 +95,31 @@ pub(crate) fn eval(library: &ScenarioLibrary, arguments: &EvalArgs) -> anyhow::R
     }
     let scores: Vec<TrialScore> = records.iter().map(TrialRecord::trial_score).collect();
     let card = scorecard(&scores, arguments.trials);
+    if let Some(usage) = &card.overall.usage {
+        let cost = usage
+            .cost_usd
+            .map_or_else(|| "cost unknown (give --prices)".to_owned(), |cost| format!("${cost:.4}"));
+        eprintln!(
+            "model: {}, {} tokens in, {} out, {cost}",
+            output::count(usage.model_calls, "call"),
+            usage.input_tokens,
+            usage.output_tokens
+        );
+    }
     if arguments.json {
         output::print_json(&card)?;
     } else {
         output::print(&scorecard_table(&card, arguments.trials).render())?;
+    }
+    if not_started > 0 {
+        let spent = card.overall.usage.as_ref().and_then(|usage| usage.cost_usd).unwrap_or(0.0);
+        eprintln!(
+            "error: stopped at the cost budget: the runs done cost ${spent:.4} of --max-cost ${:.4}; {} of {} were not started",
+            arguments.max_cost.unwrap_or(0.0),
+            not_started,
+            output::count(total, "run"),
+        );
+        return Ok(ExitCode::FAILURE);
     }
     let errored = errored_runs(&records);
     if errored.is_empty() {
@@ -102,7 +129,7 @@ pub(crate) fn eval(library: &ScenarioLibrary, arguments: &EvalArgs) -> anyhow::R
         "error: {} of {} errored (the {} agent failed):",
         errored.len(),
         output::count(records.len() as u64, "run"),
-        arguments.agent
+        settings.agent.name()
     );
     for line in errored.iter().take(MAX_ERRORS_LISTED) {
         eprintln!("  {line}");
@@ -111,6 +138,25 @@ pub(crate) fn eval(library: &ScenarioLibrary, arguments: &EvalArgs) -> anyhow::R
         eprintln!("  and {} more", errored.len() - MAX_ERRORS_LISTED);
     }
     Ok(ExitCode::FAILURE)
+}
+
+/// A cost budget needs a model whose price is known.
+fn check_cost_budget(factory: &AgentFactory, max_cost: Option<f64>) -> anyhow::Result<()> {
+    if max_cost.is_none() {
+        return Ok(());
+    }
+    match factory {
+        AgentFactory::Builtin(kind) => Err(UsageError(format!(
+            "--max-cost only applies to a model agent (--agent openai:MODEL or anthropic:MODEL), not {kind}"
+        ))
+        .into()),
+        AgentFactory::Model(models) if !models.has_price() => Err(UsageError(format!(
+            "--max-cost needs the price of {}: give it with --prices FILE",
+            models.name()
+        ))
+        .into()),
+        AgentFactory::Model(_) => Ok(()),
+    }
 }
 
 /// One line per run that ended in `agent_error`: which run, and why.

@@ -6,6 +6,7 @@ mod eval;
 mod generate;
 mod judge;
 mod mcp;
+mod models;
 mod replay;
 mod run;
 mod scenarios;
@@ -20,6 +21,12 @@ use std::process::ExitCode;
 use oncall_gym::library::ScenarioLibrary;
 
 use crate::cli::{Cli, Command};
+
+/// A usage error found after parsing (a flag that does not fit the agent,
+/// a missing key): `main` prints it and exits 2, as for clap's own.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub(crate) struct UsageError(pub(crate) String);
 
 /// Runs the command line's subcommand.
 pub(crate) fn execute(cli: Cli) -> anyhow::Result<ExitCode> {

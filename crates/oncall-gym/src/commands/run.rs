@@ -13,8 +13,10 @@ use oncall_domain::{RunStatus, TerminationReason};
 use oncall_gym::library::ScenarioLibrary;
 use oncall_sim::{Evaluation, RunOutcome, RunSettings, Scenario, run_scenario};
 
+use oncall_gym::models::{AgentFactory, RunUsage};
+
 use crate::cli::RunArgs;
-use crate::commands::{checks, score};
+use crate::commands::{checks, models, score};
 use crate::describe;
 use crate::output;
 use crate::table::Table;
@@ -31,11 +33,23 @@ struct RunReport<'a> {
     termination: Option<&'a TerminationReason>,
     steps: usize,
     score: &'a Evaluation,
+    /// What the run spent on a model (zero for an agent that calls none).
+    usage: UsageReport,
     /// Present only with `--audit`: where the log went and its head, so a
     /// script can pin the log (`replay --expect-head`) without reading
     /// stderr.
     #[serde(skip_serializing_if = "Option::is_none")]
     audit: Option<AuditSummary>,
+}
+
+/// `run --json`'s `usage` member.
+#[derive(Debug, Serialize)]
+struct UsageReport {
+    model_calls: u64,
+    input_tokens: u64,
+    output_tokens: u64,
+    /// `null` when the model's price is unknown.
+    cost_usd: Option<f64>,
 }
 
 /// `run --json`'s `audit` member.
@@ -55,7 +69,9 @@ pub(crate) fn run(library: &ScenarioLibrary, arguments: &RunArgs) -> anyhow::Res
         eprintln!("error: not running it (--no-validate runs it anyway)");
         return Ok(ExitCode::FAILURE);
     }
-    let mut agent = arguments.agent.build(&scenario, arguments.seed);
+    let factory = models::agent_factory(&arguments.agent, &arguments.model, None)?;
+    let mut built = factory.build(&scenario, 0, arguments.seed);
+    let agent = &mut built.agent;
     let settings = RunSettings {
         seed: arguments.seed,
         max_steps: arguments.max_steps,
@@ -98,16 +114,26 @@ pub(crate) fn run(library: &ScenarioLibrary, arguments: &RunArgs) -> anyhow::Res
         "wall time: {:.1} ms",
         started.elapsed().as_secs_f64() * 1000.0
     );
+    let usage = factory.usage(outcome.run.model_usage(), built.stats.as_deref());
+    if let AgentFactory::Model(_) = &factory {
+        eprintln!("model: {}", describe_usage(&usage));
+    }
     if arguments.json {
         output::print_json(&RunReport {
             scenario: scenario.id(),
-            agent: arguments.agent.name(),
+            agent: &factory.name(),
             seed: arguments.seed,
             run_id: outcome.run.id().as_uuid().to_string(),
             status: outcome.run.status(),
             termination: outcome.run.termination(),
             steps: outcome.run.steps().len(),
             score: &outcome.evaluation,
+            usage: UsageReport {
+                model_calls: usage.model_calls,
+                input_tokens: usage.input_tokens,
+                output_tokens: usage.output_tokens,
+                cost_usd: usage.cost_usd,
+            },
             audit,
         })?;
     } else {
@@ -153,4 +179,19 @@ fn run_table(scenario: &Scenario, outcome: &RunOutcome) -> Table {
         table.row(row);
     }
     table
+}
+
+/// A run's model spending in one line: calls, tokens, cost, latency.
+pub(crate) fn describe_usage(usage: &RunUsage) -> String {
+    let cost = usage
+        .cost_usd
+        .map_or_else(|| "cost unknown (give --prices)".to_owned(), |cost| format!("${cost:.4}"));
+    format!(
+        "{}, {} tokens in ({} cached), {} out, {cost}, {:.0} ms waiting on the model",
+        output::count(usage.model_calls, "call"),
+        usage.input_tokens,
+        usage.cached_tokens,
+        usage.output_tokens,
+        usage.model_latency_ms
+    )
 }

@@ -12,7 +12,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 
 use oncall_gym::eval::TrialRecord;
-use oncall_gym::scorecard::{Scorecard, TrialScore, scorecard};
+use oncall_gym::scorecard::{Scorecard, TrialScore, UsageTotal, scorecard};
 
 use crate::cli::ScorecardArgs;
 use crate::output;
@@ -130,7 +130,10 @@ fn labels(paths: &[std::path::PathBuf]) -> String {
 /// One row per scenario, then the overall row.
 pub(crate) fn scorecard_table(card: &Scorecard, k: u32) -> Table {
     let pass_hat_k = format!("pass^{k}");
-    let mut table = Table::with_header([
+    // Tokens and cost only when the runs called a model; the overall row
+    // holds their totals.
+    let with_usage = card.overall.usage.is_some();
+    let mut header = vec![
         "scenario",
         "runs",
         "mean score",
@@ -139,12 +142,29 @@ pub(crate) fn scorecard_table(card: &Scorecard, k: u32) -> Table {
         "localized",
         "category",
         "mean steps",
-    ])
-    .right_align(&[1, 2, 3, 4, 5, 6, 7]);
-    let row = |table: &mut Table, id: &str, runs: u32, shares: [f64; 5], steps: f64| {
+    ];
+    if with_usage {
+        header.extend(["tokens", "cost"]);
+    }
+    let columns: Vec<usize> = (1..header.len()).collect();
+    let mut table = Table::with_header(header).right_align(&columns);
+    let row = |table: &mut Table,
+               id: &str,
+               runs: u32,
+               shares: [f64; 5],
+               steps: f64,
+               usage: Option<&UsageTotal>| {
         let mut cells = vec![id.to_owned(), runs.to_string()];
         cells.extend(shares.iter().map(|share| output::score(*share)));
         cells.push(format!("{steps:.1}"));
+        if with_usage {
+            cells.push(usage.map_or_else(|| "-".to_owned(), |u| u.tokens().to_string()));
+            cells.push(
+                usage
+                    .and_then(|u| u.cost_usd)
+                    .map_or_else(|| "-".to_owned(), |cost| format!("${cost:.4}")),
+            );
+        }
         table.row(cells);
     };
     for line in &card.scenarios {
@@ -160,6 +180,7 @@ pub(crate) fn scorecard_table(card: &Scorecard, k: u32) -> Table {
                 line.root_cause_category,
             ],
             line.mean_steps,
+            line.usage.as_ref(),
         );
     }
     let overall = &card.overall;
@@ -176,6 +197,7 @@ pub(crate) fn scorecard_table(card: &Scorecard, k: u32) -> Table {
             overall.root_cause_category,
         ],
         overall.mean_steps,
+        overall.usage.as_ref(),
     );
     table
 }
