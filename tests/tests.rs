@@ -48,3 +48,10 @@ mod protocol;
 /// `oncall-gym mcp` over real pipes, spoken by hand: bad lines, a client
 /// that vanishes, `--out` and `scorecard`.
 mod mcp;
+
+/// A loopback server that plays scripted OpenAI and Anthropic replies.
+mod llm_server;
+
+/// The model agents against it: whole runs, retries, timeouts, bad tool
+/// calls, budgets and cassettes.
+mod llm;

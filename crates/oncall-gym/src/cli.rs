@@ -208,7 +208,9 @@ fn parse_dollars(text: &str) -> Result<f64, String> {
 fn parse_rate(text: &str) -> Result<f64, String> {
     match text.parse::<f64>() {
         Ok(value) if value.is_finite() && value > 0.0 && value <= 10_000.0 => Ok(value),
-        _ => Err(format!("`{text}` is not a rate above 0 and at most 10000 requests a second")),
+        _ => Err(format!(
+            "`{text}` is not a rate above 0 and at most 10000 requests a second"
+        )),
     }
 }
 

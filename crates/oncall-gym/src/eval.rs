@@ -204,7 +204,9 @@ pub fn run_trials(
                 let result = run_trial(scenario, *trial, settings, Arc::clone(&registry));
                 if let Ok(record) = &result {
                     let cost = record.usage.as_ref().and_then(|usage| usage.cost_usd);
-                    let mut total = spent.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                    let mut total = spent
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner);
                     *total += cost.unwrap_or(0.0);
                 }
                 on_done();
@@ -218,7 +220,9 @@ pub fn run_trials(
 }
 
 fn read(spent: &Mutex<f64>) -> f64 {
-    *spent.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    *spent
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// Runs one trial.

@@ -51,7 +51,9 @@ impl ModelAgents {
 
     /// Whether the model's price is known.
     pub fn has_price(&self) -> bool {
-        self.prices.price(self.client.settings().spec.model()).is_some()
+        self.prices
+            .price(self.client.settings().spec.model())
+            .is_some()
     }
 
     /// What `usage` cost, by the model's price; `None` when it is unknown.

@@ -290,7 +290,10 @@ mod tests {
         trials[2].usage = usage(500, 50, None);
         let card = scorecard(&trials, 1);
         let a = card.scenarios[0].usage.as_ref().unwrap();
-        assert_eq!((a.model_calls, a.input_tokens, a.output_tokens), (4, 3000, 300));
+        assert_eq!(
+            (a.model_calls, a.input_tokens, a.output_tokens),
+            (4, 3000, 300)
+        );
         assert_eq!(a.cost_usd, Some(0.03));
         assert_eq!(a.tokens(), 3300);
         assert_eq!(card.scenarios[1].usage.as_ref().unwrap().cost_usd, None);

@@ -11,14 +11,14 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use oncall_domain::TerminationReason;
 use oncall_gym::eval::{EvalSettings, TrialRecord, TrialResult, run_trials};
-use oncall_gym::models::AgentFactory;
 use oncall_gym::library::ScenarioLibrary;
+use oncall_gym::models::AgentFactory;
 use oncall_gym::scorecard::{TrialScore, scorecard};
 use oncall_sim::Scenario;
 
 use crate::cli::EvalArgs;
-use crate::commands::{UsageError, checks, models};
 use crate::commands::scorecard::scorecard_table;
+use crate::commands::{UsageError, checks, models};
 use crate::output;
 
 /// The most errored runs listed one by one; the rest are counted.
@@ -96,9 +96,10 @@ pub(crate) fn eval(library: &ScenarioLibrary, arguments: &EvalArgs) -> anyhow::R
     let scores: Vec<TrialScore> = records.iter().map(TrialRecord::trial_score).collect();
     let card = scorecard(&scores, arguments.trials);
     if let Some(usage) = &card.overall.usage {
-        let cost = usage
-            .cost_usd
-            .map_or_else(|| "cost unknown (give --prices)".to_owned(), |cost| format!("${cost:.4}"));
+        let cost = usage.cost_usd.map_or_else(
+            || "cost unknown (give --prices)".to_owned(),
+            |cost| format!("${cost:.4}"),
+        );
         eprintln!(
             "model: {}, {} tokens in, {} out, {cost}",
             output::count(usage.model_calls, "call"),
@@ -112,7 +113,12 @@ pub(crate) fn eval(library: &ScenarioLibrary, arguments: &EvalArgs) -> anyhow::R
         output::print(&scorecard_table(&card, arguments.trials).render())?;
     }
     if not_started > 0 {
-        let spent = card.overall.usage.as_ref().and_then(|usage| usage.cost_usd).unwrap_or(0.0);
+        let spent = card
+            .overall
+            .usage
+            .as_ref()
+            .and_then(|usage| usage.cost_usd)
+            .unwrap_or(0.0);
         eprintln!(
             "error: stopped at the cost budget: the runs done cost ${spent:.4} of --max-cost ${:.4}; {} of {} were not started",
             arguments.max_cost.unwrap_or(0.0),

@@ -183,9 +183,10 @@ fn run_table(scenario: &Scenario, outcome: &RunOutcome) -> Table {
 
 /// A run's model spending in one line: calls, tokens, cost, latency.
 pub(crate) fn describe_usage(usage: &RunUsage) -> String {
-    let cost = usage
-        .cost_usd
-        .map_or_else(|| "cost unknown (give --prices)".to_owned(), |cost| format!("${cost:.4}"));
+    let cost = usage.cost_usd.map_or_else(
+        || "cost unknown (give --prices)".to_owned(),
+        |cost| format!("${cost:.4}"),
+    );
     format!(
         "{}, {} tokens in ({} cached), {} out, {cost}, {:.0} ms waiting on the model",
         output::count(usage.model_calls, "call"),
