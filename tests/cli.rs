@@ -206,9 +206,15 @@ fn run_json_has_the_documented_shape_and_matches_the_library() {
                 "status",
                 "termination",
                 "steps",
-                "score"
+                "score",
+                "usage"
             ]),
             "without --audit there is no `audit` member"
+        );
+        assert_eq!(
+            json["usage"],
+            serde_json::json!({"model_calls": 0, "input_tokens": 0, "output_tokens": 0, "cost_usd": 0.0}),
+            "a baseline calls no model"
         );
         let score = &json["score"];
         for key in [

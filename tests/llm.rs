@@ -241,7 +241,7 @@ fn an_openai_model_investigates_and_ends_in_a_correct_structured_rollback() {
     let log = String::from_utf8(bytes.clone()).unwrap();
     assert_has(
         &log,
-        r#""type":"model_called","payload":{"call":{"model":"test-model-2026-11-01","input_tokens":1100,"output_tokens":50,"cached_tokens":0,"stop_reason":"tool_calls"}}"#,
+        r#""type":"model_called","payload":{"call":{"model":"test-model","input_tokens":1100,"output_tokens":50,"cached_tokens":0,"stop_reason":"tool_calls"}}"#,
     );
     assert!(!log.contains(SECRET));
     // The hypothesis came from the model and moved to supported.
@@ -601,15 +601,53 @@ fn whatever_a_model_returns_is_bounded_and_fails_a_step_at_worst() {
     let huge = "x".repeat(20 * 1024);
     let script = vec![
         // Endless words: cut, and the decision still goes through.
-        openai_reply(&"word ".repeat(40_000), &[call("services", &arguments(json!({"section": null, "name": null}), Value::Null))], 1),
+        openai_reply(
+            &"word ".repeat(40_000),
+            &[call(
+                "services",
+                &arguments(json!({"section": null, "name": null}), Value::Null),
+            )],
+            1,
+        ),
         // A confidence out of range in the analysis of step 1: it fails.
-        openai_reply("Deploys.", &[call("deploys", &arguments(json!({"service": "checkout", "start": null, "end": null, "last_minutes": 120, "limit": null}), analysis("s", true, Some("h"), Some(7.0), None)))], 2),
+        openai_reply(
+            "Deploys.",
+            &[call(
+                "deploys",
+                &arguments(
+                    json!({"service": "checkout", "start": null, "end": null, "last_minutes": 120, "limit": null}),
+                    analysis("s", true, Some("h"), Some(7.0), None),
+                ),
+            )],
+            2,
+        ),
         // An analysis of the wrong type, for step 2.
-        openai_reply("Runbooks.", &[call("runbook", &arguments(json!({"runbook_id": null, "service": null, "keywords": null, "limit": null}), json!("fine")))], 3),
+        openai_reply(
+            "Runbooks.",
+            &[call(
+                "runbook",
+                &arguments(
+                    json!({"runbook_id": null, "service": null, "keywords": null, "limit": null}),
+                    json!("fine"),
+                ),
+            )],
+            3,
+        ),
         // A number JSON cannot hold.
-        openai_reply("Logs.", &[call("logs", r#"{"service": "checkout", "limit": 1e999}"#)], 4),
+        openai_reply(
+            "Logs.",
+            &[call("logs", r#"{"service": "checkout", "limit": 1e999}"#)],
+            4,
+        ),
         // Arguments over the engine's 16 KiB limit.
-        openai_reply("Logs again.", &[call("logs", &arguments(json!({"service": "checkout", "pattern": huge}), Value::Null))], 5),
+        openai_reply(
+            "Logs again.",
+            &[call(
+                "logs",
+                &arguments(json!({"service": "checkout", "pattern": huge}), Value::Null),
+            )],
+            5,
+        ),
     ];
     let mut script = script;
     script.extend(openai_script().into_iter().skip(3));

@@ -12,6 +12,10 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
+/// A reply's `model` written as this is replaced by the request's model,
+/// as a real provider names the model it ran.
+pub(crate) const ECHO_MODEL: &str = "<the requested model>";
+
 /// One scripted answer.
 #[derive(Debug, Clone)]
 pub(crate) enum Reply {
@@ -145,7 +149,8 @@ fn serve(stream: TcpStream, state: &State) {
     if reader.read_exact(&mut body).is_err() {
         return;
     }
-    let body = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    let model = body["model"].as_str().unwrap_or("unknown").to_owned();
     state.requests.lock().unwrap().push(SeenRequest {
         path,
         headers,
@@ -162,7 +167,7 @@ fn serve(stream: TcpStream, state: &State) {
             status,
             headers,
             body,
-        }) => (status, headers, body),
+        }) => (status, headers, body.replace(ECHO_MODEL, &model)),
         None => (
             500,
             Vec::new(),
@@ -210,7 +215,7 @@ pub(crate) fn openai_reply(text: &str, calls: &[(String, String)], step: u32) ->
         "id": format!("chatcmpl-{step}"),
         "object": "chat.completion",
         "created": 1_764_500_000,
-        "model": "test-model-2026-11-01",
+        "model": ECHO_MODEL,
         "choices": [{"index": 0, "message": message, "finish_reason": finish}],
         "usage": {
             "prompt_tokens": 1000 + 100 * step,
@@ -236,7 +241,7 @@ pub(crate) fn anthropic_reply(text: &str, calls: &[(String, String)], step: u32)
         "id": format!("msg_{step}"),
         "type": "message",
         "role": "assistant",
-        "model": "claude-test-4",
+        "model": ECHO_MODEL,
         "content": content,
         "stop_reason": if calls.is_empty() { "end_turn" } else { "tool_use" },
         "stop_sequence": null,

@@ -55,3 +55,7 @@ mod llm_server;
 /// The model agents against it: whole runs, retries, timeouts, bad tool
 /// calls, budgets and cassettes.
 mod llm;
+
+/// `run` and `eval` with a model agent, as a user runs them: usage, cost,
+/// the cost budget, usage errors and the README's offline cassette.
+mod llm_cli;

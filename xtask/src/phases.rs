@@ -78,7 +78,8 @@ pub(crate) const PHASES: &[Phase] = &[
         // Testing `oncall-gym` too runs its unit tests and, through its own
         // integration test, builds the `oncall-gym` binary that the
         // command-line tests in `tests/` run. The crates above the five
-        // phase crates (agents, the protocol) are tested here too.
+        // phase crates (agents, the model agents, the protocol, MCP) are
+        // tested here too.
         extra: &[
             "-p",
             "oncall-gym",
@@ -88,6 +89,8 @@ pub(crate) const PHASES: &[Phase] = &[
             "oncall-protocol",
             "-p",
             "oncall-mcp",
+            "-p",
+            "oncall-llm",
         ],
         has_snapshots: true,
     },

@@ -150,6 +150,23 @@ pub(crate) fn hypothesis(hypothesis: &Hypothesis) -> String {
     )
 }
 
+/// A model call: `gpt-4o: 1200 in (1024 cached), 80 out, tool_calls`.
+pub(crate) fn model_call(call: &oncall_domain::ModelCall) -> String {
+    let mut text = format!(
+        "{}: {} in",
+        output::escape(call.model()),
+        call.input_tokens()
+    );
+    if call.cached_tokens() > 0 {
+        text.push_str(&format!(" ({} cached)", call.cached_tokens()));
+    }
+    text.push_str(&format!(", {} out", call.output_tokens()));
+    if !call.stop_reason().is_empty() {
+        text.push_str(&format!(", {}", output::escape(call.stop_reason())));
+    }
+    text
+}
+
 /// Why a run ended: `mitigation_proposed`, `step_limit (15 steps)`, ...
 pub(crate) fn termination(reason: &TerminationReason) -> String {
     match reason {

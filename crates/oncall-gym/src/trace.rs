@@ -126,6 +126,9 @@ pub(crate) fn trace_line(event: &Event) -> Option<String> {
         EventKind::StepFailed { reason } => {
             format!("{CONTINUED}step failed: {}", describe::shorten(reason))
         }
+        EventKind::ModelCalled { call } => {
+            format!("{CONTINUED}model: {}", describe::model_call(call))
+        }
         EventKind::RunCompleted { reason, .. }
         | EventKind::RunFailed { reason, .. }
         | EventKind::RunEscalated { reason, .. } => format!(

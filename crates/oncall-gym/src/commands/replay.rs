@@ -242,6 +242,9 @@ fn step_text(step: &ReplayedStep) -> String {
         (None, None) => "no decision".to_owned(),
     };
     let mut text = format!("step {:>2}  {what}\n", step.number);
+    for call in &step.model_calls {
+        text.push_str(&format!("         model: {}\n", describe::model_call(call)));
+    }
     if let Some(result) = &step.result {
         text.push_str(&format!("         -> {}\n", describe::tool_result(result)));
     }
