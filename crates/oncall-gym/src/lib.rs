@@ -1,8 +1,8 @@
 //! `oncall-gym` is the product: a facade over the crates and the
 //! `oncall-gym` command. It depends on every other crate and re-exports
 //! them, so a user can write `oncall_gym::sim::Scenario` (the baselines are
-//! `oncall_gym::baselines`, the gym protocol `oncall_gym::protocol`, the
-//! MCP server `oncall_gym::mcp`).
+//! `oncall_gym::baselines`, the model agents `oncall_gym::llm`, the gym
+//! protocol `oncall_gym::protocol`, the MCP server `oncall_gym::mcp`).
 //! Nothing depends on it.
 //! It is the only place that may read the wall clock (to report how long
 //! runs took, never inside an audit log) and run things in parallel.
@@ -10,7 +10,8 @@
 //! Besides the re-exports it holds what the command is made of, so that it
 //! can be tested and reused: the scenarios compiled into the binary
 //! ([`builtin`]), finding a scenario by name or path ([`library`]), the
-//! agents a user can pick ([`agents`]),
+//! agents a user can pick ([`agents`]), building a baseline or a model
+//! agent per run and what a run spent ([`models`]),
 //! parallel evaluation ([`eval`]) and the scorecard with pass^k
 //! ([`scorecard`]).
 
