@@ -12,8 +12,8 @@ use oncall_audit::{FsyncPolicy, JsonlWriter, read_chain};
 use oncall_domain::TerminationReason;
 use oncall_engine::StepStatus;
 use oncall_llm::{
-    ApiKey, Cassette, LlmAgent, LlmSettings, ModelClient, ModelSpec, NUDGE, RetryPolicy,
-    UreqTransport,
+    ApiKey, Cassette, LlmAgent, LlmSettings, ModelClient, ModelSpec, NO_CALL_TWICE, NUDGE,
+    RetryPolicy, UreqTransport,
 };
 use oncall_sim::{
     DiagnosisVerdict, MitigationVerdict, RunOutcome, RunSettings, Scenario, run_scenario,
@@ -533,6 +533,15 @@ fn a_reply_without_a_tool_call_is_nudged_once_then_fails_the_step() {
         .unwrap()
         .clone();
     assert_eq!(nudge, json!({"role": "user", "content": NUDGE}));
+    // The next step's call does not continue the model's own turn: it is
+    // told the step failed.
+    let told = requests[2].body["messages"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    assert_eq!(told, json!({"role": "user", "content": NO_CALL_TWICE}));
     // Both calls of the failed step are in the log, in that step.
     let log = read_chain(&bytes, None).unwrap();
     let step_one_calls = log
@@ -660,25 +669,31 @@ fn whatever_a_model_returns_is_bounded_and_fails_a_step_at_worst() {
         Some(&TerminationReason::MitigationProposed)
     );
     let failed = failures(&outcome);
-    assert!(
-        failed.iter().any(|f| f.contains("confidence")),
-        "{failed:?}"
+    assert_eq!(failed.len(), 4, "{failed:?}");
+    assert_has(
+        &failed[0],
+        "`confidence` must be between 0.0 and 1.0 inclusive, got 7",
     );
-    assert!(
-        failed.iter().any(|f| f.contains("not valid JSON")),
-        "{failed:?}"
+    assert_has(
+        &failed[1],
+        "the `analysis` argument must be an object or null",
     );
-    assert!(
-        failed
-            .iter()
-            .any(|f| f.contains("16384") || f.contains("16 KiB") || f.contains("bytes")),
-        "{failed:?}"
+    assert_has(
+        &failed[2],
+        "the arguments of `logs` are not valid JSON: number out of range",
     );
-    assert!(
-        failed
-            .iter()
-            .any(|f| f.contains("`analysis` argument must be an object or null")),
-        "{failed:?}"
+    assert_has(&failed[3], "over the 16384-byte limit");
+    // The model heard with the next result that the engine refused its
+    // hypothesis, and that its analysis could not be read.
+    let told = tool_messages(&server.requests()[2].body);
+    assert_has(
+        told.last().unwrap(),
+        "Note: your last hypothesis change was not recorded",
+    );
+    let told = tool_messages(&server.requests()[3].body);
+    assert_has(
+        told.last().unwrap(),
+        "Note: your last `analysis` was refused",
     );
     let Some(oncall_domain::Decision::CallTool { reasoning, .. }) =
         outcome.run.steps()[0].decision()
@@ -763,4 +778,65 @@ fn a_recorded_cassette_replays_the_run_byte_for_byte_without_the_network_or_a_ke
     let transcript: Value = serde_json::from_str(&transcript).unwrap();
     assert_eq!(transcript["agent"], "openai:test-model");
     assert_eq!(transcript["messages"].as_array().unwrap().len(), 2 + 4 + 3);
+}
+
+#[test]
+fn the_model_is_warned_before_its_last_step() {
+    let investigation = sound_investigation();
+    let script = vec![
+        openai_reply("Catalogue.", &[investigation[0].1.clone()], 1),
+        openai_reply("Ending.", &[investigation[3].1.clone()], 2),
+    ];
+    let server = ScriptedProvider::start(script);
+    let base = format!("{}/v1", server.base());
+    let mut agent = LlmAgent::new(client("openai:test-model", &base, None, |_| {}), 7);
+    let outcome = run_scenario(
+        &latency_spike(),
+        &mut agent,
+        RunSettings {
+            seed: 7,
+            max_steps: Some(2),
+        },
+        None,
+    )
+    .unwrap();
+    assert_eq!(
+        outcome.run.termination(),
+        Some(&TerminationReason::MitigationProposed)
+    );
+    let requests = server.requests();
+    assert_has(
+        requests[0].body["messages"][1]["content"].as_str().unwrap(),
+        "You have 2 steps",
+    );
+    let told = tool_messages(&requests[1].body);
+    assert_has(
+        &told[0],
+        "[Your next call is your last step: end with propose_mitigation or escalate.]",
+    );
+}
+
+#[test]
+fn a_key_echoed_in_an_error_body_is_redacted_before_it_is_kept() {
+    let echo = Reply::status(
+        401,
+        &[],
+        error_body(
+            "invalid_api_key",
+            &format!("Incorrect API key provided: {SECRET}"),
+        ),
+    );
+    let server = ScriptedProvider::start(vec![echo]);
+    let base = format!("{}/v1", server.base());
+    let mut agent = LlmAgent::new(client("openai:test-model", &base, None, |_| {}), 7);
+    let (outcome, bytes) = run_model(&mut agent, &latency_spike(), 7);
+    let Some(TerminationReason::AgentError { message }) = outcome.run.termination() else {
+        panic!("{:?}", outcome.run.termination());
+    };
+    assert_has(
+        message,
+        "HTTP 401 after 1 attempt(s): Incorrect API key provided: [redacted] (invalid_api_key)",
+    );
+    assert!(!String::from_utf8(bytes).unwrap().contains(SECRET));
+    assert_eq!(server.requests().len(), 1, "a 401 is not retried");
 }

@@ -234,6 +234,34 @@ fn model_flags_that_do_not_fit_and_a_missing_key_are_usage_errors() {
     let ran = oncall_gym_with_key(&["run", "latency_spike", "--record"]);
     ran.expect_code(2);
     let ran = oncall_gym_with_key(&[
+        "eval",
+        "latency_spike",
+        "--agent",
+        "openai:gpt-4o",
+        "--max-rps",
+        "0.001",
+    ]);
+    ran.expect_code(2);
+    assert_has(&ran.stderr, "from 0.01 to 10000 requests a second");
+    // A refused command never empties the cassette it was to record into.
+    let directory = scratch_dir("llm_cli_usage");
+    let kept = directory.join("kept.jsonl");
+    std::fs::write(&kept, "{\"oncall_gym_cassette\":1}\n").unwrap();
+    let ran = oncall_gym_with_key(&[
+        "run",
+        "latency_spike",
+        "--agent",
+        "anthropic:claude-sonnet-4-5",
+        "--cassette",
+        kept.to_str().unwrap(),
+        "--record",
+    ]);
+    ran.expect_code(2);
+    assert_eq!(
+        std::fs::read_to_string(&kept).unwrap(),
+        "{\"oncall_gym_cassette\":1}\n"
+    );
+    let ran = oncall_gym_with_key(&[
         "run",
         "latency_spike",
         "--agent",

@@ -24,7 +24,9 @@ use crate::error::AuditError;
 ///   those lines are written as version 3: every other event is still
 ///   written as version 2, so a run without a model writes exactly the
 ///   bytes it did before, and an older reader refuses a model call by its
-///   version rather than misreading it.
+///   version rather than misreading it. (A `budget_exhausted` termination,
+///   new too, ends only runs of a model agent, whose logs hold a version 3
+///   line before it.)
 ///
 /// A reader accepts every version from [`OLDEST_FORMAT_VERSION`] up to this
 /// one, so old logs still verify, replay and re-score (the hash chain

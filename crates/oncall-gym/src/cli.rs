@@ -204,12 +204,12 @@ fn parse_dollars(text: &str) -> Result<f64, String> {
     }
 }
 
-/// A rate, more than 0 and at most 10000 a second.
+/// A rate, from 0.01 to 10000 a second.
 fn parse_rate(text: &str) -> Result<f64, String> {
     match text.parse::<f64>() {
-        Ok(value) if value.is_finite() && value > 0.0 && value <= 10_000.0 => Ok(value),
+        Ok(value) if value.is_finite() && (0.01..=10_000.0).contains(&value) => Ok(value),
         _ => Err(format!(
-            "`{text}` is not a rate above 0 and at most 10000 requests a second"
+            "`{text}` is not a rate from 0.01 to 10000 requests a second"
         )),
     }
 }

@@ -8,6 +8,9 @@
 //!
 //! An evaluation may have a cost budget (`--max-cost`): once the runs done
 //! have spent it, no further run starts; runs already under way finish.
+//! With more than one thread, which runs were under way when the budget
+//! ran out depends on scheduling, so a stopped evaluation is not
+//! reproducible run for run.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};

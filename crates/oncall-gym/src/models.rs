@@ -147,7 +147,7 @@ impl AgentFactory {
     }
 }
 
-/// What a run spent on a model: `eval --out`'s and `mcp --out`'s `usage`.
+/// What a run spent on a model: the `usage` of an `eval --out` line.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RunUsage {

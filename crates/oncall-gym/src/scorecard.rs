@@ -91,9 +91,9 @@ impl UsageTotal {
             .iter()
             .try_fold(0.0, |sum, usage| usage.cost_usd.map(|cost| sum + cost));
         Some(UsageTotal {
-            model_calls: usages.iter().map(|u| u.model_calls).sum(),
-            input_tokens: usages.iter().map(|u| u.input_tokens).sum(),
-            output_tokens: usages.iter().map(|u| u.output_tokens).sum(),
+            model_calls: saturating_sum(usages.iter().map(|u| u.model_calls)),
+            input_tokens: saturating_sum(usages.iter().map(|u| u.input_tokens)),
+            output_tokens: saturating_sum(usages.iter().map(|u| u.output_tokens)),
             cost_usd: cost.map(round_cost),
         })
     }
@@ -102,6 +102,11 @@ impl UsageTotal {
     pub fn tokens(&self) -> u64 {
         self.input_tokens.saturating_add(self.output_tokens)
     }
+}
+
+/// Counts read from `--out` files are outside data: sum without wrapping.
+fn saturating_sum(values: impl Iterator<Item = u64>) -> u64 {
+    values.fold(0, u64::saturating_add)
 }
 
 /// The overall line of the scorecard.
@@ -300,6 +305,13 @@ mod tests {
         let total = card.overall.usage.as_ref().unwrap();
         assert_eq!(total.input_tokens, 3500);
         assert_eq!(total.cost_usd, None);
+        // Counts from a crafted file saturate rather than wrap.
+        let mut huge = trials.clone();
+        huge[0].usage = usage(u64::MAX, u64::MAX, Some(1.0));
+        huge[1].usage = usage(u64::MAX, 1, Some(1.0));
+        let card = scorecard(&huge, 1);
+        assert_eq!(card.overall.usage.as_ref().unwrap().input_tokens, u64::MAX);
+        assert_eq!(card.overall.usage.as_ref().unwrap().tokens(), u64::MAX);
         // Runs without a model leave the scorecard as it was.
         let plain = scorecard(&[trial("a", 0, 1.0, true, 3)], 1);
         assert!(plain.overall.usage.is_none());

@@ -27,7 +27,8 @@ use serde_json::{Value, json};
 
 use oncall_domain::{Decision, ModelCall, ToolResult};
 use oncall_engine::{
-    Agent, AgentContext, AgentError, Analysis, MAX_AGENT_TEXT_BYTES, read_flat_analysis,
+    Agent, AgentContext, AgentError, Analysis, HypothesisUpdate, MAX_AGENT_TEXT_BYTES,
+    read_flat_analysis,
 };
 use oncall_tools::{ENDING_ACTIONS, ToolDefinition, decision_from_ending_call};
 
@@ -37,6 +38,10 @@ use crate::wire::{Message, ModelReply, ToolCallRequest, cut};
 
 /// The nudge sent after a reply with no tool call.
 pub const NUDGE: &str = "Your reply called no tool. Every reply must call exactly one tool: a diagnostic tool to investigate, or propose_mitigation or escalate to end.";
+
+/// What the model is told after its second reply without a tool call.
+pub const NO_CALL_TWICE: &str =
+    "Your last two replies called no tool, so that step failed and is used up. Call a tool now.";
 
 /// What an LLM run measured outside the log: wall-clock latency and
 /// attempts. Shared with whoever reports on the run.
@@ -72,6 +77,9 @@ pub struct LlmAgent {
     open_call: Option<ToolCallRequest>,
     /// Notes for the model, given with the next tool result.
     notes: Vec<String>,
+    /// The hypothesis the last analysis should have left, to tell the model
+    /// when the engine refused it.
+    expected: Option<Expected>,
     unreported: Vec<ModelCall>,
     tokens_used: u64,
     stats: Arc<LlmRunStats>,
@@ -91,6 +99,7 @@ impl LlmAgent {
             prepared: None,
             open_call: None,
             notes: Vec::new(),
+            expected: None,
             unreported: Vec::new(),
             tokens_used: 0,
             stats: Arc::new(LlmRunStats::default()),
@@ -121,36 +130,39 @@ impl LlmAgent {
     /// reads the reply: its words, its `analysis`, and the next decision.
     fn converse(&mut self, context: &AgentContext<'_>) -> Result<Reading, AgentError> {
         let reply = self.call(context)?;
-        let reply = if reply.tool_calls.is_empty() {
-            let first = reply.text.clone();
-            self.push_reply(&reply);
+        self.push_reply(&reply);
+        let (reply, words) = if reply.tool_calls.is_empty() {
             self.messages.push(Message::User {
                 content: NUDGE.to_owned(),
             });
-            let mut again = self.call(context)?;
+            let again = self.call(context)?;
+            self.push_reply(&again);
+            let words = join_words(&reply.text, &again.text);
             if again.tool_calls.is_empty() {
-                self.push_reply(&again);
+                // The next call must not continue the model's own turn.
+                self.messages.push(Message::User {
+                    content: NO_CALL_TWICE.to_owned(),
+                });
                 return Ok(Reading {
-                    text: join_words(&first, &again.text),
+                    text: words,
                     analysis: None,
                     decision: Err(AgentError::step_failed(
                         "the model replied twice without calling a tool",
                     )),
                 });
             }
-            again.text = join_words(&first, &again.text);
-            again
+            (again, words)
         } else {
-            reply
+            let words = reply.text.clone();
+            (reply, words)
         };
-        self.push_reply(&reply);
         for extra in reply.tool_calls.iter().skip(1) {
             self.answer(extra, "Not run: only the first tool call of a reply is carried out, one per step. Call it again in your next reply if you still need it.", true);
         }
         let Some(first) = reply.tool_calls.first() else {
             return Err(AgentError::new("the reply lost its tool call"));
         };
-        Ok(self.read_call(first, &reply.text))
+        Ok(self.read_call(first, &words))
     }
 
     /// One model call: the budget is checked first, and the call is
@@ -275,7 +287,7 @@ impl LlmAgent {
     /// A call that cannot be carried out: answered with the problem, and
     /// the step fails with it.
     fn refuse(&mut self, call: &ToolCallRequest, text: &str, problem: String) -> Reading {
-        let problem = cut(&problem, 1024);
+        let problem = cut(&problem, MAX_NOTE_BYTES);
         self.answer(call, &format!("Not run: {problem}"), true);
         Reading {
             text: text.to_owned(),
@@ -331,8 +343,16 @@ impl Agent for LlmAgent {
         tool_result: &ToolResult,
         context: &AgentContext<'_>,
     ) -> Result<Analysis, AgentError> {
-        let notes = std::mem::take(&mut self.notes);
-        let content = prompt::render_result(tool_result, &notes, context.steps_remaining());
+        let mut notes = std::mem::take(&mut self.notes);
+        if let Some(expected) = self.expected.take()
+            && !expected.holds(context.hypothesis())
+        {
+            notes.push(HYPOTHESIS_REFUSED.to_owned());
+        }
+        // The reply to this result chooses the next step: the steps left
+        // after it are one fewer than after this one.
+        let after_next = context.steps_remaining().saturating_sub(1);
+        let content = prompt::render_result(tool_result, &notes, after_next);
         if let Some(call) = self.open_call.take() {
             self.answer(&call, &content, !tool_result.is_success());
         }
@@ -349,14 +369,19 @@ impl Agent for LlmAgent {
         };
         let Value::Object(fields) = analysis else {
             let problem = "the `analysis` argument must be an object or null".to_owned();
-            self.notes.push(problem.clone());
+            self.notes
+                .push(format!("your last `analysis` was refused: {problem}"));
             return Err(AgentError::step_failed(problem));
         };
         match read_flat_analysis(&fields, "the `analysis` argument")
             .and_then(|flat| flat.into_analysis(context.hypothesis()))
         {
-            Ok(analysis) => Ok(analysis),
+            Ok(analysis) => {
+                self.expected = Expected::of(&analysis);
+                Ok(analysis)
+            }
             Err(problem) => {
+                let problem = cut(&problem, MAX_NOTE_BYTES);
                 self.notes
                     .push(format!("your last `analysis` was refused: {problem}"));
                 Err(AgentError::step_failed(problem))
@@ -366,6 +391,61 @@ impl Agent for LlmAgent {
 
     fn take_model_calls(&mut self) -> Vec<ModelCall> {
         std::mem::take(&mut self.unreported)
+    }
+}
+
+/// The most bytes of a problem told to the model (and of a step's
+/// failure reason that quotes it).
+const MAX_NOTE_BYTES: usize = 1024;
+
+/// What the model is told when its hypothesis change was not recorded.
+const HYPOTHESIS_REFUSED: &str = "your last hypothesis change was not recorded: the engine refused it (a confidence must be from 0 to 1; a status moves investigating -> supported or refuted, supported -> actionable or refuted; actionable needs a proposed_mitigation).";
+
+/// The hypothesis an analysis should leave behind.
+#[derive(Debug, Clone, PartialEq)]
+struct Expected {
+    statement: Option<String>,
+    confidence: Option<f64>,
+    status: Option<oncall_domain::HypothesisStatus>,
+}
+
+impl Expected {
+    fn of(analysis: &Analysis) -> Option<Expected> {
+        match analysis.hypothesis_update.as_ref()? {
+            HypothesisUpdate::Create {
+                statement,
+                confidence,
+                ..
+            } => Some(Expected {
+                statement: Some(statement.clone()),
+                confidence: Some(*confidence),
+                status: None,
+            }),
+            HypothesisUpdate::Revise {
+                statement,
+                confidence,
+                status,
+                ..
+            } => Some(Expected {
+                statement: statement.clone(),
+                confidence: *confidence,
+                status: *status,
+            }),
+        }
+    }
+
+    /// Whether `current` is what the update asked for.
+    fn holds(&self, current: Option<&oncall_domain::Hypothesis>) -> bool {
+        let Some(current) = current else {
+            return false;
+        };
+        self.statement
+            .as_deref()
+            .is_none_or(|s| s == current.statement())
+            && self
+                .confidence
+                .is_none_or(|c| c == current.confidence().value())
+            && self.status.is_none_or(|status| status == current.status())
     }
 }
 

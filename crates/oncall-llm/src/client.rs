@@ -134,21 +134,36 @@ impl ModelClient {
                     response.retry_after
                 }
                 Ok(response) => {
+                    // An error body can quote the request; a gateway that
+                    // echoes the key must not put it in a log or cassette.
+                    let body = if (200..300).contains(&response.status) {
+                        response.body
+                    } else {
+                        self.redact(&response.body)
+                    };
                     return RecordedOutcome::Answer {
                         status: response.status,
                         attempts,
-                        body: response.body,
+                        body,
                     };
                 }
                 Err(failure) if retries_left && failure.is_retryable() => None,
                 Err(failure) => {
                     return RecordedOutcome::Failure {
-                        failure: failure.message().to_owned(),
+                        failure: self.redact(failure.message()),
                         attempts,
                     };
                 }
             };
             std::thread::sleep(backoff(&policy, attempts - 1, wait, jitter_seed));
+        }
+    }
+
+    /// `text` with the API key, if it appears, replaced.
+    fn redact(&self, text: &str) -> String {
+        match &self.settings.api_key {
+            Some(key) if !key.expose().is_empty() => text.replace(key.expose(), "[redacted]"),
+            _ => text.to_owned(),
         }
     }
 

@@ -96,6 +96,10 @@ impl UreqTransport {
             .timeout_recv_response(Some(read_timeout))
             .timeout_recv_body(Some(read_timeout))
             .http_status_as_error(false)
+            // A redirect would carry the key (Anthropic's `x-api-key` is
+            // not dropped on one) to whatever host it names: answer 3xx
+            // as it is, which ends the run.
+            .max_redirects(0)
             .user_agent(concat!("oncall-gym/", env!("CARGO_PKG_VERSION")))
             .build();
         UreqTransport {
@@ -213,10 +217,15 @@ pub struct RateLimiter {
 }
 
 impl RateLimiter {
-    /// A limiter for `max_rps` requests a second (more than 0).
+    /// A limiter for `max_rps` requests a second; `None` unless it is
+    /// finite and at least one request a day.
     pub fn new(max_rps: f64) -> Option<RateLimiter> {
-        (max_rps.is_finite() && max_rps > 0.0).then(|| RateLimiter {
-            interval: Duration::from_secs_f64(1.0 / max_rps),
+        if !(max_rps.is_finite() && max_rps >= 1.0 / 86_400.0) {
+            return None;
+        }
+        let interval = Duration::try_from_secs_f64(1.0 / max_rps).ok()?;
+        Some(RateLimiter {
+            interval,
             next_slot: Mutex::new(None),
         })
     }
@@ -230,7 +239,7 @@ impl RateLimiter {
             };
             let now = Instant::now();
             let slot = next.map_or(now, |next| next.max(now));
-            *next = Some(slot + self.interval);
+            *next = slot.checked_add(self.interval).or(Some(slot));
             slot
         };
         let now = Instant::now();
@@ -308,6 +317,8 @@ mod tests {
     fn the_rate_limiter_spaces_callers_out() {
         assert!(RateLimiter::new(0.0).is_none());
         assert!(RateLimiter::new(f64::NAN).is_none());
+        assert!(RateLimiter::new(1e-20).is_none());
+        assert!(RateLimiter::new(f64::MAX).is_some());
         let limiter = RateLimiter::new(50.0).unwrap();
         let started = Instant::now();
         for _ in 0..6 {

@@ -27,7 +27,7 @@ mod prompt;
 mod settings;
 mod wire;
 
-pub use crate::agent::{LlmAgent, LlmRunStats, NUDGE};
+pub use crate::agent::{LlmAgent, LlmRunStats, NO_CALL_TWICE, NUDGE};
 pub use crate::cassette::{
     Cassette, MAX_CASSETTE_BYTES, MAX_CASSETTE_LINE_BYTES, RecordedOutcome, canonical, request_key,
 };

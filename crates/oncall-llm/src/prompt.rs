@@ -80,28 +80,28 @@ fn with_analysis_argument(definition: &ToolDefinition) -> ToolDefinition {
 
 /// A tool result as the model reads it: the result's JSON (cut to
 /// [`MAX_RESULT_BYTES_SHOWN`]), any notes for the model, and the steps
-/// left.
-pub(crate) fn render_result(result: &ToolResult, notes: &[String], steps_remaining: u32) -> String {
+/// left after the model's next call.
+pub(crate) fn render_result(result: &ToolResult, notes: &[String], after_next: u32) -> String {
     let json = serde_json::to_string(result).unwrap_or_else(|_| "{}".to_owned());
     let mut text = cut(&json, MAX_RESULT_BYTES_SHOWN);
     for note in notes {
         text.push_str("\n\nNote: ");
         text.push_str(note);
     }
-    text.push_str(&steps_left(steps_remaining));
+    text.push_str(&steps_left(after_next));
     text
 }
 
-/// The reminder of the steps left, with a warning on the last ones.
-pub(crate) fn steps_left(steps_remaining: u32) -> String {
-    match steps_remaining {
-        0 => {
-            "\n\n[This is your last step: end now with propose_mitigation or escalate.]".to_owned()
-        }
+/// The reminder of the steps left after the call the model makes next,
+/// with a warning on the last ones.
+pub(crate) fn steps_left(after_next: u32) -> String {
+    match after_next {
+        0 => "\n\n[Your next call is your last step: end with propose_mitigation or escalate.]"
+            .to_owned(),
         1 | 2 => format!(
-            "\n\n[{steps_remaining} step(s) left after this one: end soon with propose_mitigation or escalate.]"
+            "\n\n[{after_next} step(s) left after your next call: end soon with propose_mitigation or escalate.]"
         ),
-        n => format!("\n\n[{n} steps left after this one.]"),
+        n => format!("\n\n[{n} steps left after your next call.]"),
     }
 }
 
@@ -135,8 +135,8 @@ mod tests {
 
     #[test]
     fn the_last_steps_are_announced() {
-        assert!(steps_left(0).contains("last step"));
+        assert!(steps_left(0).contains("Your next call is your last step"));
         assert!(steps_left(2).contains("end soon"));
-        assert!(steps_left(9).contains("9 steps left"));
+        assert!(steps_left(9).contains("9 steps left after your next call"));
     }
 }

@@ -158,10 +158,13 @@ fn openai_body(settings: &LlmSettings, messages: &[Message], tools: &[ToolDefini
             Message::Assistant { text, tool_calls } => {
                 let mut entry = Map::new();
                 entry.insert("role".to_owned(), json!("assistant"));
-                let content = if text.is_empty() {
-                    Value::Null
-                } else {
-                    json!(text)
+                // An assistant message needs content or tool calls: a reply
+                // that had neither (a refusal, a filtered or cut-off reply)
+                // is sent back as "(no reply)".
+                let content = match (text.is_empty(), tool_calls.is_empty()) {
+                    (false, _) => json!(text),
+                    (true, false) => Value::Null,
+                    (true, true) => json!("(no reply)"),
                 };
                 entry.insert("content".to_owned(), content);
                 if !tool_calls.is_empty() {
@@ -191,13 +194,30 @@ fn openai_body(settings: &LlmSettings, messages: &[Message], tools: &[ToolDefini
         "tools".to_owned(),
         Value::Array(tools.iter().map(ToolDefinition::to_openai).collect()),
     );
-    // `max_tokens` is what vLLM, Ollama, LiteLLM and OpenRouter read; OpenAI
-    // still accepts it for chat models.
-    body.insert("max_tokens".to_owned(), json!(settings.max_output_tokens));
+    // OpenAI's reasoning models (o1, o3, o4, gpt-5) refuse `max_tokens` and
+    // want `max_completion_tokens`; everything else (OpenAI's other chat
+    // models, vLLM, Ollama, LiteLLM, OpenRouter) reads `max_tokens`. It is
+    // chosen by the model's name, not the endpoint, so a cassette replays
+    // whatever base URL it was recorded against.
+    let limit = if is_openai_reasoning_model(settings.spec.model()) {
+        "max_completion_tokens"
+    } else {
+        "max_tokens"
+    };
+    body.insert(limit.to_owned(), json!(settings.max_output_tokens));
     if let Some(temperature) = settings.temperature {
         body.insert("temperature".to_owned(), json!(temperature));
     }
     Value::Object(body)
+}
+
+/// Whether `model` is one of OpenAI's reasoning models, which take
+/// `max_completion_tokens` (and no temperature but the default).
+fn is_openai_reasoning_model(model: &str) -> bool {
+    let name = model.rsplit('/').next().unwrap_or(model);
+    ["o1", "o3", "o4", "gpt-5"]
+        .iter()
+        .any(|family| name == *family || name.starts_with(&format!("{family}-")))
 }
 
 fn anthropic_body(settings: &LlmSettings, messages: &[Message], tools: &[ToolDefinition]) -> Value {

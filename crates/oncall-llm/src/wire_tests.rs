@@ -55,7 +55,33 @@ fn an_openai_request_is_a_chat_completion_with_strict_tools() {
         crate::prompt::model_tools(&oncall_tools::ToolRegistry::with_default_tools().definitions());
     let body = request_body(&settings("openai:gpt-4o"), &conversation(), &tools);
     assert_eq!(body["model"], "gpt-4o");
+    // Chat models take max_tokens; OpenAI's reasoning models want
+    // max_completion_tokens, whatever the endpoint.
     assert_eq!(body["max_tokens"], 300);
+    for reasoning in [
+        "openai:gpt-5",
+        "openai:gpt-5-mini",
+        "openai:o4-mini",
+        "openai:openai/o3-2025-04-16",
+    ] {
+        let body = request_body(&settings(reasoning), &conversation(), &[]);
+        assert_eq!(body["max_completion_tokens"], 300, "{reasoning}");
+        assert!(body.get("max_tokens").is_none(), "{reasoning}");
+    }
+    let lookalike = request_body(&settings("openai:o4mini-lookalike"), &conversation(), &[]);
+    assert_eq!(lookalike["max_tokens"], 300);
+    let mut local = settings("openai:llama3.1:8b");
+    local.base_url = "http://127.0.0.1:11434/v1".to_owned();
+    let silent = vec![Message::Assistant {
+        text: String::new(),
+        tool_calls: Vec::new(),
+    }];
+    let local_body = request_body(&local, &silent, &[]);
+    assert_eq!(local_body["max_tokens"], 300);
+    assert_eq!(
+        local_body["messages"][0],
+        json!({"role": "assistant", "content": "(no reply)"})
+    );
     assert_eq!(body["temperature"], 1.5);
     let messages = body["messages"].as_array().unwrap();
     assert_eq!(

@@ -110,7 +110,7 @@ impl<S: EventSink> Episode<S> {
                 if let Some(pending) = self.pending.take() {
                     let reason = format!(
                         "the agent could not analyse the result: {}",
-                        error.message()
+                        cut_to_bytes(error.message(), MAX_UNREADABLE_REASON_BYTES)
                     );
                     self.close_tool_step(pending, None, Some(reason))?;
                 }

@@ -94,7 +94,14 @@ pub(crate) fn eval(library: &ScenarioLibrary, arguments: &EvalArgs) -> anyhow::R
             .with_context(|| format!("could not write {}", path.display()))?;
     }
     let scores: Vec<TrialScore> = records.iter().map(TrialRecord::trial_score).collect();
-    let card = scorecard(&scores, arguments.trials);
+    // A cost budget can stop a scenario short of its trials: pass^k then
+    // uses the fewest runs any scenario has, as `scorecard` does.
+    let k = if not_started > 0 {
+        fewest_runs(&scores).unwrap_or(1)
+    } else {
+        arguments.trials
+    };
+    let card = scorecard(&scores, k);
     if let Some(usage) = &card.overall.usage {
         let cost = usage.cost_usd.map_or_else(
             || "cost unknown (give --prices)".to_owned(),
@@ -110,7 +117,7 @@ pub(crate) fn eval(library: &ScenarioLibrary, arguments: &EvalArgs) -> anyhow::R
     if arguments.json {
         output::print_json(&card)?;
     } else {
-        output::print(&scorecard_table(&card, arguments.trials).render())?;
+        output::print(&scorecard_table(&card, k).render())?;
     }
     if not_started > 0 {
         let spent = card
@@ -144,6 +151,15 @@ pub(crate) fn eval(library: &ScenarioLibrary, arguments: &EvalArgs) -> anyhow::R
         eprintln!("  and {} more", errored.len() - MAX_ERRORS_LISTED);
     }
     Ok(ExitCode::FAILURE)
+}
+
+/// The fewest runs any scenario has.
+fn fewest_runs(scores: &[TrialScore]) -> Option<u32> {
+    let mut runs: std::collections::BTreeMap<&str, u32> = std::collections::BTreeMap::new();
+    for score in scores {
+        *runs.entry(score.scenario.as_str()).or_default() += 1;
+    }
+    runs.values().copied().min()
 }
 
 /// A cost budget needs a model whose price is known.

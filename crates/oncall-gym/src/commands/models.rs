@@ -47,25 +47,30 @@ pub(crate) fn agent_factory(
         AgentChoice::Model(spec) => spec,
     };
     let settings = settings(spec, arguments);
-    let cassette = match &arguments.cassette {
-        Some(path) if arguments.record => Some(Arc::new(Cassette::record(path)?)),
-        Some(path) => Some(Arc::new(Cassette::replay(path)?)),
-        None => None,
-    };
-    let transport = Arc::new(UreqTransport::new(
-        settings.connect_timeout,
-        settings.read_timeout,
-    ));
-    let mut client = ModelClient::new(settings, transport, cassette).map_err(usage_or_error)?;
-    if let Some(limiter) = max_rps.and_then(RateLimiter::new) {
-        client = client.with_rate_limiter(Arc::new(limiter));
-    }
+    // Everything that can refuse comes before a cassette is opened, so a
+    // refused command never empties a cassette it was to record into.
     let prices = match &arguments.prices {
         Some(path) => PriceTable::built_in_with_file(path)?,
         None => PriceTable::built_in(),
     };
     if let Some(directory) = &arguments.transcripts {
         create_directory(directory)?;
+    }
+    let transport = Arc::new(UreqTransport::new(
+        settings.connect_timeout,
+        settings.read_timeout,
+    ));
+    let cassette = match &arguments.cassette {
+        Some(path) if arguments.record => {
+            ModelClient::new(settings.clone(), transport.clone(), None).map_err(usage_or_error)?;
+            Some(Arc::new(Cassette::record(path)?))
+        }
+        Some(path) => Some(Arc::new(Cassette::replay(path)?)),
+        None => None,
+    };
+    let mut client = ModelClient::new(settings, transport, cassette).map_err(usage_or_error)?;
+    if let Some(limiter) = max_rps.and_then(RateLimiter::new) {
+        client = client.with_rate_limiter(Arc::new(limiter));
     }
     Ok(AgentFactory::Model(Arc::new(ModelAgents::new(
         Arc::new(client),
