@@ -87,7 +87,7 @@ fn fixtures_flag_and_environment_are_searched_first() {
     // Without the flag, the name is unknown ...
     oncall_gym(&["run", "custom_spike"]).expect_code(1);
     // ... unless the environment names the root.
-    let output = std::process::Command::new(crate::support::binary())
+    let output = crate::support::command()
         .args(["run", "custom_spike"])
         .env("ONCALL_GYM_FIXTURES", &root)
         .output()
@@ -443,8 +443,10 @@ fn eval_prints_a_scorecard_in_a_deterministic_order() {
         "{}",
         ran.stdout
     );
-    // No progress bar when stderr is not a terminal: one summary line.
-    assert_eq!(ran.stderr.lines().count(), 1, "{}", ran.stderr);
+    // No progress bar when stderr is not a terminal: a summary line, then
+    // where the results went.
+    assert_eq!(ran.stderr.lines().count(), 2, "{}", ran.stderr);
+    assert!(ran.stderr.lines().nth(1).unwrap().starts_with("results: eval "), "{}", ran.stderr);
 
     let one = oncall_gym(&[
         "eval", "--agent", "random", "--trials", "3", "--seed", "5", "--jobs", "1", "--json",

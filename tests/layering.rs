@@ -35,6 +35,8 @@ const ALLOWED: &[(&str, &[&str])] = &[
         "oncall-llm",
         &["oncall-domain", "oncall-tools", "oncall-engine"],
     ),
+    // The results store: rows and exact audit lines, no engine, no sim.
+    ("oncall-store", &["oncall-domain", "oncall-audit"]),
     // The gym protocol: sessions of scenario episodes, above the sim.
     (
         "oncall-protocol",
@@ -69,6 +71,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "oncall-sim",
             "oncall-agents",
             "oncall-llm",
+            "oncall-store",
             "oncall-protocol",
             "oncall-mcp",
         ],
@@ -83,6 +86,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "oncall-sim",
             "oncall-agents",
             "oncall-llm",
+            "oncall-store",
             "oncall-protocol",
             "oncall-mcp",
             "oncall-gym",

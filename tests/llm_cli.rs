@@ -4,13 +4,12 @@
 //! offline cassette example.
 
 use std::path::Path;
-use std::process::Command;
 
 use serde_json::Value;
 
 use crate::llm::{SECRET, sound_investigation};
 use crate::llm_server::{Reply, ScriptedProvider, openai_reply};
-use crate::support::{Ran, assert_has, binary, scratch_dir, workspace_root};
+use crate::support::{Ran, assert_has, command, scratch_dir, workspace_root};
 
 /// The README's offline example: a cassette of gpt-4o-mini investigating
 /// latency_spike (played by the scripted provider when recorded).
@@ -19,10 +18,8 @@ const EXAMPLE_CASSETTE: &str = "examples/llm/latency_spike.openai.cassette.jsonl
 /// Runs the binary with the model environment set: the key and no base
 /// URL from the developer's own shell.
 fn oncall_gym_with_key(arguments: &[&str]) -> Ran {
-    let output = Command::new(binary())
+    let output = command()
         .args(arguments)
-        .current_dir(workspace_root())
-        .env_remove("ONCALL_GYM_FIXTURES")
         .env_remove("OPENAI_BASE_URL")
         .env_remove("ANTHROPIC_BASE_URL")
         .env_remove("ANTHROPIC_API_KEY")
@@ -301,7 +298,7 @@ fn the_readme_cassette_example_replays_offline_to_the_same_log() {
     let directory = scratch_dir("llm_cli_readme");
     let audit = |name: &str| directory.join(name);
     let replay = |log: &Path| {
-        let output = Command::new(binary())
+        let output = command()
             .args([
                 "run",
                 "latency_spike",
@@ -313,10 +310,8 @@ fn the_readme_cassette_example_replays_offline_to_the_same_log() {
                 "--audit",
             ])
             .arg(log)
-            .current_dir(workspace_root())
             .env_remove("OPENAI_API_KEY")
             .env_remove("OPENAI_BASE_URL")
-            .env_remove("ONCALL_GYM_FIXTURES")
             .output()
             .unwrap();
         Ran {

@@ -134,13 +134,39 @@ impl Ran {
     }
 }
 
+/// A fresh data directory for one run of the binary, so its results store
+/// (`$XDG_DATA_HOME/oncall-gym/results.db`) is its own and no test touches
+/// the real home directory.
+pub(crate) fn isolated_data_home() -> PathBuf {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let number = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let directory = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("oncall-gym-tests")
+        .join("data-homes")
+        .join(format!("{}-{number}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&directory);
+    std::fs::create_dir_all(&directory).unwrap();
+    directory
+}
+
+/// The binary as a command, in the workspace root, with no fixtures and
+/// no results store from the environment, and a data directory of its own.
+pub(crate) fn command() -> Command {
+    let mut command = Command::new(binary());
+    command
+        .current_dir(workspace_root())
+        .env_remove("ONCALL_GYM_FIXTURES")
+        .env_remove("ONCALL_GYM_DB")
+        .env("XDG_DATA_HOME", isolated_data_home());
+    command
+}
+
 /// Runs the binary with `arguments` in `directory` (the workspace root when
 /// `None`), with no fixtures set in the environment.
 pub(crate) fn oncall_gym_in(directory: Option<&Path>, arguments: &[&str]) -> Ran {
-    let output: Output = Command::new(binary())
+    let output: Output = command()
         .args(arguments)
         .current_dir(directory.map_or_else(workspace_root, Path::to_path_buf))
-        .env_remove("ONCALL_GYM_FIXTURES")
         .output()
         .unwrap();
     Ran {
@@ -165,10 +191,8 @@ pub(crate) fn spawn_piped(
     Option<std::process::ChildStdin>,
     std::io::BufReader<std::process::ChildStdout>,
 ) {
-    let mut child = Command::new(binary())
+    let mut child = command()
         .args(arguments)
-        .current_dir(workspace_root())
-        .env_remove("ONCALL_GYM_FIXTURES")
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())

@@ -7,6 +7,8 @@ use clap::{Parser, Subcommand, ValueEnum};
 use oncall_domain::ActionClaim;
 use oncall_gym::agents::AgentChoice;
 
+pub(crate) use crate::cli_store::{EvalsCommand, RunsCommand, StoreArgs};
+
 /// The whole command line.
 #[derive(Debug, Parser)]
 #[command(
@@ -57,6 +59,28 @@ pub(crate) enum Command {
     /// Print the scorecard of runs recorded as `eval --out` or `mcp --out`
     /// lines.
     Scorecard(ScorecardArgs),
+    /// The evals in the results store: list them, show one's scorecard.
+    Evals {
+        #[command(subcommand)]
+        command: EvalsCommand,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// The runs in the results store: list, show, export their audit logs.
+    Runs {
+        #[command(subcommand)]
+        command: RunsCommand,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Put audit logs and `eval --out` files into the results store.
+    Import {
+        /// Hash-chained audit logs and files of `eval --out` lines.
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
     /// Print the tool definitions for your own agent stack.
     Tools {
         /// The schema dialect.
@@ -252,6 +276,8 @@ pub(crate) struct RunArgs {
     pub(crate) json: bool,
     #[command(flatten)]
     pub(crate) model: ModelArgs,
+    #[command(flatten)]
+    pub(crate) store: StoreArgs,
 }
 
 /// The most trials `eval` runs per scenario: every (scenario, trial) pair
@@ -298,11 +324,16 @@ pub(crate) struct EvalArgs {
     /// (model agents; the model's price must be known). Exit 1 when it stops.
     #[arg(long, value_name = "USD", value_parser = parse_dollars)]
     pub(crate) max_cost: Option<f64>,
+    /// Complete the interrupted eval ID (or a unique prefix) in the store: run only the (scenario, trial) pairs it does not hold, with its own scenarios, trials, seed and step limit.
+    #[arg(long, value_name = "EVAL_ID")]
+    pub(crate) resume: Option<String>,
     /// At most N model requests a second, over every parallel run.
     #[arg(long, value_name = "N", value_parser = parse_rate)]
     pub(crate) max_rps: Option<f64>,
     #[command(flatten)]
     pub(crate) model: ModelArgs,
+    #[command(flatten)]
+    pub(crate) store: StoreArgs,
 }
 
 /// `replay`'s arguments.

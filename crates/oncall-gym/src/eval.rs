@@ -18,6 +18,7 @@ use std::time::{Duration, Instant};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use oncall_audit::{FsyncPolicy, JsonlWriter};
 use oncall_domain::{RunStatus, TerminationReason};
 use oncall_sim::{
     DiagnosisVerdict, Evaluation, RunError, RunOutcome, RunSettings, Scenario,
@@ -42,6 +43,11 @@ pub struct EvalSettings {
     pub max_steps: Option<u32>,
     /// No run starts once the runs done have cost this much (US dollars).
     pub max_cost: Option<f64>,
+    /// Keep each run's hash-chained audit log, for the results store.
+    pub keep_audit: bool,
+    /// (scenario, trial) pairs already done (an eval being resumed): they
+    /// are not run again.
+    pub skip: std::collections::BTreeSet<(String, u32)>,
 }
 
 /// One finished run of an evaluation: a line of `eval --out` (and of
@@ -156,6 +162,13 @@ pub enum TrialResult {
     Done(Box<TrialRecord>),
     /// It could not be carried out.
     Failed(TrialError),
+    /// It was done before (an eval being resumed), so not run again.
+    AlreadyDone {
+        /// The scenario's id.
+        scenario: String,
+        /// The trial's index.
+        trial: u32,
+    },
     /// It was not started: the evaluation had spent its cost budget.
     NotStarted {
         /// The scenario's id.
@@ -165,15 +178,21 @@ pub enum TrialResult {
     },
 }
 
+/// What `on_done` is told after each pair: the run's record and, with
+/// [`EvalSettings::keep_audit`], its audit log; `None` for a pair that did
+/// not run.
+pub type DoneRun<'a> = Option<(&'a TrialRecord, Option<&'a [u8]>)>;
+
 /// Runs trial 0 to `trials - 1` of every scenario with `jobs` threads (at
-/// least 1), calling `on_done` after each run (from the worker thread).
+/// least 1), calling `on_done` after each pair (from the worker thread).
 /// Results come sorted by scenario id, then trial. With a cost budget, a
-/// pair whose turn comes once the runs done have spent it is not started.
+/// pair whose turn comes once the runs done have spent it is not started;
+/// a pair in [`EvalSettings::skip`] is not run.
 pub fn run_trials(
     scenarios: &[Scenario],
     settings: &EvalSettings,
     jobs: usize,
-    on_done: &(dyn Fn() + Sync),
+    on_done: &(dyn Fn(DoneRun<'_>) + Sync),
 ) -> Result<Vec<TrialResult>, PoolError> {
     let mut ordered: Vec<&Scenario> = scenarios.iter().collect();
     ordered.sort_by(|a, b| a.id().cmp(b.id()));
@@ -194,28 +213,40 @@ pub fn run_trials(
         pairs
             .par_iter()
             .map(|(scenario, trial)| {
+                if settings.skip.contains(&(scenario.id().to_owned(), *trial)) {
+                    on_done(None);
+                    return TrialResult::AlreadyDone {
+                        scenario: scenario.id().to_owned(),
+                        trial: *trial,
+                    };
+                }
                 let over_budget = settings
                     .max_cost
                     .is_some_and(|budget| read(&spent) >= budget);
                 if over_budget {
-                    on_done();
+                    on_done(None);
                     return TrialResult::NotStarted {
                         scenario: scenario.id().to_owned(),
                         trial: *trial,
                     };
                 }
                 let result = run_trial(scenario, *trial, settings, Arc::clone(&registry));
-                if let Ok(record) = &result {
-                    let cost = record.usage.as_ref().and_then(|usage| usage.cost_usd);
-                    let mut total = spent
-                        .lock()
-                        .unwrap_or_else(std::sync::PoisonError::into_inner);
-                    *total += cost.unwrap_or(0.0);
-                }
-                on_done();
                 match result {
-                    Ok(record) => TrialResult::Done(Box::new(record)),
-                    Err(error) => TrialResult::Failed(error),
+                    Ok((record, audit)) => {
+                        let cost = record.usage.as_ref().and_then(|usage| usage.cost_usd);
+                        {
+                            let mut total = spent
+                                .lock()
+                                .unwrap_or_else(std::sync::PoisonError::into_inner);
+                            *total += cost.unwrap_or(0.0);
+                        }
+                        on_done(Some((&record, audit.as_deref())));
+                        TrialResult::Done(Box::new(record))
+                    }
+                    Err(error) => {
+                        on_done(None);
+                        TrialResult::Failed(error)
+                    }
                 }
             })
             .collect()
@@ -228,31 +259,51 @@ fn read(spent: &Mutex<f64>) -> f64 {
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-/// Runs one trial.
+/// Runs one trial; with [`EvalSettings::keep_audit`], also returns its
+/// hash-chained audit log.
 pub fn run_trial(
     scenario: &Scenario,
     trial: u32,
     settings: &EvalSettings,
     registry: Arc<ToolRegistry>,
-) -> Result<TrialRecord, TrialError> {
+) -> Result<(TrialRecord, Option<Vec<u8>>), TrialError> {
     let seed = trial_seed(settings.seed, scenario.id(), trial);
     let mut built = settings.agent.build(scenario, trial, seed);
     let started = Instant::now();
-    let outcome = run_scenario_with_registry(
-        scenario,
-        built.agent.as_mut(),
-        RunSettings {
-            seed,
-            max_steps: settings.max_steps,
-        },
-        None,
-        registry,
-    )
-    .map_err(|source| TrialError {
+    let run_settings = RunSettings {
+        seed,
+        max_steps: settings.max_steps,
+    };
+    let failed = |source| TrialError {
         scenario: scenario.id().to_owned(),
         trial,
         source,
-    })?;
+    };
+    let (outcome, audit) = if settings.keep_audit {
+        let mut writer = JsonlWriter::new(Vec::new(), FsyncPolicy::AtClose);
+        let outcome = run_scenario_with_registry(
+            scenario,
+            built.agent.as_mut(),
+            run_settings,
+            Some(&mut writer),
+            registry,
+        )
+        .map_err(failed)?;
+        // Writing into memory cannot fail but for a bad event, which the
+        // run would have reported; an audit that cannot be had is left out.
+        let audit = writer.finish_into_inner().ok().map(|(_, bytes)| bytes);
+        (outcome, audit)
+    } else {
+        let outcome = run_scenario_with_registry(
+            scenario,
+            built.agent.as_mut(),
+            run_settings,
+            None,
+            registry,
+        )
+        .map_err(failed)?;
+        (outcome, None)
+    };
     let record = TrialRecord::new(
         scenario.id(),
         trial,
@@ -260,14 +311,15 @@ pub fn run_trial(
         &outcome,
         started.elapsed(),
     );
-    Ok(match &settings.agent {
+    let record = match &settings.agent {
         AgentFactory::Builtin(_) => record,
         AgentFactory::Model(_) => record.with_usage(
             settings
                 .agent
                 .usage(outcome.run.model_usage(), built.stats.as_deref()),
         ),
-    })
+    };
+    Ok((record, audit))
 }
 
 #[cfg(test)]
@@ -307,14 +359,16 @@ mod tests {
             seed: 11,
             max_steps: None,
             max_cost: None,
+            keep_audit: false,
+            skip: Default::default(),
         };
         let done = AtomicUsize::new(0);
-        let one = run_trials(&scenarios, &settings, 1, &|| {
+        let one = run_trials(&scenarios, &settings, 1, &|_| {
             done.fetch_add(1, Ordering::Relaxed);
         })
         .unwrap();
         assert_eq!(done.load(Ordering::Relaxed), scenarios.len() * 3);
-        let four = run_trials(&scenarios, &settings, 4, &|| {}).unwrap();
+        let four = run_trials(&scenarios, &settings, 4, &|_| {}).unwrap();
         let (one, four) = (without_wall_time(one), without_wall_time(four));
         assert_eq!(one, four);
         let order: Vec<(String, u32)> = one.iter().map(|r| (r.scenario.clone(), r.trial)).collect();
@@ -333,9 +387,16 @@ mod tests {
             seed: 5,
             max_steps: None,
             max_cost: None,
+            keep_audit: true,
+            skip: Default::default(),
         };
         let registry = Arc::new(ToolRegistry::with_default_tools());
-        let record = run_trial(scenario, 0, &settings, Arc::clone(&registry)).unwrap();
+        let (record, audit) = run_trial(scenario, 0, &settings, Arc::clone(&registry)).unwrap();
+        let audit = oncall_audit::read_chain(&audit.unwrap(), None).unwrap();
+        assert_eq!(
+            audit.events()[0].run_id().as_uuid().to_string(),
+            record.run_id
+        );
         assert_eq!(record.usage, None);
         let mut agent = AgentKind::Random.build(scenario, record.seed);
         let again = oncall_sim::run_scenario(

@@ -15,9 +15,11 @@ use oncall_gym::library::ScenarioLibrary;
 use oncall_gym::models::AgentFactory;
 use oncall_gym::scorecard::{TrialScore, scorecard};
 use oncall_sim::Scenario;
+use oncall_store::{EvalRow, EvalStatus, NewEval, Store};
 
 use crate::cli::EvalArgs;
 use crate::commands::scorecard::scorecard_table;
+use crate::commands::store::{self, Recorder};
 use crate::commands::{UsageError, checks, models};
 use crate::output;
 
@@ -28,7 +30,15 @@ const MAX_ERRORS_LISTED: usize = 10;
 /// code 1 when a scenario is invalid (nothing runs) or a run errored (the
 /// scorecard is printed, then the errored runs on stderr).
 pub(crate) fn eval(library: &ScenarioLibrary, arguments: &EvalArgs) -> anyhow::Result<ExitCode> {
-    let Some(scenarios) = scenarios(library, &arguments.scenarios)? else {
+    let resumed = match &arguments.resume {
+        Some(prefix) => Some(resume_target(&arguments.store, prefix)?),
+        None => None,
+    };
+    let requested: Vec<String> = match &resumed {
+        Some(target) => target.scenarios.clone(),
+        None => arguments.scenarios.clone(),
+    };
+    let Some(scenarios) = scenarios(library, &requested)? else {
         return Ok(ExitCode::FAILURE);
     };
     if !checks::refuse_duplicates(&scenarios) {
@@ -51,21 +61,76 @@ pub(crate) fn eval(library: &ScenarioLibrary, arguments: &EvalArgs) -> anyhow::R
     );
     let factory = models::agent_factory(&arguments.agent, &arguments.model, arguments.max_rps)?;
     check_cost_budget(&factory, arguments.max_cost)?;
+    let (trials, seed, max_steps) = match &resumed {
+        Some(target) => (target.trials, target.seed, target.max_steps),
+        None => (arguments.trials, arguments.seed, arguments.max_steps),
+    };
+    // Where the results go: the eval being resumed, a new eval, or nowhere.
+    let (recorder, skip) = match resumed {
+        Some(target) => {
+            if target.eval.agent != factory.name() {
+                anyhow::bail!(
+                    "eval {} was run by agent {}; resume it with --agent {}",
+                    target.eval.id,
+                    target.eval.agent,
+                    target.eval.agent
+                );
+            }
+            let skip = target
+                .store
+                .recorded_pairs(&target.eval.id)?
+                .into_iter()
+                .collect();
+            (
+                Some(Recorder::resuming(target.store, &target.eval.id)),
+                skip,
+            )
+        }
+        None => match store::open(&arguments.store)? {
+            Some(opened) => {
+                let ids: Vec<&str> = scenarios.iter().map(Scenario::id).collect();
+                let eval = NewEval {
+                    id: store::new_eval_id(),
+                    agent: factory.name(),
+                    model: arguments.agent.model().map(ToString::to_string),
+                    settings: serde_json::json!({
+                        "scenarios": ids, "trials": trials, "seed": seed,
+                        "max_steps": max_steps, "max_cost": arguments.max_cost,
+                    }),
+                    started_at: store::now(),
+                    status: EvalStatus::Running,
+                };
+                (
+                    Some(Recorder::new(opened, Some(&eval))?),
+                    Default::default(),
+                )
+            }
+            None => (None, Default::default()),
+        },
+    };
     let settings = EvalSettings {
         agent: factory,
-        trials: arguments.trials,
-        seed: arguments.seed,
-        max_steps: arguments.max_steps,
+        trials,
+        seed,
+        max_steps,
         max_cost: arguments.max_cost,
+        keep_audit: recorder.is_some(),
+        skip,
     };
-    let total = scenarios.len() as u64 * u64::from(arguments.trials);
+    let total = scenarios.len() as u64 * u64::from(trials);
     let progress = progress_bar(total);
     let started = Instant::now();
-    let results = run_trials(&scenarios, &settings, jobs, &|| progress.inc(1))?;
+    let results = run_trials(&scenarios, &settings, jobs, &|done| {
+        if let (Some(recorder), Some((record, audit))) = (&recorder, done) {
+            recorder.record(record, audit);
+        }
+        progress.inc(1);
+    })?;
     progress.finish_and_clear();
     let mut records = Vec::with_capacity(results.len());
     let mut failed = false;
     let mut not_started = 0usize;
+    let mut already_done = 0usize;
     for result in results {
         match result {
             TrialResult::Done(record) => records.push(*record),
@@ -74,24 +139,62 @@ pub(crate) fn eval(library: &ScenarioLibrary, arguments: &EvalArgs) -> anyhow::R
                 failed = true;
             }
             TrialResult::NotStarted { .. } => not_started += 1,
+            TrialResult::AlreadyDone { .. } => already_done += 1,
         }
     }
+    let status = match (failed, not_started) {
+        (true, _) => EvalStatus::Failed,
+        (false, 0) => EvalStatus::Completed,
+        (false, _) => EvalStatus::Stopped,
+    };
+    let eval_id = recorder.as_ref().and_then(|r| r.eval_id().map(str::to_owned));
+    let (store, store_failure) = match recorder {
+        Some(recorder) => {
+            let (store, failure) = recorder.finish(status);
+            (Some(store), failure)
+        }
+        None => (None, None),
+    };
+    if already_done > 0 {
+        eprintln!(
+            "resumed: {} already recorded, {} run now",
+            output::count(already_done as u64, "run"),
+            records.len()
+        );
+    }
     if failed {
+        if let Some(store) = &store {
+            store::report(store, eval_id.as_deref(), store_failure.as_ref());
+        }
         return Ok(ExitCode::FAILURE);
     }
     eprintln!(
         "evaluated {} ({} x {}, agent {}, seed {}) on {} in {:.2} s",
         output::count(records.len() as u64, "run"),
         output::count(scenarios.len() as u64, "scenario"),
-        output::count(arguments.trials, "trial"),
+        output::count(trials, "trial"),
         settings.agent.name(),
-        arguments.seed,
+        seed,
         output::count(jobs as u64, "thread"),
         started.elapsed().as_secs_f64()
     );
+    if let Some(store) = &store {
+        store::report(store, eval_id.as_deref(), store_failure.as_ref());
+    }
     if let Some(path) = &arguments.out {
         write_records(path, &records)
             .with_context(|| format!("could not write {}", path.display()))?;
+    }
+    // A resumed eval's scorecard covers all its runs, the earlier ones too.
+    if already_done > 0
+        && let (Some(store), Some(prefix)) = (&store, &arguments.resume)
+    {
+        let eval = store.eval(prefix)?;
+        records = store
+            .eval_runs(&eval.id)?
+            .iter()
+            .filter_map(|run| serde_json::from_str(&run.record).ok())
+            .collect();
     }
     let scores: Vec<TrialScore> = records.iter().map(TrialRecord::trial_score).collect();
     // A cost budget can stop a scenario short of its trials: pass^k then
@@ -99,7 +202,7 @@ pub(crate) fn eval(library: &ScenarioLibrary, arguments: &EvalArgs) -> anyhow::R
     let k = if not_started > 0 {
         fewest_runs(&scores).unwrap_or(1)
     } else {
-        arguments.trials
+        trials
     };
     let card = scorecard(&scores, k);
     if let Some(usage) = &card.overall.usage {
@@ -136,7 +239,11 @@ pub(crate) fn eval(library: &ScenarioLibrary, arguments: &EvalArgs) -> anyhow::R
     }
     let errored = errored_runs(&records);
     if errored.is_empty() {
-        return Ok(ExitCode::SUCCESS);
+        return Ok(if store_failure.is_some() {
+            ExitCode::FAILURE
+        } else {
+            ExitCode::SUCCESS
+        });
     }
     eprintln!(
         "error: {} of {} errored (the {} agent failed):",
@@ -151,6 +258,55 @@ pub(crate) fn eval(library: &ScenarioLibrary, arguments: &EvalArgs) -> anyhow::R
         eprintln!("  and {} more", errored.len() - MAX_ERRORS_LISTED);
     }
     Ok(ExitCode::FAILURE)
+}
+
+/// An eval in the store to complete, with what it was run with.
+struct ResumeTarget {
+    store: Store,
+    eval: EvalRow,
+    scenarios: Vec<String>,
+    trials: u32,
+    seed: u64,
+    max_steps: Option<u32>,
+}
+
+/// The eval `--resume` names, and its settings.
+fn resume_target(arguments: &crate::cli::StoreArgs, prefix: &str) -> anyhow::Result<ResumeTarget> {
+    if arguments.no_db {
+        return Err(UsageError(
+            "--resume needs the results store; it cannot go with --no-db".to_owned(),
+        )
+        .into());
+    }
+    let store = store::open_for_reading(arguments)?;
+    let eval = store.eval(prefix)?;
+    let settings = &eval.settings;
+    let scenarios: Option<Vec<String>> = settings
+        .get("scenarios")
+        .and_then(|value| serde_json::from_value(value.clone()).ok());
+    let trials = settings
+        .get("trials")
+        .and_then(serde_json::Value::as_u64)
+        .and_then(|t| u32::try_from(t).ok());
+    let seed = settings.get("seed").and_then(serde_json::Value::as_u64);
+    let (Some(scenarios), Some(trials), Some(seed)) = (scenarios, trials, seed) else {
+        anyhow::bail!(
+            "eval {} was not made by `eval` (it was imported), so it cannot be resumed",
+            eval.id
+        );
+    };
+    let max_steps = settings
+        .get("max_steps")
+        .and_then(serde_json::Value::as_u64)
+        .and_then(|steps| u32::try_from(steps).ok());
+    Ok(ResumeTarget {
+        store,
+        eval,
+        scenarios,
+        trials,
+        seed,
+        max_steps,
+    })
 }
 
 /// The fewest runs any scenario has.

@@ -4,6 +4,7 @@
 mod checks;
 mod eval;
 mod generate;
+mod history;
 mod judge;
 mod mcp;
 mod models;
@@ -13,6 +14,7 @@ mod scenarios;
 mod score;
 mod scorecard;
 mod serve;
+mod store;
 mod tools;
 mod validate;
 
@@ -41,6 +43,9 @@ pub(crate) fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Serve(arguments) => serve::serve(library()?, &arguments),
         Command::Mcp(arguments) => mcp::mcp(&library()?, &arguments),
         Command::Scorecard(arguments) => scorecard::scorecard_command(&arguments),
+        Command::Evals { command, store } => history::evals(&command, &store),
+        Command::Runs { command, store } => history::runs(&library()?, &command, &store),
+        Command::Import { files, store } => history::import(&library()?, &files, &store),
         Command::Tools { format } => tools::tools(format),
         Command::GenScenario { spec, seed, out } => generate::generate_scenario(&spec, seed, &out),
     }

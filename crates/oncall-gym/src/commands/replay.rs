@@ -6,8 +6,8 @@ use anyhow::anyhow;
 use serde::Serialize;
 
 use oncall_audit::{
-    ChainError, InvestigationState, ReadLimits, Replay, ReplayedStep, StepStatus, read_chain_file,
-    replay as replay_events,
+    ChainError, InvestigationState, ReadLimits, Replay, ReplayedStep, StepStatus, VerifiedLog,
+    read_chain_file, replay as replay_events,
 };
 use oncall_gym::library::ScenarioLibrary;
 use oncall_sim::Evaluation;
@@ -51,6 +51,17 @@ pub(crate) fn replay(
         ChainError::Io { .. } => anyhow!("{error}"),
         _ => anyhow!("{}: {error}", path.display()),
     })?;
+    present(library, arguments, &verified)
+}
+
+/// Replays a verified log and prints it as `replay` does; `arguments.audit`
+/// names it in messages (a file, or a run in the store).
+pub(crate) fn present(
+    library: &ScenarioLibrary,
+    arguments: &ReplayArgs,
+    verified: &VerifiedLog,
+) -> anyhow::Result<ExitCode> {
+    let path = &arguments.audit;
     let mut warnings: Vec<String> = verified
         .warnings()
         .iter()

@@ -13,10 +13,11 @@ use oncall_domain::{RunStatus, TerminationReason};
 use oncall_gym::library::ScenarioLibrary;
 use oncall_sim::{Evaluation, RunOutcome, RunSettings, Scenario, run_scenario};
 
+use oncall_gym::eval::TrialRecord;
 use oncall_gym::models::{AgentFactory, RunUsage};
 
 use crate::cli::RunArgs;
-use crate::commands::{checks, models, score};
+use crate::commands::{checks, models, score, store};
 use crate::describe;
 use crate::output;
 use crate::table::Table;
@@ -70,6 +71,8 @@ pub(crate) fn run(library: &ScenarioLibrary, arguments: &RunArgs) -> anyhow::Res
         return Ok(ExitCode::FAILURE);
     }
     let factory = models::agent_factory(&arguments.agent, &arguments.model, None)?;
+    let mut store = store::open(&arguments.store)?;
+    let mut log_bytes: Option<Vec<u8>> = None;
     let mut built = factory.build(&scenario, 0, arguments.seed);
     let agent = &mut built.agent;
     let settings = RunSettings {
@@ -105,16 +108,49 @@ pub(crate) fn run(library: &ScenarioLibrary, arguments: &RunArgs) -> anyhow::Res
             });
             outcome
         }
+        None if store.is_some() => {
+            // The store keeps the audit log even without --audit.
+            let mut writer = JsonlWriter::new(Vec::new(), FsyncPolicy::AtClose);
+            let outcome = {
+                let mut trace = TraceSink::new(io::stderr(), Some(&mut writer));
+                run_scenario(&scenario, agent.as_mut(), settings, Some(&mut trace))
+            };
+            log_bytes = writer.finish_into_inner().ok().map(|(_, bytes)| bytes);
+            outcome?
+        }
         None => {
             let mut trace = TraceSink::new(io::stderr(), None);
             run_scenario(&scenario, agent.as_mut(), settings, Some(&mut trace))?
         }
     };
+    let wall_time = started.elapsed();
     eprintln!(
         "wall time: {:.1} ms",
         started.elapsed().as_secs_f64() * 1000.0
     );
     let usage = factory.usage(outcome.run.model_usage(), built.stats.as_deref());
+    let mut store_failed = false;
+    if let Some(store) = &mut store {
+        if let (None, Some(path)) = (&log_bytes, &arguments.audit) {
+            log_bytes = std::fs::read(path).ok();
+        }
+        let mut record = TrialRecord::new(scenario.id(), 0, &factory.name(), &outcome, wall_time);
+        if let AgentFactory::Model(_) = &factory {
+            record = record.with_usage(usage.clone());
+        }
+        match store::record_run(store, None, &record, log_bytes.as_deref()) {
+            Ok(()) => eprintln!(
+                "results: run {} in {} (`oncall-gym runs show {}`)",
+                record.run_id,
+                store.path().display(),
+                record.run_id.get(..8).unwrap_or(&record.run_id)
+            ),
+            Err(error) => {
+                eprintln!("error: the run was not recorded: {error}");
+                store_failed = true;
+            }
+        }
+    }
     if let AgentFactory::Model(_) = &factory {
         eprintln!("model: {}", describe_usage(&usage));
     }
@@ -150,7 +186,11 @@ pub(crate) fn run(library: &ScenarioLibrary, arguments: &RunArgs) -> anyhow::Res
         );
         return Ok(ExitCode::FAILURE);
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(if store_failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 /// The run's identity, how it ended, and its score.

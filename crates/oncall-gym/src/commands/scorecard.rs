@@ -77,7 +77,7 @@ pub(crate) fn scorecard_command(arguments: &ScorecardArgs) -> anyhow::Result<Exi
 }
 
 /// Appends the records of the file at `path`, one per non-blank line.
-fn read_records(path: &Path, records: &mut Vec<TrialRecord>) -> anyhow::Result<()> {
+pub(crate) fn read_records(path: &Path, records: &mut Vec<TrialRecord>) -> anyhow::Result<()> {
     let file = File::open(path).with_context(|| format!("could not open {}", path.display()))?;
     let mut reader = BufReader::new(file);
     let mut line = Vec::new();

@@ -1,0 +1,213 @@
+//! Where results go, and recording them: `--db`, `--no-db`,
+//! `ONCALL_GYM_DB`, and by default `results.db` under the user's data
+//! directory (`$XDG_DATA_HOME/oncall-gym/`, else
+//! `~/.local/share/oncall-gym/`).
+
+use std::path::PathBuf;
+use std::sync::Mutex;
+
+use oncall_gym::eval::TrialRecord;
+use oncall_store::{EvalStatus, NewEval, NewRun, Store, StoreError};
+
+use crate::cli::StoreArgs;
+
+/// The environment variable that names the store when `--db` does not.
+pub(crate) const DB_VARIABLE: &str = "ONCALL_GYM_DB";
+
+/// Where the store is, by `--db`, then `ONCALL_GYM_DB`, then the data
+/// directory. `None` with `--no-db`, or when there is no data directory
+/// (said on stderr).
+pub(crate) fn location(arguments: &StoreArgs) -> anyhow::Result<Option<PathBuf>> {
+    if arguments.no_db {
+        return Ok(None);
+    }
+    let given = arguments.db.clone().or_else(|| {
+        std::env::var(DB_VARIABLE)
+            .ok()
+            .filter(|value| !value.trim().is_empty())
+    });
+    if let Some(location) = given {
+        if location.starts_with("postgres://") || location.starts_with("postgresql://") {
+            anyhow::bail!(
+                "PostgreSQL stores are not supported yet; give a SQLite file with --db PATH (or --no-db)"
+            );
+        }
+        return Ok(Some(PathBuf::from(location)));
+    }
+    let data_home = std::env::var_os("XDG_DATA_HOME")
+        .map(PathBuf::from)
+        .filter(|path| path.is_absolute())
+        .or_else(|| {
+            std::env::var_os("HOME")
+                .map(PathBuf::from)
+                .filter(|path| path.is_absolute())
+                .map(|home| home.join(".local/share"))
+        });
+    match data_home {
+        Some(directory) => Ok(Some(directory.join("oncall-gym").join("results.db"))),
+        None => {
+            eprintln!(
+                "warning: neither $XDG_DATA_HOME nor $HOME is set, so results are not recorded; give --db FILE to keep them"
+            );
+            Ok(None)
+        }
+    }
+}
+
+/// Opens the store the flags name, or `None` for `--no-db`.
+pub(crate) fn open(arguments: &StoreArgs) -> anyhow::Result<Option<Store>> {
+    match location(arguments)? {
+        Some(path) => Ok(Some(Store::open(&path)?)),
+        None => Ok(None),
+    }
+}
+
+/// Opens the store for the history commands, which need one.
+pub(crate) fn open_for_reading(arguments: &StoreArgs) -> anyhow::Result<Store> {
+    match location(arguments)? {
+        Some(path) => Ok(Store::open(&path)?),
+        None => anyhow::bail!("no results store: give --db FILE"),
+    }
+}
+
+/// Now, in RFC 3339 (UTC, to the millisecond).
+pub(crate) fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// A new eval's id.
+pub(crate) fn new_eval_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+/// Records the runs of one command into a store, from any thread. The
+/// first failure stops the recording (the command goes on, and says so at
+/// the end); what was recorded before it stays.
+#[derive(Debug)]
+pub(crate) struct Recorder {
+    store: Mutex<Store>,
+    eval_id: Option<String>,
+    failure: Mutex<Option<StoreError>>,
+}
+
+impl Recorder {
+    /// A recorder into `store`, for eval `eval` (already created) or for
+    /// runs of no eval.
+    pub(crate) fn new(store: Store, eval: Option<&NewEval>) -> anyhow::Result<Recorder> {
+        let mut store = store;
+        if let Some(eval) = eval {
+            store.create_eval(eval)?;
+        }
+        Ok(Recorder {
+            store: Mutex::new(store),
+            eval_id: eval.map(|eval| eval.id.clone()),
+            failure: Mutex::new(None),
+        })
+    }
+
+    /// The eval it records into.
+    pub(crate) fn eval_id(&self) -> Option<&str> {
+        self.eval_id.as_deref()
+    }
+
+    /// A recorder that adds to eval `eval_id`, which exists (a resume).
+    pub(crate) fn resuming(store: Store, eval_id: &str) -> Recorder {
+        Recorder {
+            store: Mutex::new(store),
+            eval_id: Some(eval_id.to_owned()),
+            failure: Mutex::new(None),
+        }
+    }
+
+    /// Records one run with its audit log, unless recording has failed.
+    pub(crate) fn record(&self, record: &TrialRecord, audit: Option<&[u8]>) {
+        let mut failure = self
+            .failure
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if failure.is_some() {
+            return;
+        }
+        let mut store = self
+            .store
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Err(error) = record_run(&mut store, self.eval_id.as_deref(), record, audit) {
+            *failure = Some(error);
+        }
+    }
+
+    /// Ends the recording with the eval's final status. Returns the store
+    /// and the failure that stopped the recording, if any.
+    pub(crate) fn finish(self, status: EvalStatus) -> (Store, Option<StoreError>) {
+        let mut store = self
+            .store
+            .into_inner()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut failure = self
+            .failure
+            .into_inner()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(eval) = &self.eval_id {
+            let status = if failure.is_some() {
+                EvalStatus::Failed
+            } else {
+                status
+            };
+            if let Err(error) = store.finish_eval(eval, status, &now())
+                && failure.is_none()
+            {
+                failure = Some(error);
+            }
+        }
+        (store, failure)
+    }
+}
+
+/// Records `record` (and its audit log) in `store`, in eval `eval_id`.
+pub(crate) fn record_run(
+    store: &mut Store,
+    eval_id: Option<&str>,
+    record: &TrialRecord,
+    audit: Option<&[u8]>,
+) -> Result<(), StoreError> {
+    // Serialising our own types cannot fail; an empty line would be caught
+    // when read back.
+    let line = serde_json::to_string(record).unwrap_or_default();
+    let evaluation = serde_json::to_string(&record.score).unwrap_or_default();
+    let usage = record.usage.as_ref();
+    let run = NewRun {
+        eval_id,
+        run_id: &record.run_id,
+        scenario: &record.scenario,
+        trial: record.trial,
+        seed: record.seed,
+        agent: &record.agent,
+        status: record.status.as_str(),
+        termination: record.termination.as_ref().map(|reason| reason.as_str()),
+        steps: record.steps,
+        score: record.score.total,
+        passed: record.score.passed,
+        tokens: usage.map(|usage| usage.total_tokens()),
+        cost_usd: usage.and_then(|usage| usage.cost_usd),
+        wall_time_ms: record.wall_time_ms,
+        record: &line,
+        evaluation: &evaluation,
+        audit,
+    };
+    store.record_run(&run, &now())
+}
+
+/// Says on stderr where the results went (or that they did not).
+pub(crate) fn report(store: &Store, eval_id: Option<&str>, failure: Option<&StoreError>) {
+    match (failure, eval_id) {
+        (Some(error), _) => eprintln!("error: results not fully recorded: {error}"),
+        (None, Some(eval)) => eprintln!(
+            "results: eval {} in {} (`oncall-gym evals show {}`)",
+            eval,
+            store.path().display(),
+            eval.get(..8).unwrap_or(eval)
+        ),
+        (None, None) => eprintln!("results: recorded in {}", store.path().display()),
+    }
+}

@@ -1,0 +1,66 @@
+//! The schema, as versioned migrations. `schema_version` holds one row, the
+//! version the store is at; opening a store applies every migration after
+//! it in one transaction, and refuses a store newer than [`SCHEMA_VERSION`].
+
+/// The newest schema this build knows.
+pub const SCHEMA_VERSION: i64 = 1;
+
+/// Migration `n` (from 1) takes a store from version `n - 1` to `n`.
+pub(crate) const MIGRATIONS: [&str; 1] = [r#"
+CREATE TABLE evals (
+    id          TEXT PRIMARY KEY,
+    agent       TEXT NOT NULL,
+    model       TEXT,
+    settings    TEXT NOT NULL,
+    started_at  TEXT NOT NULL,
+    finished_at TEXT,
+    status      TEXT NOT NULL
+);
+CREATE INDEX evals_started ON evals (started_at);
+
+CREATE TABLE runs (
+    key          INTEGER PRIMARY KEY,
+    eval_id      TEXT REFERENCES evals (id) ON DELETE CASCADE,
+    run_id       TEXT NOT NULL,
+    scenario     TEXT NOT NULL,
+    trial        INTEGER NOT NULL,
+    seed         TEXT NOT NULL,
+    agent        TEXT NOT NULL,
+    status       TEXT NOT NULL,
+    termination  TEXT,
+    steps        INTEGER NOT NULL,
+    score        REAL NOT NULL,
+    passed       INTEGER NOT NULL,
+    tokens       INTEGER,
+    cost_usd     REAL,
+    wall_time_ms REAL NOT NULL,
+    head_hash    TEXT,
+    event_count  INTEGER NOT NULL,
+    recorded_at  TEXT NOT NULL,
+    record       TEXT NOT NULL,
+    UNIQUE (eval_id, scenario, trial)
+);
+CREATE INDEX runs_run_id ON runs (run_id);
+CREATE INDEX runs_scenario ON runs (scenario);
+CREATE INDEX runs_agent ON runs (agent);
+
+-- Each event's exact line (its newline included), its SHA-256 and the
+-- previous line's: a run's lines in `seq` order are its audit log, byte
+-- for byte.
+CREATE TABLE events (
+    run_key INTEGER NOT NULL REFERENCES runs (key) ON DELETE CASCADE,
+    seq     INTEGER NOT NULL,
+    prev    TEXT NOT NULL,
+    hash    TEXT NOT NULL,
+    line    BLOB NOT NULL,
+    PRIMARY KEY (run_key, seq)
+) WITHOUT ROWID;
+
+-- Each judgement of a run: the one made when it ran, and any re-score.
+CREATE TABLE evaluations (
+    run_key     INTEGER NOT NULL REFERENCES runs (key) ON DELETE CASCADE,
+    recorded_at TEXT NOT NULL,
+    evaluation  TEXT NOT NULL
+);
+CREATE INDEX evaluations_run ON evaluations (run_key);
+"#];
