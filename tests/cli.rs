@@ -446,7 +446,15 @@ fn eval_prints_a_scorecard_in_a_deterministic_order() {
     // No progress bar when stderr is not a terminal: a summary line, then
     // where the results went.
     assert_eq!(ran.stderr.lines().count(), 2, "{}", ran.stderr);
-    assert!(ran.stderr.lines().nth(1).unwrap().starts_with("results: eval "), "{}", ran.stderr);
+    assert!(
+        ran.stderr
+            .lines()
+            .nth(1)
+            .unwrap()
+            .starts_with("results: eval "),
+        "{}",
+        ran.stderr
+    );
 
     let one = oncall_gym(&[
         "eval", "--agent", "random", "--trials", "3", "--seed", "5", "--jobs", "1", "--json",

@@ -59,3 +59,7 @@ mod llm;
 /// `run` and `eval` with a model agent, as a user runs them: usage, cost,
 /// the cost budget, usage errors and the README's offline cassette.
 mod llm_cli;
+
+/// The results store through the command: recording, `evals`, `runs`,
+/// `import`, `eval --resume`, and damaged or locked stores.
+mod store;

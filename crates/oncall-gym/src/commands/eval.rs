@@ -147,7 +147,9 @@ pub(crate) fn eval(library: &ScenarioLibrary, arguments: &EvalArgs) -> anyhow::R
         (false, 0) => EvalStatus::Completed,
         (false, _) => EvalStatus::Stopped,
     };
-    let eval_id = recorder.as_ref().and_then(|r| r.eval_id().map(str::to_owned));
+    let eval_id = recorder
+        .as_ref()
+        .and_then(|r| r.eval_id().map(str::to_owned));
     let (store, store_failure) = match recorder {
         Some(recorder) => {
             let (store, failure) = recorder.finish(status);

@@ -1,0 +1,428 @@
+//! The results store through the command: where results go, `evals`,
+//! `runs`, `import`, `eval --resume`, and stores that are damaged, too new
+//! or locked.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::support::{Ran, assert_has, command, scratch_dir};
+
+/// Runs the binary with `arguments` and `XDG_DATA_HOME` set to `home`.
+fn gym(home: &Path, arguments: &[&str]) -> Ran {
+    let output = command()
+        .env("XDG_DATA_HOME", home)
+        .args(arguments)
+        .output()
+        .unwrap();
+    Ran {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8(output.stdout).unwrap(),
+        stderr: String::from_utf8(output.stderr).unwrap(),
+    }
+}
+
+fn default_store(home: &Path) -> PathBuf {
+    home.join("oncall-gym").join("results.db")
+}
+
+/// The eval id the stderr of `eval` names.
+fn eval_id(ran: &Ran) -> String {
+    let line = ran
+        .stderr
+        .lines()
+        .find(|line| line.starts_with("results: eval "))
+        .unwrap_or_else(|| panic!("no results line:\n{}", ran.stderr));
+    line["results: eval ".len()..]
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
+#[test]
+fn an_eval_is_recorded_by_default_and_its_scorecard_and_logs_come_back() {
+    let home = scratch_dir("store_default");
+    let ran = gym(
+        &home,
+        &[
+            "eval",
+            "latency_spike",
+            "orders_deploy_errors",
+            "--trials",
+            "2",
+            "--json",
+        ],
+    );
+    ran.expect_code(0);
+    let printed = ran.json();
+    let id = eval_id(&ran);
+    assert_has(&ran.stderr, &default_store(&home).display().to_string());
+    assert!(default_store(&home).is_file());
+
+    // evals list
+    let list = gym(&home, &["evals", "list", "--json"])
+        .expect_code(0)
+        .json();
+    let evals = list.as_array().unwrap();
+    assert_eq!(evals.len(), 1);
+    assert_eq!(evals[0]["id"], id.as_str());
+    assert_eq!(evals[0]["status"], "completed");
+    assert_eq!(evals[0]["runs"], 4);
+    assert_eq!(evals[0]["agent"], "heuristic");
+    let table = gym(&home, &["evals", "list"]);
+    table.expect_code(0);
+    assert_has(&table.stdout, &id[..8]);
+
+    // evals show: the scorecard as eval printed it, by a prefix.
+    let shown = gym(&home, &["evals", "show", &id[..6], "--json"])
+        .expect_code(0)
+        .json();
+    assert_eq!(shown, printed);
+
+    // runs list, filtered.
+    let runs = gym(
+        &home,
+        &[
+            "runs",
+            "list",
+            "--eval",
+            &id[..8],
+            "--scenario",
+            "latency_spike",
+            "--json",
+        ],
+    )
+    .expect_code(0)
+    .json();
+    let runs = runs.as_array().unwrap();
+    assert_eq!(runs.len(), 2);
+    assert!(
+        runs.iter()
+            .all(|run| run["scenario"] == "latency_spike"
+                && run["event_count"].as_u64().unwrap() > 10)
+    );
+
+    // runs export: the audit log, byte for byte what `run --audit` writes.
+    let seed = runs[0]["seed"].as_u64().unwrap().to_string();
+    let run_id = runs[0]["run_id"].as_str().unwrap().to_owned();
+    let exported = gym(
+        &home,
+        &[
+            "runs",
+            "export",
+            &run_id[..10],
+            "--out",
+            home.join("exported.jsonl").to_str().unwrap(),
+        ],
+    );
+    exported.expect_code(0);
+    let audit = home.join("direct.jsonl");
+    gym(
+        &home,
+        &[
+            "run",
+            "latency_spike",
+            "--seed",
+            &seed,
+            "--no-db",
+            "--audit",
+            audit.to_str().unwrap(),
+        ],
+    )
+    .expect_code(0);
+    assert_eq!(
+        std::fs::read(home.join("exported.jsonl")).unwrap(),
+        std::fs::read(&audit).unwrap()
+    );
+    let head = runs[0]["head_hash"].as_str().unwrap();
+    gym(
+        &home,
+        &[
+            "replay",
+            home.join("exported.jsonl").to_str().unwrap(),
+            "--expect-head",
+            head,
+        ],
+    )
+    .expect_code(0);
+    // To stdout too.
+    let stdout = gym(&home, &["runs", "export", &run_id])
+        .expect_code(0)
+        .stdout
+        .clone();
+    assert_eq!(stdout.as_bytes(), std::fs::read(&audit).unwrap());
+
+    // runs show: as replay shows it.
+    let show = gym(&home, &["runs", "show", &run_id[..8]]);
+    show.expect_code(0);
+    assert_has(&show.stdout, "step  1");
+    assert_has(&show.stdout, "recorded score");
+    let show = gym(&home, &["runs", "show", &run_id[..8], "--json"])
+        .expect_code(0)
+        .json();
+    assert_eq!(show["head_hash"], head);
+}
+
+#[test]
+fn single_runs_are_recorded_and_the_store_can_be_chosen_or_refused() {
+    let home = scratch_dir("store_choice");
+    let ran = gym(&home, &["run", "latency_spike"]);
+    ran.expect_code(0);
+    assert_has(&ran.stderr, "results: run ");
+    let runs = gym(&home, &["runs", "list", "--json"])
+        .expect_code(0)
+        .json();
+    assert_eq!(runs.as_array().unwrap().len(), 1);
+    assert_eq!(runs[0]["eval_id"], Value::Null);
+
+    // --no-db records nothing, anywhere.
+    let empty_home = scratch_dir("store_choice_none");
+    gym(&empty_home, &["run", "latency_spike", "--no-db"]).expect_code(0);
+    gym(&empty_home, &["eval", "latency_spike", "--no-db"]).expect_code(0);
+    assert!(!default_store(&empty_home).exists());
+
+    // --db and ONCALL_GYM_DB choose the file.
+    let chosen = home.join("elsewhere").join("mine.db");
+    gym(
+        &home,
+        &["eval", "latency_spike", "--db", chosen.to_str().unwrap()],
+    )
+    .expect_code(0);
+    assert!(chosen.is_file());
+    let output = command()
+        .env("XDG_DATA_HOME", &home)
+        .env("ONCALL_GYM_DB", &chosen)
+        .args(["evals", "list", "--json"])
+        .output()
+        .unwrap();
+    let listed: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+    let ran = gym(&home, &["run", "latency_spike", "--db", "x.db", "--no-db"]);
+    ran.expect_code(2);
+    let ran = gym(
+        &home,
+        &["eval", "latency_spike", "--db", "postgres://localhost/test"],
+    );
+    ran.expect_code(1);
+    assert_has(&ran.stderr, "PostgreSQL");
+}
+
+#[test]
+fn out_files_and_audit_logs_are_imported() {
+    let home = scratch_dir("store_import");
+    let out = home.join("runs.jsonl");
+    gym(
+        &home,
+        &[
+            "eval",
+            "latency_spike",
+            "--agent",
+            "random",
+            "--trials",
+            "3",
+            "--no-db",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    )
+    .expect_code(0);
+    let audit = home.join("run.jsonl");
+    gym(
+        &home,
+        &[
+            "run",
+            "orders_deploy_errors",
+            "--seed",
+            "4",
+            "--no-db",
+            "--audit",
+            audit.to_str().unwrap(),
+        ],
+    )
+    .expect_code(0);
+    let ran = gym(
+        &home,
+        &["import", out.to_str().unwrap(), audit.to_str().unwrap()],
+    );
+    ran.expect_code(0);
+    assert_has(&ran.stderr, "(3 runs)");
+    let evals = gym(&home, &["evals", "list", "--json"])
+        .expect_code(0)
+        .json();
+    assert_eq!(evals[0]["status"], "imported");
+    assert_eq!(evals[0]["runs"], 3);
+    assert_eq!(evals[0]["agent"], "random");
+    let runs = gym(
+        &home,
+        &[
+            "runs",
+            "list",
+            "--scenario",
+            "orders_deploy_errors",
+            "--json",
+        ],
+    )
+    .expect_code(0)
+    .json();
+    let run_id = runs[0]["run_id"].as_str().unwrap().to_owned();
+    let exported = gym(&home, &["runs", "export", &run_id]);
+    exported.expect_code(0);
+    assert_eq!(exported.stdout.as_bytes(), std::fs::read(&audit).unwrap());
+    // A run from an --out line has no log to export.
+    let from_out = gym(
+        &home,
+        &["runs", "list", "--scenario", "latency_spike", "--json"],
+    )
+    .expect_code(0)
+    .json();
+    let ran = gym(
+        &home,
+        &[
+            "runs",
+            "export",
+            from_out[0]["run_id"].as_str().unwrap(),
+            "--eval",
+            evals[0]["id"].as_str().unwrap(),
+        ],
+    );
+    ran.expect_code(1);
+    assert_has(&ran.stderr, "has no audit log in the store");
+    // A file that is neither is refused, naming it; the others still go in.
+    let junk = home.join("junk.txt");
+    std::fs::write(&junk, "hello\n").unwrap();
+    let ran = gym(
+        &home,
+        &["import", junk.to_str().unwrap(), out.to_str().unwrap()],
+    );
+    ran.expect_code(1);
+    assert_has(&ran.stderr, "junk.txt");
+    assert_eq!(
+        gym(&home, &["evals", "list", "--json"])
+            .json()
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+}
+
+#[test]
+fn an_interrupted_eval_is_resumed_without_running_a_pair_twice() {
+    let home = scratch_dir("store_resume");
+    let ran = gym(
+        &home,
+        &[
+            "eval",
+            "latency_spike",
+            "orders_deploy_errors",
+            "--agent",
+            "random",
+            "--trials",
+            "2",
+            "--seed",
+            "3",
+            "--json",
+        ],
+    );
+    let complete = ran.expect_code(0).json();
+    let id = eval_id(&ran);
+    // Interrupt it: two of its four runs lost, the eval left running.
+    let connection = rusqlite::Connection::open(default_store(&home)).unwrap();
+    connection
+        .execute(
+            "DELETE FROM runs WHERE key IN (SELECT key FROM runs ORDER BY key DESC LIMIT 2)",
+            [],
+        )
+        .unwrap();
+    connection
+        .execute(
+            "UPDATE evals SET status = 'running', finished_at = NULL",
+            [],
+        )
+        .unwrap();
+    drop(connection);
+    // --resume runs the missing pairs with the eval's own settings.
+    let ran = gym(
+        &home,
+        &["eval", "--resume", &id[..8], "--agent", "random", "--json"],
+    );
+    ran.expect_code(0);
+    assert_has(&ran.stderr, "resumed: 2 runs already recorded, 2 run now");
+    assert_eq!(ran.json(), complete);
+    let evals = gym(&home, &["evals", "list", "--json"]).json();
+    assert_eq!(evals[0]["status"], "completed");
+    assert_eq!(evals[0]["runs"], 4);
+    // Once complete, a resume runs nothing; another agent is refused.
+    let ran = gym(&home, &["eval", "--resume", &id, "--agent", "random"]);
+    ran.expect_code(0);
+    assert_has(&ran.stderr, "resumed: 4 runs already recorded, 0 run now");
+    let ran = gym(&home, &["eval", "--resume", &id]);
+    ran.expect_code(1);
+    assert_has(
+        &ran.stderr,
+        "was run by agent random; resume it with --agent random",
+    );
+    let ran = gym(&home, &["eval", "--resume", &id, "--no-db"]);
+    ran.expect_code(2);
+}
+
+#[test]
+fn bad_stores_and_bad_ids_are_refused_and_nothing_stored_changes() {
+    let home = scratch_dir("store_bad");
+    // A file that is not a database.
+    let junk = home.join("junk.db");
+    let text = "not a database at all ".repeat(20);
+    std::fs::write(&junk, &text).unwrap();
+    let ran = gym(
+        &home,
+        &["eval", "latency_spike", "--db", junk.to_str().unwrap()],
+    );
+    ran.expect_code(1);
+    assert_has(&ran.stderr, "is not a SQLite database");
+    assert_eq!(std::fs::read_to_string(&junk).unwrap(), text);
+    // A store from a newer oncall-gym.
+    let newer = home.join("newer.db");
+    gym(
+        &home,
+        &["run", "latency_spike", "--db", newer.to_str().unwrap()],
+    )
+    .expect_code(0);
+    let connection = rusqlite::Connection::open(&newer).unwrap();
+    connection
+        .execute("UPDATE schema_version SET version = 7", [])
+        .unwrap();
+    drop(connection);
+    let ran = gym(&home, &["runs", "list", "--db", newer.to_str().unwrap()]);
+    ran.expect_code(1);
+    assert_has(
+        &ran.stderr,
+        "schema version 7, newer than this oncall-gym knows",
+    );
+    // A location that cannot be written.
+    let ran = gym(
+        &home,
+        &[
+            "run",
+            "latency_spike",
+            "--db",
+            "/proc/oncall-gym/results.db",
+        ],
+    );
+    ran.expect_code(1);
+    assert_has(&ran.stderr, "could not be opened");
+    // Ids: unknown, ambiguous, not an id.
+    gym(&home, &["eval", "latency_spike", "--seed", "1"]).expect_code(0);
+    gym(&home, &["eval", "latency_spike", "--seed", "1"]).expect_code(0);
+    let ran = gym(&home, &["evals", "show", "ffffffff"]);
+    ran.expect_code(1);
+    assert_has(&ran.stderr, "no eval in");
+    let runs = gym(&home, &["runs", "list", "--json"]).json();
+    let same_run = runs[0]["run_id"].as_str().unwrap();
+    let ran = gym(&home, &["runs", "export", same_run]);
+    ran.expect_code(1);
+    assert_has(&ran.stderr, "names 2 runs");
+    let ran = gym(&home, &["runs", "show", "zz-top"]);
+    ran.expect_code(1);
+    assert_has(&ran.stderr, "is not an id or an id prefix");
+}
