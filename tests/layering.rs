@@ -136,11 +136,25 @@ fn workspace_graph() -> CrateGraph {
         .collect()
 }
 
-/// The crates that may hold an async runtime: the ones that serve.
-const ASYNC_CRATES: &[&str] = &["oncall-mcp", "oncall-gym", "oncall-gym-workspace"];
+/// The crates that may hold an async runtime: the ones that serve, and the
+/// results store, whose PostgreSQL client runs tokio-postgres on a runtime
+/// of its own behind a blocking API. Never a phase crate or an agent.
+const ASYNC_CRATES: &[&str] = &[
+    "oncall-mcp",
+    "oncall-store",
+    "oncall-gym",
+    "oncall-gym-workspace",
+];
 
-/// Crates that bring an async runtime or executor.
-const ASYNC_RUNTIMES: &[&str] = &["tokio", "async-std", "smol", "rmcp", "futures-executor"];
+/// Crates that bring an async runtime or executor (`postgres` hides one).
+const ASYNC_RUNTIMES: &[&str] = &[
+    "tokio",
+    "async-std",
+    "smol",
+    "rmcp",
+    "futures-executor",
+    "postgres",
+];
 
 #[test]
 fn the_core_is_synchronous() {

@@ -200,12 +200,22 @@ fn single_runs_are_recorded_and_the_store_can_be_chosen_or_refused() {
     assert_eq!(listed.as_array().unwrap().len(), 1);
     let ran = gym(&home, &["run", "latency_spike", "--db", "x.db", "--no-db"]);
     ran.expect_code(2);
+    // A PostgreSQL that is not there: a clear error, no password shown.
     let ran = gym(
         &home,
-        &["eval", "latency_spike", "--db", "postgres://localhost/test"],
+        &[
+            "eval",
+            "latency_spike",
+            "--db",
+            "postgres://ghost:hunter2@127.0.0.1:1/none?connect_timeout=2",
+        ],
     );
     ran.expect_code(1);
-    assert_has(&ran.stderr, "PostgreSQL");
+    assert_has(
+        &ran.stderr,
+        "postgres://ghost:***@127.0.0.1:1/none could not be opened",
+    );
+    assert!(!ran.stderr.contains("hunter2"), "{}", ran.stderr);
 }
 
 #[test]
@@ -425,4 +435,116 @@ fn bad_stores_and_bad_ids_are_refused_and_nothing_stored_changes() {
     let ran = gym(&home, &["runs", "show", "zz-top"]);
     ran.expect_code(1);
     assert_has(&ran.stderr, "is not an id or an id prefix");
+}
+
+/// A schema of its own on the test PostgreSQL (`ONCALL_GYM_TEST_POSTGRES`),
+/// dropped at the end. `None` when no PostgreSQL is configured, which CI
+/// does not allow.
+struct PostgresSchema {
+    admin: String,
+    name: String,
+    url: String,
+}
+
+impl PostgresSchema {
+    fn create(test: &str) -> Option<PostgresSchema> {
+        let Ok(admin) = std::env::var("ONCALL_GYM_TEST_POSTGRES") else {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "CI is set but ONCALL_GYM_TEST_POSTGRES is not: the PostgreSQL tests must run in CI"
+            );
+            return None;
+        };
+        let name = format!("cli_{test}_{}", std::process::id());
+        let mut client = postgres::Client::connect(&admin, postgres::NoTls)
+            .unwrap_or_else(|e| panic!("ONCALL_GYM_TEST_POSTGRES ({admin}) is unreachable: {e}"));
+        client
+            .batch_execute(&format!(
+                "DROP SCHEMA IF EXISTS {name} CASCADE; CREATE SCHEMA {name}"
+            ))
+            .unwrap();
+        let separator = if admin.contains('?') { '&' } else { '?' };
+        let url = format!("{admin}{separator}options=-c%20search_path%3D{name}");
+        Some(PostgresSchema { admin, name, url })
+    }
+}
+
+impl Drop for PostgresSchema {
+    fn drop(&mut self) {
+        if let Ok(mut client) = postgres::Client::connect(&self.admin, postgres::NoTls) {
+            let _ = client.batch_execute(&format!("DROP SCHEMA IF EXISTS {} CASCADE", self.name));
+        }
+    }
+}
+
+#[test]
+fn a_team_store_on_postgresql_does_what_the_file_does() {
+    let Some(schema) = PostgresSchema::create("team") else {
+        return;
+    };
+    let home = scratch_dir("store_postgres");
+    let ran = gym(
+        &home,
+        &[
+            "eval",
+            "latency_spike",
+            "orders_deploy_errors",
+            "--trials",
+            "2",
+            "--json",
+            "--db",
+            &schema.url,
+        ],
+    );
+    let printed = ran.expect_code(0).json();
+    let id = eval_id(&ran);
+    assert!(!default_store(&home).exists(), "nothing went to the file");
+    let shown = gym(
+        &home,
+        &["evals", "show", &id[..8], "--json", "--db", &schema.url],
+    )
+    .expect_code(0)
+    .json();
+    assert_eq!(shown, printed);
+    let runs = gym(
+        &home,
+        &["runs", "list", "--eval", &id, "--json", "--db", &schema.url],
+    )
+    .expect_code(0)
+    .json();
+    assert_eq!(runs.as_array().unwrap().len(), 4);
+    let run_id = runs[0]["run_id"].as_str().unwrap();
+    let seed = runs[0]["seed"].as_u64().unwrap().to_string();
+    let scenario = runs[0]["scenario"].as_str().unwrap();
+    let exported = gym(&home, &["runs", "export", run_id, "--db", &schema.url]);
+    exported.expect_code(0);
+    let audit = home.join("direct.jsonl");
+    gym(
+        &home,
+        &[
+            "run",
+            scenario,
+            "--seed",
+            &seed,
+            "--no-db",
+            "--audit",
+            audit.to_str().unwrap(),
+        ],
+    )
+    .expect_code(0);
+    assert_eq!(exported.stdout.as_bytes(), std::fs::read(&audit).unwrap());
+    // Resume works there too.
+    let mut client = postgres::Client::connect(&schema.url, postgres::NoTls).unwrap();
+    client
+        .execute(
+            "DELETE FROM runs WHERE key = (SELECT MAX(key) FROM runs)",
+            &[],
+        )
+        .unwrap();
+    let ran = gym(
+        &home,
+        &["eval", "--resume", &id, "--json", "--db", &schema.url],
+    );
+    assert_eq!(ran.expect_code(0).json(), printed);
+    assert_has(&ran.stderr, "resumed: 3 runs already recorded, 1 run now");
 }

@@ -91,6 +91,8 @@ pub(crate) const PHASES: &[Phase] = &[
             "oncall-mcp",
             "-p",
             "oncall-llm",
+            "-p",
+            "oncall-store",
         ],
         has_snapshots: true,
     },

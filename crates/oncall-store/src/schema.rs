@@ -5,8 +5,9 @@
 /// The newest schema this build knows.
 pub const SCHEMA_VERSION: i64 = 1;
 
-/// Migration `n` (from 1) takes a store from version `n - 1` to `n`.
-pub(crate) const MIGRATIONS: [&str; 1] = [r#"
+/// Migration `n` (from 1) takes a SQLite store from version `n - 1` to
+/// `n`.
+pub(crate) const SQLITE_MIGRATIONS: [&str; 1] = [r#"
 CREATE TABLE evals (
     id          TEXT PRIMARY KEY,
     agent       TEXT NOT NULL,
@@ -59,6 +60,62 @@ CREATE TABLE events (
 -- Each judgement of a run: the one made when it ran, and any re-score.
 CREATE TABLE evaluations (
     run_key     INTEGER NOT NULL REFERENCES runs (key) ON DELETE CASCADE,
+    recorded_at TEXT NOT NULL,
+    evaluation  TEXT NOT NULL
+);
+CREATE INDEX evaluations_run ON evaluations (run_key);
+"#];
+
+/// The same migrations for PostgreSQL: the same tables, in its types.
+pub(crate) const POSTGRES_MIGRATIONS: [&str; 1] = [r#"
+CREATE TABLE evals (
+    id          TEXT PRIMARY KEY,
+    agent       TEXT NOT NULL,
+    model       TEXT,
+    settings    TEXT NOT NULL,
+    started_at  TEXT NOT NULL,
+    finished_at TEXT,
+    status      TEXT NOT NULL
+);
+CREATE INDEX evals_started ON evals (started_at);
+
+CREATE TABLE runs (
+    key          BIGSERIAL PRIMARY KEY,
+    eval_id      TEXT REFERENCES evals (id) ON DELETE CASCADE,
+    run_id       TEXT NOT NULL,
+    scenario     TEXT NOT NULL,
+    trial        BIGINT NOT NULL,
+    seed         TEXT NOT NULL,
+    agent        TEXT NOT NULL,
+    status       TEXT NOT NULL,
+    termination  TEXT,
+    steps        BIGINT NOT NULL,
+    score        DOUBLE PRECISION NOT NULL,
+    passed       BOOLEAN NOT NULL,
+    tokens       BIGINT,
+    cost_usd     DOUBLE PRECISION,
+    wall_time_ms DOUBLE PRECISION NOT NULL,
+    head_hash    TEXT,
+    event_count  BIGINT NOT NULL,
+    recorded_at  TEXT NOT NULL,
+    record       TEXT NOT NULL,
+    UNIQUE (eval_id, scenario, trial)
+);
+CREATE INDEX runs_run_id ON runs (run_id text_pattern_ops);
+CREATE INDEX runs_scenario ON runs (scenario);
+CREATE INDEX runs_agent ON runs (agent);
+
+CREATE TABLE events (
+    run_key BIGINT NOT NULL REFERENCES runs (key) ON DELETE CASCADE,
+    seq     BIGINT NOT NULL,
+    prev    TEXT NOT NULL,
+    hash    TEXT NOT NULL,
+    line    BYTEA NOT NULL,
+    PRIMARY KEY (run_key, seq)
+);
+
+CREATE TABLE evaluations (
+    run_key     BIGINT NOT NULL REFERENCES runs (key) ON DELETE CASCADE,
     recorded_at TEXT NOT NULL,
     evaluation  TEXT NOT NULL
 );

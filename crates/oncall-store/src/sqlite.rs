@@ -6,26 +6,27 @@ use std::time::Duration;
 
 use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, params};
 
-use oncall_audit::{GENESIS_HASH, sha256_hex};
+use oncall_audit::GENESIS_HASH;
 
 use crate::error::StoreError;
-use crate::rows::{EvalRow, EvalStatus, NewEval, NewRun, RunFilter, RunRow};
-use crate::schema::{MIGRATIONS, SCHEMA_VERSION};
+use crate::prepared::PreparedRun;
+use crate::rows::{EvalRow, EvalStatus, NewEval, RunFilter, RunRow};
+use crate::schema::{SCHEMA_VERSION, SQLITE_MIGRATIONS};
 
 /// How long a write waits for another process's lock before giving up.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// A results store in one SQLite file.
 #[derive(Debug)]
-pub struct Store {
+pub(crate) struct SqliteStore {
     path: PathBuf,
     connection: Connection,
 }
 
-impl Store {
+impl SqliteStore {
     /// Opens the store at `path`, creating it (and its directory) when it
     /// does not exist, and brings its schema up to date.
-    pub fn open(path: &Path) -> Result<Store, StoreError> {
+    pub(crate) fn open(path: &Path) -> Result<SqliteStore, StoreError> {
         let open_error = |message: String| StoreError::Open {
             path: path.to_owned(),
             message,
@@ -39,7 +40,7 @@ impl Store {
             | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let connection =
             Connection::open_with_flags(path, flags).map_err(|e| open_error(e.to_string()))?;
-        let mut store = Store {
+        let mut store = SqliteStore {
             path: path.to_owned(),
             connection,
         };
@@ -53,19 +54,19 @@ impl Store {
     }
 
     /// Where it is.
-    pub fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         &self.path
     }
 
     /// The schema version it is at.
-    pub fn schema_version(&self) -> Result<i64, StoreError> {
+    pub(crate) fn schema_version(&self) -> Result<i64, StoreError> {
         self.connection
             .query_row("SELECT version FROM schema_version", [], |row| row.get(0))
             .map_err(|e| self.error("read the schema version", &e))
     }
 
     /// Records a new eval.
-    pub fn create_eval(&mut self, eval: &NewEval) -> Result<(), StoreError> {
+    pub(crate) fn create_eval(&mut self, eval: &NewEval) -> Result<(), StoreError> {
         let settings = eval.settings.to_string();
         self.connection
             .execute(
@@ -77,7 +78,7 @@ impl Store {
     }
 
     /// Marks an eval finished, with its final status.
-    pub fn finish_eval(
+    pub(crate) fn finish_eval(
         &mut self,
         id: &str,
         status: EvalStatus,
@@ -92,93 +93,57 @@ impl Store {
             .map_err(|e| self.error(&format!("finish eval {id}"), &e))
     }
 
-    /// Records a run and its audit log's lines in one transaction: either
-    /// all of it is stored, or none. `recorded_at` is RFC 3339.
-    pub fn record_run(&mut self, run: &NewRun<'_>, recorded_at: &str) -> Result<(), StoreError> {
-        let lines = run.audit.map(split_lines).unwrap_or_default();
-        let mut hashes = Vec::with_capacity(lines.len());
-        for line in &lines {
-            hashes.push(sha256_hex(line));
-        }
-        let head_hash = hashes.last().cloned();
-        let doing = format!("record run {}", run.run_id);
+    /// Records prepared runs, all in one transaction when they all go in;
+    /// when one is refused, the others are still recorded, each on its
+    /// own, and the first refusal is returned. A run is always whole or
+    /// absent.
+    pub(crate) fn record_prepared(&mut self, runs: &[PreparedRun]) -> Result<(), StoreError> {
+        let Some(first) = runs.first() else {
+            return Ok(());
+        };
         let path = self.path.clone();
+        let doing = format!("record run {}", first.run_id);
         let database = |e: rusqlite::Error| database_error(&path, &doing, &e);
         let transaction = self.connection.transaction().map_err(database)?;
-        let inserted = transaction.execute(
-            "INSERT INTO runs (eval_id, run_id, scenario, trial, seed, agent, status, termination, steps, score, passed, tokens, cost_usd, wall_time_ms, head_hash, event_count, recorded_at, record)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
-            params![
-                run.eval_id,
-                run.run_id,
-                run.scenario,
-                run.trial,
-                run.seed.to_string(),
-                run.agent,
-                run.status,
-                run.termination,
-                run.steps,
-                run.score,
-                run.passed,
-                run.tokens.map(|t| i64::try_from(t).unwrap_or(i64::MAX)),
-                run.cost_usd,
-                run.wall_time_ms,
-                head_hash,
-                lines.len() as i64,
-                recorded_at,
-                run.record,
-            ],
-        );
-        if let Err(error) = inserted {
-            if let Some(eval) = run.eval_id
-                && error.sqlite_error_code() == Some(ErrorCode::ConstraintViolation)
-                && error.to_string().contains("UNIQUE")
-            {
-                return Err(StoreError::DuplicateTrial {
-                    eval: eval.to_owned(),
-                    scenario: run.scenario.to_owned(),
-                    trial: run.trial,
-                });
+        let mut refused = None;
+        for run in runs {
+            if let Err(error) = insert_run(&transaction, &self.path, run) {
+                refused = Some(error);
+                break;
             }
-            return Err(database(error));
         }
-        let key = transaction.last_insert_rowid();
-        {
-            let mut insert = transaction
-                .prepare_cached("INSERT INTO events (run_key, seq, prev, hash, line) VALUES (?1, ?2, ?3, ?4, ?5)")
-                .map_err(database)?;
-            let mut prev = GENESIS_HASH.to_owned();
-            for (seq, (line, hash)) in lines.iter().zip(&hashes).enumerate() {
-                insert
-                    .execute(params![key, seq as i64, prev, hash, line])
-                    .map_err(database)?;
-                prev.clone_from(hash);
+        match refused {
+            None => transaction.commit().map_err(database),
+            Some(error) => {
+                drop(transaction);
+                if runs.len() == 1 {
+                    return Err(error);
+                }
+                let mut first_error = None;
+                for run in runs {
+                    if let Err(error) = self.record_prepared(std::slice::from_ref(run))
+                        && first_error.is_none()
+                    {
+                        first_error = Some(error);
+                    }
+                }
+                first_error.map_or(Ok(()), Err)
             }
-            transaction
-                .execute(
-                    "INSERT INTO evaluations (run_key, recorded_at, evaluation) VALUES (?1, ?2, ?3)",
-                    params![key, recorded_at, run.evaluation],
-                )
-                .map_err(database)?;
         }
-        transaction.commit().map_err(database)
     }
 
     /// Every eval, newest first, with its runs summed.
-    pub fn evals(&self) -> Result<Vec<EvalRow>, StoreError> {
+    pub(crate) fn evals(&self) -> Result<Vec<EvalRow>, StoreError> {
         self.query_evals("", [])
     }
 
-    /// The eval whose id starts with `prefix` (unique).
-    pub fn eval(&self, prefix: &str) -> Result<EvalRow, StoreError> {
-        check_prefix(prefix)?;
-        let pattern = format!("{}%", prefix.to_lowercase());
-        let mut rows = self.query_evals("WHERE e.id LIKE ?1", [pattern])?;
-        self.unique("eval", prefix, &mut rows, |row| row.id.clone())
+    /// The evals whose id starts with `pattern`'s prefix (a LIKE pattern).
+    pub(crate) fn evals_like(&self, pattern: &str) -> Result<Vec<EvalRow>, StoreError> {
+        self.query_evals("WHERE e.id LIKE ?1", [pattern])
     }
 
     /// The runs `filter` selects, newest first.
-    pub fn runs(&self, filter: &RunFilter) -> Result<Vec<RunRow>, StoreError> {
+    pub(crate) fn runs(&self, filter: &RunFilter) -> Result<Vec<RunRow>, StoreError> {
         let mut conditions = Vec::new();
         let mut values: Vec<String> = Vec::new();
         for (column, value) in [
@@ -204,45 +169,37 @@ impl Store {
     }
 
     /// The runs of eval `eval_id`, by scenario then trial.
-    pub fn eval_runs(&self, eval_id: &str) -> Result<Vec<RunRow>, StoreError> {
+    pub(crate) fn eval_runs(&self, eval_id: &str) -> Result<Vec<RunRow>, StoreError> {
         let sql =
             format!("SELECT {RUN_COLUMNS} FROM runs WHERE eval_id = ?1 ORDER BY scenario, trial");
         self.query_runs(&sql, [eval_id])
     }
 
-    /// The run whose id starts with `prefix`, in eval `eval_id` when given.
-    /// Two evals run with the same seed hold runs with the same id (ids
-    /// derive from the seed), so a prefix they share is ambiguous unless an
-    /// eval is named.
-    pub fn run(&self, prefix: &str, eval_id: Option<&str>) -> Result<RunRow, StoreError> {
-        check_prefix(prefix)?;
-        let pattern = format!("{}%", prefix.to_lowercase());
-        let mut rows = match eval_id {
+    /// At most 11 runs whose id matches `pattern` (a LIKE pattern), in
+    /// eval `eval_id` when given, newest first.
+    pub(crate) fn runs_like(
+        &self,
+        pattern: &str,
+        eval_id: Option<&str>,
+    ) -> Result<Vec<RunRow>, StoreError> {
+        match eval_id {
             Some(eval) => {
                 let sql = format!(
                     "SELECT {RUN_COLUMNS} FROM runs WHERE run_id LIKE ?1 AND eval_id = ?2 ORDER BY key DESC LIMIT 11"
                 );
-                self.query_runs(&sql, [pattern.as_str(), eval])?
+                self.query_runs(&sql, [pattern, eval])
             }
             None => {
                 let sql = format!(
                     "SELECT {RUN_COLUMNS} FROM runs WHERE run_id LIKE ?1 ORDER BY key DESC LIMIT 11"
                 );
-                self.query_runs(&sql, [pattern.as_str()])?
+                self.query_runs(&sql, [pattern])
             }
-        };
-        self.unique("run", prefix, &mut rows, |row| match &row.eval_id {
-            Some(eval) => format!("{} (eval {})", row.run_id, short(eval)),
-            None => row.run_id.clone(),
-        })
+        }
     }
 
-    /// A stored run's audit log, byte for byte as it was written. `None`
-    /// when none was stored (a run imported from an `--out` line).
-    pub fn audit_log(&self, run: &RunRow) -> Result<Option<Vec<u8>>, StoreError> {
-        if run.head_hash.is_none() {
-            return Ok(None);
-        }
+    /// A stored run's lines, concatenated.
+    pub(crate) fn audit_lines(&self, run: &RunRow) -> Result<Vec<u8>, StoreError> {
         let doing = format!("read the events of run {}", run.run_id);
         let mut statement = self
             .connection
@@ -255,11 +212,11 @@ impl Store {
         for line in lines {
             bytes.extend(line.map_err(|e| self.error(&doing, &e))?);
         }
-        Ok(Some(bytes))
+        Ok(bytes)
     }
 
     /// The (scenario, trial) pairs eval `eval_id` already holds.
-    pub fn recorded_pairs(&self, eval_id: &str) -> Result<Vec<(String, u32)>, StoreError> {
+    pub(crate) fn recorded_pairs(&self, eval_id: &str) -> Result<Vec<(String, u32)>, StoreError> {
         let doing = format!("read the runs of eval {eval_id}");
         let mut statement = self
             .connection
@@ -284,6 +241,14 @@ impl Store {
             .map_err(fail)?;
         self.connection
             .pragma_update(None, "synchronous", "NORMAL")
+            .map_err(fail)?;
+        // A bigger page cache and fewer checkpoints: an eval writes many
+        // runs in a row.
+        self.connection
+            .pragma_update(None, "cache_size", -65_536)
+            .map_err(fail)?;
+        self.connection
+            .pragma_update(None, "wal_autocheckpoint", 10_000)
             .map_err(fail)?;
         self.connection
             .pragma_update(None, "foreign_keys", "ON")
@@ -320,7 +285,7 @@ impl Store {
                 known: SCHEMA_VERSION,
             });
         }
-        for (index, migration) in MIGRATIONS.iter().enumerate() {
+        for (index, migration) in SQLITE_MIGRATIONS.iter().enumerate() {
             let version = index as i64 + 1;
             if version > current {
                 transaction.execute_batch(migration).map_err(fail)?;
@@ -452,41 +417,79 @@ impl Store {
             .map_err(|e| self.error(doing, &e))
     }
 
-    fn unique<T>(
-        &self,
-        what: &'static str,
-        prefix: &str,
-        rows: &mut Vec<T>,
-        name: impl Fn(&T) -> String,
-    ) -> Result<T, StoreError> {
-        match rows.len() {
-            0 => Err(StoreError::NotFound {
-                what,
-                prefix: prefix.to_owned(),
-                path: self.path.clone(),
-            }),
-            1 => Ok(rows.remove(0)),
-            count => {
-                let shown: Vec<String> = rows.iter().take(5).map(&name).collect();
-                let count_text = if count > 10 {
-                    "more than 10".to_owned()
-                } else {
-                    count.to_string()
-                };
-                Err(StoreError::Ambiguous {
-                    what,
-                    prefix: prefix.to_owned(),
-                    count: count.min(11),
-                    examples: format!("{} ({count_text} in all)", shown.join(", ")),
-                    path: self.path.clone(),
-                })
-            }
-        }
-    }
-
     fn error(&self, doing: &str, error: &rusqlite::Error) -> StoreError {
         database_error(&self.path, doing, error)
     }
+}
+
+/// Inserts one run, its lines and its evaluation, inside `transaction`.
+fn insert_run(
+    transaction: &rusqlite::Transaction<'_>,
+    path: &Path,
+    run: &PreparedRun,
+) -> Result<(), StoreError> {
+    let doing = format!("record run {}", run.run_id);
+    let database = |e: rusqlite::Error| database_error(path, &doing, &e);
+    let inserted = transaction
+        .prepare_cached(
+            "INSERT INTO runs (eval_id, run_id, scenario, trial, seed, agent, status, termination, steps, score, passed, tokens, cost_usd, wall_time_ms, head_hash, event_count, recorded_at, record)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+        )
+        .and_then(|mut statement| {
+            statement.execute(params![
+                run.eval_id,
+                run.run_id,
+                run.scenario,
+                run.trial,
+                run.seed.to_string(),
+                run.agent,
+                run.status,
+                run.termination,
+                run.steps,
+                run.score,
+                run.passed,
+                run.tokens.map(|t| i64::try_from(t).unwrap_or(i64::MAX)),
+                run.cost_usd,
+                run.wall_time_ms,
+                run.head_hash(),
+                run.ends.len() as i64,
+                run.recorded_at,
+                run.record,
+            ])
+        });
+    if let Err(error) = inserted {
+        if let Some(eval) = &run.eval_id
+            && error.sqlite_error_code() == Some(ErrorCode::ConstraintViolation)
+            && error.to_string().contains("UNIQUE")
+        {
+            return Err(StoreError::DuplicateTrial {
+                eval: eval.clone(),
+                scenario: run.scenario.clone(),
+                trial: run.trial,
+            });
+        }
+        return Err(database(error));
+    }
+    let key = transaction.last_insert_rowid();
+    let mut insert = transaction
+        .prepare_cached(
+            "INSERT INTO events (run_key, seq, prev, hash, line) VALUES (?1, ?2, ?3, ?4, ?5)",
+        )
+        .map_err(database)?;
+    let mut prev = GENESIS_HASH;
+    for (seq, (line, hash)) in run.lines().zip(&run.hashes).enumerate() {
+        insert
+            .execute(params![key, seq as i64, prev, hash, line])
+            .map_err(database)?;
+        prev = hash;
+    }
+    transaction
+        .prepare_cached(
+            "INSERT INTO evaluations (run_key, recorded_at, evaluation) VALUES (?1, ?2, ?3)",
+        )
+        .and_then(|mut statement| statement.execute(params![key, run.recorded_at, run.evaluation]))
+        .map(|_| ())
+        .map_err(database)
 }
 
 /// The columns a [`RunRow`] is read from, in order.
@@ -529,28 +532,6 @@ fn classify_open(path: &Path, error: rusqlite::Error) -> StoreError {
         }
         _ => database_error(path, "open it", &error),
     }
-}
-
-/// `bytes` cut after each newline; a torn last line is kept as it is.
-fn split_lines(bytes: &[u8]) -> Vec<&[u8]> {
-    bytes.split_inclusive(|byte| *byte == b'\n').collect()
-}
-
-fn check_prefix(prefix: &str) -> Result<(), StoreError> {
-    let valid = !prefix.is_empty()
-        && prefix.len() <= 36
-        && prefix.chars().all(|c| c.is_ascii_hexdigit() || c == '-');
-    if valid {
-        Ok(())
-    } else {
-        Err(StoreError::BadPrefix {
-            prefix: prefix.to_owned(),
-        })
-    }
-}
-
-fn short(id: &str) -> &str {
-    id.get(..8).unwrap_or(id)
 }
 
 #[cfg(test)]

@@ -67,7 +67,7 @@ pub(crate) fn eval(library: &ScenarioLibrary, arguments: &EvalArgs) -> anyhow::R
     };
     // Where the results go: the eval being resumed, a new eval, or nowhere.
     let (recorder, skip) = match resumed {
-        Some(target) => {
+        Some(mut target) => {
             if target.eval.agent != factory.name() {
                 anyhow::bail!(
                     "eval {} was run by agent {}; resume it with --agent {}",
@@ -150,9 +150,9 @@ pub(crate) fn eval(library: &ScenarioLibrary, arguments: &EvalArgs) -> anyhow::R
     let eval_id = recorder
         .as_ref()
         .and_then(|r| r.eval_id().map(str::to_owned));
-    let (store, store_failure) = match recorder {
+    let (mut store, store_failure) = match recorder {
         Some(recorder) => {
-            let (store, failure) = recorder.finish(status);
+            let (store, failure) = recorder.finish(status)?;
             (Some(store), failure)
         }
         None => (None, None),
@@ -189,7 +189,7 @@ pub(crate) fn eval(library: &ScenarioLibrary, arguments: &EvalArgs) -> anyhow::R
     }
     // A resumed eval's scorecard covers all its runs, the earlier ones too.
     if already_done > 0
-        && let (Some(store), Some(prefix)) = (&store, &arguments.resume)
+        && let (Some(store), Some(prefix)) = (&mut store, &arguments.resume)
     {
         let eval = store.eval(prefix)?;
         records = store
@@ -280,7 +280,7 @@ fn resume_target(arguments: &crate::cli::StoreArgs, prefix: &str) -> anyhow::Res
         )
         .into());
     }
-    let store = store::open_for_reading(arguments)?;
+    let mut store = store::open_for_reading(arguments)?;
     let eval = store.eval(prefix)?;
     let settings = &eval.settings;
     let scenarios: Option<Vec<String>> = settings

@@ -22,7 +22,7 @@ use crate::table::Table;
 
 /// `evals list|show`.
 pub(crate) fn evals(command: &EvalsCommand, arguments: &StoreArgs) -> anyhow::Result<ExitCode> {
-    let store = store::open_for_reading(arguments)?;
+    let mut store = store::open_for_reading(arguments)?;
     match command {
         EvalsCommand::List { json } => {
             let evals = store.evals()?;
@@ -37,7 +37,7 @@ pub(crate) fn evals(command: &EvalsCommand, arguments: &StoreArgs) -> anyhow::Re
         }
         EvalsCommand::Show { id, json } => {
             let eval = store.eval(id)?;
-            let records = eval_records(&store, &eval)?;
+            let records = eval_records(&mut store, &eval)?;
             if records.is_empty() {
                 anyhow::bail!("eval {} has no runs", eval.id);
             }
@@ -68,7 +68,7 @@ pub(crate) fn runs(
     command: &RunsCommand,
     arguments: &StoreArgs,
 ) -> anyhow::Result<ExitCode> {
-    let store = store::open_for_reading(arguments)?;
+    let mut store = store::open_for_reading(arguments)?;
     match command {
         RunsCommand::List {
             eval,
@@ -98,8 +98,8 @@ pub(crate) fn runs(
             Ok(ExitCode::SUCCESS)
         }
         RunsCommand::Show { run_id, eval, json } => {
-            let run = find_run(&store, run_id, eval.as_deref())?;
-            let bytes = audit_log(&store, &run)?;
+            let run = find_run(&mut store, run_id, eval.as_deref())?;
+            let bytes = audit_log(&mut store, &run)?;
             let verified = read_chain(&bytes, run.head_hash.as_deref())
                 .map_err(|error| anyhow::anyhow!("run {} in the store: {error}", run.run_id))?;
             let arguments = ReplayArgs {
@@ -112,8 +112,8 @@ pub(crate) fn runs(
             replay::present(library, &arguments, &verified)
         }
         RunsCommand::Export { run_id, eval, out } => {
-            let run = find_run(&store, run_id, eval.as_deref())?;
-            let bytes = audit_log(&store, &run)?;
+            let run = find_run(&mut store, run_id, eval.as_deref())?;
+            let bytes = audit_log(&mut store, &run)?;
             match out {
                 Some(path) => std::fs::write(path, &bytes)
                     .with_context(|| format!("could not write {}", path.display()))?,
@@ -266,7 +266,7 @@ fn first_line(file: &Path) -> anyhow::Result<String> {
     Ok(line)
 }
 
-fn find_run(store: &Store, run_id: &str, eval: Option<&str>) -> anyhow::Result<RunRow> {
+fn find_run(store: &mut Store, run_id: &str, eval: Option<&str>) -> anyhow::Result<RunRow> {
     let eval_id = match eval {
         Some(prefix) => Some(store.eval(prefix)?.id),
         None => None,
@@ -274,7 +274,7 @@ fn find_run(store: &Store, run_id: &str, eval: Option<&str>) -> anyhow::Result<R
     Ok(store.run(run_id, eval_id.as_deref())?)
 }
 
-fn audit_log(store: &Store, run: &RunRow) -> anyhow::Result<Vec<u8>> {
+fn audit_log(store: &mut Store, run: &RunRow) -> anyhow::Result<Vec<u8>> {
     store.audit_log(run)?.ok_or_else(|| {
         anyhow::anyhow!(
             "run {} has no audit log in the store (it was imported from an --out line)",
@@ -284,7 +284,7 @@ fn audit_log(store: &Store, run: &RunRow) -> anyhow::Result<Vec<u8>> {
 }
 
 /// The eval's runs, as the `eval --out` lines they were.
-fn eval_records(store: &Store, eval: &EvalRow) -> anyhow::Result<Vec<TrialRecord>> {
+fn eval_records(store: &mut Store, eval: &EvalRow) -> anyhow::Result<Vec<TrialRecord>> {
     store
         .eval_runs(&eval.id)?
         .iter()

@@ -5,9 +5,11 @@
 
 use std::path::PathBuf;
 use std::sync::Mutex;
+use std::sync::mpsc::{SyncSender, sync_channel};
+use std::thread::JoinHandle;
 
 use oncall_gym::eval::TrialRecord;
-use oncall_store::{EvalStatus, NewEval, NewRun, Store, StoreError};
+use oncall_store::{EvalStatus, NewEval, NewRun, PreparedRun, Store, StoreError};
 
 use crate::cli::StoreArgs;
 
@@ -15,24 +17,19 @@ use crate::cli::StoreArgs;
 pub(crate) const DB_VARIABLE: &str = "ONCALL_GYM_DB";
 
 /// Where the store is, by `--db`, then `ONCALL_GYM_DB`, then the data
-/// directory. `None` with `--no-db`, or when there is no data directory
-/// (said on stderr).
-pub(crate) fn location(arguments: &StoreArgs) -> anyhow::Result<Option<PathBuf>> {
+/// directory: a SQLite file's path or a `postgres://` URL. `None` with
+/// `--no-db`, or when there is no data directory (said on stderr).
+pub(crate) fn location(arguments: &StoreArgs) -> Option<String> {
     if arguments.no_db {
-        return Ok(None);
+        return None;
     }
     let given = arguments.db.clone().or_else(|| {
         std::env::var(DB_VARIABLE)
             .ok()
             .filter(|value| !value.trim().is_empty())
     });
-    if let Some(location) = given {
-        if location.starts_with("postgres://") || location.starts_with("postgresql://") {
-            anyhow::bail!(
-                "PostgreSQL stores are not supported yet; give a SQLite file with --db PATH (or --no-db)"
-            );
-        }
-        return Ok(Some(PathBuf::from(location)));
+    if given.is_some() {
+        return given;
     }
     let data_home = std::env::var_os("XDG_DATA_HOME")
         .map(PathBuf::from)
@@ -44,29 +41,35 @@ pub(crate) fn location(arguments: &StoreArgs) -> anyhow::Result<Option<PathBuf>>
                 .map(|home| home.join(".local/share"))
         });
     match data_home {
-        Some(directory) => Ok(Some(directory.join("oncall-gym").join("results.db"))),
+        Some(directory) => Some(
+            directory
+                .join("oncall-gym")
+                .join("results.db")
+                .display()
+                .to_string(),
+        ),
         None => {
             eprintln!(
                 "warning: neither $XDG_DATA_HOME nor $HOME is set, so results are not recorded; give --db FILE to keep them"
             );
-            Ok(None)
+            None
         }
     }
 }
 
 /// Opens the store the flags name, or `None` for `--no-db`.
 pub(crate) fn open(arguments: &StoreArgs) -> anyhow::Result<Option<Store>> {
-    match location(arguments)? {
-        Some(path) => Ok(Some(Store::open(&path)?)),
+    match location(arguments) {
+        Some(location) => Ok(Some(Store::open(&location)?)),
         None => Ok(None),
     }
 }
 
 /// Opens the store for the history commands, which need one.
 pub(crate) fn open_for_reading(arguments: &StoreArgs) -> anyhow::Result<Store> {
-    match location(arguments)? {
-        Some(path) => Ok(Store::open(&path)?),
-        None => anyhow::bail!("no results store: give --db FILE"),
+    match location(arguments) {
+        Some(location) => Ok(Store::open(&location)?),
+        None => anyhow::bail!("no results store: give --db PATH_OR_URL"),
     }
 }
 
@@ -80,29 +83,63 @@ pub(crate) fn new_eval_id() -> String {
     uuid::Uuid::new_v4().to_string()
 }
 
-/// Records the runs of one command into a store, from any thread. The
-/// first failure stops the recording (the command goes on, and says so at
-/// the end); what was recorded before it stays.
+/// Records the runs of one command into a store, from any thread: the
+/// caller's thread prepares each run (its lines split and hashed), and one
+/// writer thread writes them, several to a transaction when they queue up.
+/// The first failure stops the recording (the command goes on, and says so
+/// at the end); what was recorded before it stays.
 #[derive(Debug)]
 pub(crate) struct Recorder {
-    store: Mutex<Store>,
+    sender: Mutex<Option<SyncSender<PreparedRun>>>,
+    writer: JoinHandle<(Store, Option<StoreError>)>,
     eval_id: Option<String>,
-    failure: Mutex<Option<StoreError>>,
 }
 
+/// The most runs written in one transaction.
+const MAX_BATCH: usize = 64;
+
 impl Recorder {
-    /// A recorder into `store`, for eval `eval` (already created) or for
-    /// runs of no eval.
+    /// A recorder into `store`, for eval `eval` (created now) or for runs
+    /// of no eval.
     pub(crate) fn new(store: Store, eval: Option<&NewEval>) -> anyhow::Result<Recorder> {
         let mut store = store;
         if let Some(eval) = eval {
             store.create_eval(eval)?;
         }
-        Ok(Recorder {
-            store: Mutex::new(store),
-            eval_id: eval.map(|eval| eval.id.clone()),
-            failure: Mutex::new(None),
-        })
+        Ok(Recorder::start(store, eval.map(|eval| eval.id.clone())))
+    }
+
+    /// A recorder that adds to eval `eval_id`, which exists (a resume).
+    pub(crate) fn resuming(store: Store, eval_id: &str) -> Recorder {
+        Recorder::start(store, Some(eval_id.to_owned()))
+    }
+
+    fn start(mut store: Store, eval_id: Option<String>) -> Recorder {
+        let (sender, receiver) = sync_channel::<PreparedRun>(MAX_BATCH * 2);
+        let writer = std::thread::spawn(move || {
+            let mut failure = None;
+            while let Ok(first) = receiver.recv() {
+                if failure.is_some() {
+                    continue;
+                }
+                let mut batch = vec![first];
+                while batch.len() < MAX_BATCH {
+                    match receiver.try_recv() {
+                        Ok(run) => batch.push(run),
+                        Err(_) => break,
+                    }
+                }
+                if let Err(error) = store.record_prepared(&batch) {
+                    failure = Some(error);
+                }
+            }
+            (store, failure)
+        });
+        Recorder {
+            sender: Mutex::new(Some(sender)),
+            writer,
+            eval_id,
+        }
     }
 
     /// The eval it records into.
@@ -110,45 +147,34 @@ impl Recorder {
         self.eval_id.as_deref()
     }
 
-    /// A recorder that adds to eval `eval_id`, which exists (a resume).
-    pub(crate) fn resuming(store: Store, eval_id: &str) -> Recorder {
-        Recorder {
-            store: Mutex::new(store),
-            eval_id: Some(eval_id.to_owned()),
-            failure: Mutex::new(None),
-        }
-    }
-
-    /// Records one run with its audit log, unless recording has failed.
+    /// Queues one run with its audit log for the writer.
     pub(crate) fn record(&self, record: &TrialRecord, audit: Option<&[u8]>) {
-        let mut failure = self
-            .failure
+        let prepared = prepare(self.eval_id.as_deref(), record, audit);
+        let sender = self
+            .sender
             .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if failure.is_some() {
-            return;
-        }
-        let mut store = self
-            .store
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Err(error) = record_run(&mut store, self.eval_id.as_deref(), record, audit) {
-            *failure = Some(error);
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone();
+        if let Some(sender) = sender {
+            // The writer only stops once every sender is gone.
+            let _ = sender.send(prepared);
         }
     }
 
-    /// Ends the recording with the eval's final status. Returns the store
-    /// and the failure that stopped the recording, if any.
-    pub(crate) fn finish(self, status: EvalStatus) -> (Store, Option<StoreError>) {
-        let mut store = self
-            .store
-            .into_inner()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let mut failure = self
-            .failure
-            .into_inner()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some(eval) = &self.eval_id {
+    /// Ends the recording with the eval's final status, once every queued
+    /// run is written. Returns the store and the failure that stopped the
+    /// recording, if any.
+    pub(crate) fn finish(self, status: EvalStatus) -> anyhow::Result<(Store, Option<StoreError>)> {
+        let Recorder {
+            sender,
+            writer,
+            eval_id,
+        } = self;
+        drop(sender);
+        let (mut store, mut failure) = writer
+            .join()
+            .map_err(|_| anyhow::anyhow!("the results store's writer stopped unexpectedly"))?;
+        if let Some(eval) = &eval_id {
             let status = if failure.is_some() {
                 EvalStatus::Failed
             } else {
@@ -160,7 +186,7 @@ impl Recorder {
                 failure = Some(error);
             }
         }
-        (store, failure)
+        Ok((store, failure))
     }
 }
 
@@ -171,6 +197,11 @@ pub(crate) fn record_run(
     record: &TrialRecord,
     audit: Option<&[u8]>,
 ) -> Result<(), StoreError> {
+    store.record_prepared(std::slice::from_ref(&prepare(eval_id, record, audit)))
+}
+
+/// `record` ready to write: its row, its lines split and hashed.
+fn prepare(eval_id: Option<&str>, record: &TrialRecord, audit: Option<&[u8]>) -> PreparedRun {
     // Serialising our own types cannot fail; an empty line would be caught
     // when read back.
     let line = serde_json::to_string(record).unwrap_or_default();
@@ -195,7 +226,7 @@ pub(crate) fn record_run(
         evaluation: &evaluation,
         audit,
     };
-    store.record_run(&run, &now())
+    PreparedRun::new(&run, &now())
 }
 
 /// Says on stderr where the results went (or that they did not).
