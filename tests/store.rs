@@ -548,3 +548,124 @@ fn a_team_store_on_postgresql_does_what_the_file_does() {
     assert_eq!(ran.expect_code(0).json(), printed);
     assert_has(&ran.stderr, "resumed: 3 runs already recorded, 1 run now");
 }
+
+#[test]
+fn compare_tells_a_real_change_from_noise_and_export_pipes_into_replay() {
+    let home = scratch_dir("store_compare");
+    let ran = gym(
+        &home,
+        &[
+            "eval",
+            "latency_spike",
+            "orders_deploy_errors",
+            "payments_provider_outage",
+            "--agent",
+            "random",
+            "--trials",
+            "4",
+            "--seed",
+            "2",
+        ],
+    );
+    ran.expect_code(0);
+    let random = eval_id(&ran);
+    let ran = gym(
+        &home,
+        &[
+            "eval",
+            "latency_spike",
+            "orders_deploy_errors",
+            "payments_provider_outage",
+            "--agent",
+            "oracle",
+            "--trials",
+            "4",
+        ],
+    );
+    ran.expect_code(0);
+    let oracle = eval_id(&ran);
+    let comparison = gym(
+        &home,
+        &[
+            "compare",
+            &random[..8],
+            &oracle[..8],
+            "--json",
+            "--resamples",
+            "500",
+        ],
+    )
+    .expect_code(0)
+    .json();
+    assert_eq!(comparison["overall"]["runs_a"], 12);
+    assert_eq!(comparison["overall"]["mean_score"]["verdict"], "better");
+    assert!(comparison["overall"]["mean_score"]["low"].as_f64().unwrap() > 0.0);
+    assert_eq!(comparison["newly_failing"], serde_json::json!([]));
+    assert_eq!(comparison["scenarios"].as_array().unwrap().len(), 3);
+    // Stable: the same call prints the same bytes.
+    let again = gym(
+        &home,
+        &[
+            "compare",
+            &random[..8],
+            &oracle[..8],
+            "--json",
+            "--resamples",
+            "500",
+        ],
+    );
+    assert_eq!(again.expect_code(0).json(), comparison);
+    // An eval against itself: no change anywhere.
+    let itself = gym(&home, &["compare", &oracle, &oracle]);
+    itself.expect_code(0);
+    assert_has(&itself.stdout, "newly passing: none");
+    assert!(
+        itself
+            .stdout
+            .lines()
+            .filter(|line| line.ends_with("unclear"))
+            .count()
+            >= 4,
+        "{}",
+        itself.stdout
+    );
+    let ran = gym(&home, &["compare", &oracle, "ffff0000"]);
+    ran.expect_code(1);
+
+    // runs export | replay -
+    let runs = gym(
+        &home,
+        &["runs", "list", "--eval", &oracle, "--json", "--limit", "1"],
+    )
+    .json();
+    let run_id = runs[0]["run_id"].as_str().unwrap();
+    let head = runs[0]["head_hash"].as_str().unwrap();
+    let exported = gym(&home, &["runs", "export", run_id, "--eval", &oracle]);
+    exported.expect_code(0);
+    let mut child = command()
+        .env("XDG_DATA_HOME", &home)
+        .args(["replay", "-", "--expect-head", head])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write as _;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(exported.stdout.as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_has(
+        &String::from_utf8_lossy(&output.stdout),
+        "verified to the expected head",
+    );
+}

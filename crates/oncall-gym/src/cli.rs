@@ -73,6 +73,23 @@ pub(crate) enum Command {
         #[command(flatten)]
         store: StoreArgs,
     },
+    /// Compare two recorded evals: per scenario and overall, the change in
+    /// mean score and pass rate with 95% bootstrap intervals, and the
+    /// scenarios that newly pass or fail.
+    Compare {
+        /// The first eval (the baseline): an id or a unique prefix.
+        a: String,
+        /// The second eval: an id or a unique prefix.
+        b: String,
+        /// Print the comparison as JSON.
+        #[arg(long)]
+        json: bool,
+        /// Bootstrap resamples per interval, 100 to 100000.
+        #[arg(long, default_value_t = oncall_gym::compare::DEFAULT_RESAMPLES, value_parser = clap::value_parser!(u32).range(100..=100_000))]
+        resamples: u32,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
     /// Put audit logs and `eval --out` files into the results store.
     Import {
         /// Hash-chained audit logs and files of `eval --out` lines.
@@ -339,7 +356,7 @@ pub(crate) struct EvalArgs {
 /// `replay`'s arguments.
 #[derive(Debug, clap::Args)]
 pub(crate) struct ReplayArgs {
-    /// The hash-chained audit log.
+    /// The hash-chained audit log (`-` for stdin).
     #[arg(value_name = "AUDIT.jsonl")]
     pub(crate) audit: PathBuf,
     /// Show the state at the end of step N instead of the timeline.

@@ -17,6 +17,7 @@
 
 pub mod agents;
 pub mod builtin;
+pub mod compare;
 pub mod eval;
 pub mod library;
 pub mod models;

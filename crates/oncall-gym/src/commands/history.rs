@@ -284,7 +284,7 @@ fn audit_log(store: &mut Store, run: &RunRow) -> anyhow::Result<Vec<u8>> {
 }
 
 /// The eval's runs, as the `eval --out` lines they were.
-fn eval_records(store: &mut Store, eval: &EvalRow) -> anyhow::Result<Vec<TrialRecord>> {
+pub(crate) fn eval_records(store: &mut Store, eval: &EvalRow) -> anyhow::Result<Vec<TrialRecord>> {
     store
         .eval_runs(&eval.id)?
         .iter()

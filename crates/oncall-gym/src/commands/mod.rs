@@ -2,9 +2,10 @@
 //! `main` prints and turns into exit code 1.
 
 mod checks;
+mod compare;
 mod eval;
 mod generate;
-mod history;
+pub(crate) mod history;
 mod judge;
 mod mcp;
 mod models;
@@ -45,6 +46,13 @@ pub(crate) fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Scorecard(arguments) => scorecard::scorecard_command(&arguments),
         Command::Evals { command, store } => history::evals(&command, &store),
         Command::Runs { command, store } => history::runs(&library()?, &command, &store),
+        Command::Compare {
+            a,
+            b,
+            json,
+            resamples,
+            store,
+        } => compare::compare_command(&a, &b, json, resamples, &store),
         Command::Import { files, store } => history::import(&library()?, &files, &store),
         Command::Tools { format } => tools::tools(format),
         Command::GenScenario { spec, seed, out } => generate::generate_scenario(&spec, seed, &out),

@@ -1,5 +1,7 @@
-//! `oncall-gym replay AUDIT.jsonl [--at-step N] [--scenario S] [--expect-head HASH] [--json]`.
+//! `oncall-gym replay AUDIT.jsonl [--at-step N] [--scenario S] [--expect-head HASH] [--json]`;
+//! `-` reads the log from stdin (`oncall-gym runs export ID | oncall-gym replay -`).
 
+use std::io::Read;
 use std::process::ExitCode;
 
 use anyhow::anyhow;
@@ -7,7 +9,7 @@ use serde::Serialize;
 
 use oncall_audit::{
     ChainError, InvestigationState, ReadLimits, Replay, ReplayedStep, StepStatus, VerifiedLog,
-    read_chain_file, replay as replay_events,
+    read_chain_file, read_chain_with_limits, replay as replay_events,
 };
 use oncall_gym::library::ScenarioLibrary;
 use oncall_sim::Evaluation;
@@ -41,16 +43,26 @@ pub(crate) fn replay(
     arguments: &ReplayArgs,
 ) -> anyhow::Result<ExitCode> {
     let path = &arguments.audit;
-    let verified = read_chain_file(
-        path,
-        arguments.expect_head.as_deref(),
-        &ReadLimits::default(),
-    )
-    .map_err(|error| match error {
-        // It already names the file.
-        ChainError::Io { .. } => anyhow!("{error}"),
-        _ => anyhow!("{}: {error}", path.display()),
-    })?;
+    let limits = ReadLimits::default();
+    let verified = if path.as_os_str() == "-" {
+        // `-` is stdin, read up to the same limit as a file.
+        let mut bytes = Vec::new();
+        std::io::stdin()
+            .lock()
+            .take(limits.max_file_bytes.saturating_add(1))
+            .read_to_end(&mut bytes)
+            .map_err(|error| anyhow!("could not read the audit log from stdin: {error}"))?;
+        read_chain_with_limits(&bytes, arguments.expect_head.as_deref(), &limits)
+            .map_err(|error| anyhow!("stdin: {error}"))?
+    } else {
+        read_chain_file(path, arguments.expect_head.as_deref(), &limits).map_err(|error| {
+            match error {
+                // It already names the file.
+                ChainError::Io { .. } => anyhow!("{error}"),
+                _ => anyhow!("{}: {error}", path.display()),
+            }
+        })?
+    };
     present(library, arguments, &verified)
 }
 
