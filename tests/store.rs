@@ -298,6 +298,26 @@ fn out_files_and_audit_logs_are_imported() {
     );
     ran.expect_code(1);
     assert_has(&ran.stderr, "has no audit log in the store");
+    // A file that holds a pair twice is refused whole.
+    let twice = home.join("twice.jsonl");
+    let line = std::fs::read_to_string(&out)
+        .unwrap()
+        .lines()
+        .next()
+        .unwrap()
+        .to_owned();
+    std::fs::write(&twice, format!("{line}\n{line}\n")).unwrap();
+    let ran = gym(&home, &["import", twice.to_str().unwrap()]);
+    ran.expect_code(1);
+    assert_has(&ran.stderr, "twice");
+    assert_eq!(
+        gym(&home, &["evals", "list", "--json"])
+            .json()
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
     // A file that is neither is refused, naming it; the others still go in.
     let junk = home.join("junk.txt");
     std::fs::write(&junk, "hello\n").unwrap();
@@ -428,13 +448,33 @@ fn bad_stores_and_bad_ids_are_refused_and_nothing_stored_changes() {
     ran.expect_code(1);
     assert_has(&ran.stderr, "no eval in");
     let runs = gym(&home, &["runs", "list", "--json"]).json();
+    // The same run in two evals (one seed): the newest is meant.
     let same_run = runs[0]["run_id"].as_str().unwrap();
-    let ran = gym(&home, &["runs", "export", same_run]);
-    ran.expect_code(1);
-    assert_has(&ran.stderr, "names 2 runs");
+    assert_eq!(runs[1]["run_id"].as_str().unwrap(), same_run);
+    gym(&home, &["runs", "export", same_run]).expect_code(0);
+    // And `run` twice: `runs show` still finds it, as `run` says it will.
+    let first = gym(&home, &["run", "latency_spike"]);
+    first.expect_code(0);
+    gym(&home, &["run", "latency_spike"]).expect_code(0);
+    let hint = first
+        .stderr
+        .lines()
+        .find_map(|line| line.split("`oncall-gym runs show ").nth(1))
+        .unwrap()
+        .trim_end_matches('`')
+        .trim_end_matches(')')
+        .trim_end_matches('`')
+        .to_owned();
+    gym(&home, &["runs", "show", &hint]).expect_code(0);
     let ran = gym(&home, &["runs", "show", "zz-top"]);
     ran.expect_code(1);
     assert_has(&ran.stderr, "is not an id or an id prefix");
+    // Reading a store that is not there names it and makes nothing.
+    let missing = home.join("typo.db");
+    let ran = gym(&home, &["evals", "list", "--db", missing.to_str().unwrap()]);
+    ran.expect_code(1);
+    assert_has(&ran.stderr, "no results store at");
+    assert!(!missing.exists());
 }
 
 /// A schema of its own on the test PostgreSQL (`ONCALL_GYM_TEST_POSTGRES`),

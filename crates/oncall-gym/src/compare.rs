@@ -6,9 +6,12 @@
 //!
 //! The overall interval resamples the scenarios both evals ran (with
 //! replacement, so a scenario is paired with itself), then, within each
-//! drawn scenario, each eval's trials (with replacement); the statistic is
-//! the difference of the two means over the drawn runs. A scenario's own
-//! interval resamples only its trials. The generator is seeded, so the
+//! drawn scenario, the trials (with replacement): paired by trial index
+//! when both evals ran the same number, each eval's own otherwise. The
+//! statistic is the difference of the two means over the drawn runs. A
+//! scenario's own interval resamples only its trials. With fewer than two
+//! runs on a side there is nothing to measure noise with, so the verdict
+//! is `unclear` whatever the difference. The generator is seeded, so the
 //! same two evals always print the same intervals. A change whose interval
 //! excludes 0 is called `better` or `worse`; otherwise `unclear`: the
 //! difference may be noise.
@@ -178,14 +181,28 @@ fn scenario_change(
             } else {
                 draw
             };
-            for (side, outcomes) in [xs[group], ys[group]].into_iter().enumerate() {
-                for _ in 0..outcomes.scores.len() {
-                    let run = random.below(outcomes.scores.len());
-                    sums[side * 2] += outcomes.scores[run];
-                    sums[side * 2 + 1] += outcomes.passes[run];
+            let (x, y) = (xs[group], ys[group]);
+            if x.scores.len() == y.scores.len() {
+                // Paired: trial i of A with trial i of B (the same trial
+                // seed when both evals used the same base seed).
+                for _ in 0..x.scores.len() {
+                    let run = random.below(x.scores.len());
+                    sums[0] += x.scores[run];
+                    sums[1] += x.passes[run];
+                    sums[2] += y.scores[run];
+                    sums[3] += y.passes[run];
                 }
-                counts[side] += outcomes.scores.len();
+            } else {
+                for (side, outcomes) in [x, y].into_iter().enumerate() {
+                    for _ in 0..outcomes.scores.len() {
+                        let run = random.below(outcomes.scores.len());
+                        sums[side * 2] += outcomes.scores[run];
+                        sums[side * 2 + 1] += outcomes.passes[run];
+                    }
+                }
             }
+            counts[0] += x.scores.len();
+            counts[1] += y.scores.len();
         }
         let per = |sum: f64, count: usize| if count == 0 { 0.0 } else { sum / count as f64 };
         score_deltas.push(per(sums[2], counts[1]) - per(sums[0], counts[0]));
@@ -194,16 +211,28 @@ fn scenario_change(
     let runs = |groups: &[&Outcomes]| {
         u32::try_from(groups.iter().map(|g| g.scores.len()).sum::<usize>()).unwrap_or(u32::MAX)
     };
+    // One run a side says nothing about noise: no verdict from it.
+    let too_few = runs(xs) < 2 || runs(ys) < 2;
+    let judged = |change: Change| {
+        if too_few {
+            Change {
+                verdict: "unclear",
+                ..change
+            }
+        } else {
+            change
+        }
+    };
     ScenarioChange {
         id: id.to_owned(),
         runs_a: runs(xs),
         runs_b: runs(ys),
         mean_score_a: round6(score_a),
         mean_score_b: round6(score_b),
-        mean_score: change(score_b - score_a, &mut score_deltas),
+        mean_score: judged(change(score_b - score_a, &mut score_deltas)),
         pass_rate_a: round6(pass_a),
         pass_rate_b: round6(pass_b),
-        pass_rate: change(pass_b - pass_a, &mut pass_deltas),
+        pass_rate: judged(change(pass_b - pass_a, &mut pass_deltas)),
     }
 }
 

@@ -70,3 +70,16 @@ fn an_eval_against_itself_changes_nothing_and_unpaired_scenarios_are_listed() {
     assert_eq!(empty.overall.runs_a, 0);
     assert_eq!(empty.only_in_b.len(), 5);
 }
+
+#[test]
+fn one_run_a_side_is_never_called_a_change() {
+    let random = records(AgentKind::Random, 1, 1, 3);
+    let oracle = records(AgentKind::Oracle, 1, 1, 3);
+    let comparison = compare(&random, &oracle, 200);
+    for line in &comparison.scenarios {
+        assert_eq!(line.mean_score.verdict, "unclear", "{line:?}");
+    }
+    // Three scenarios together are runs enough for a verdict.
+    assert_eq!(comparison.overall.runs_a, 3);
+    assert_eq!(comparison.overall.mean_score.verdict, "better");
+}

@@ -41,7 +41,14 @@ impl PostgresStore {
         };
         let mut config =
             Config::from_str(url).map_err(|e| open_error(format!("not a PostgreSQL URL: {e}")))?;
-        config.connect_timeout(Duration::from_secs(10));
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(Duration::from_secs(10));
+        }
+        // A server that vanishes without closing the connection is noticed
+        // in about a minute, not the system's two hours.
+        config.keepalives(true);
+        config.keepalives_idle(Duration::from_secs(15));
+        config.tcp_user_timeout(Duration::from_secs(60));
         if config.get_application_name().is_none() {
             config.application_name("oncall-gym");
         }
@@ -71,10 +78,13 @@ impl PostgresStore {
         transaction
             .batch_execute("CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL)")
             .map_err(fail)?;
-        let current: Option<i64> = transaction
+        let current: Option<i64> = match transaction
             .query_opt("SELECT version FROM schema_version", &[])
             .map_err(fail)?
-            .map(|row| row.get(0));
+        {
+            Some(row) => Some(cell(&row, 0, &label, "schema_version")?),
+            None => None,
+        };
         let current = match current {
             Some(version) => version,
             None => {
@@ -106,9 +116,9 @@ impl PostgresStore {
     pub(crate) fn schema_version(&mut self) -> Result<i64, StoreError> {
         let row = self
             .client
-            .query_one("SELECT version FROM schema_version", &[]);
-        row.map(|row| row.get(0))
-            .map_err(|e| self.error("read the schema version", &e))
+            .query_one("SELECT version FROM schema_version", &[])
+            .map_err(|e| self.error("read the schema version", &e))?;
+        cell(&row, 0, &self.label, "schema_version")
     }
 
     pub(crate) fn create_eval(&mut self, eval: &NewEval) -> Result<(), StoreError> {
@@ -158,7 +168,9 @@ impl PostgresStore {
                 .map_err(|e| database_error(&label, &doing, &e)),
             Some(error) => {
                 drop(transaction);
-                if runs.len() == 1 {
+                // Only a refused pair is worth retrying the others around;
+                // a lock or a broken database would refuse them all again.
+                if runs.len() == 1 || !matches!(error, StoreError::DuplicateTrial { .. }) {
                     return Err(error);
                 }
                 let mut first_error = None;
@@ -184,7 +196,7 @@ impl PostgresStore {
                     COUNT(r.key)::BIGINT,
                     COALESCE(SUM(CASE WHEN r.passed THEN 1 ELSE 0 END), 0)::BIGINT,
                     COALESCE(AVG(r.score), 0)::DOUBLE PRECISION,
-                    COALESCE(SUM(r.tokens), 0)::BIGINT,
+                    LEAST(COALESCE(SUM(r.tokens), 0), 9223372036854775807)::BIGINT,
                     SUM(r.cost_usd)::DOUBLE PRECISION
              FROM evals e LEFT JOIN runs r ON r.eval_id = e.id
              {condition}
@@ -196,32 +208,37 @@ impl PostgresStore {
         }
         .map_err(|e| self.error("list the evals", &e))?;
         let mut evals = Vec::new();
+        let label = self.label.clone();
         for row in rows {
-            let id: String = row.get(0);
+            let id: String = cell(&row, 0, &label, "an eval")?;
+            let what = format!("eval {id}");
             let damaged = |message: String| StoreError::Damaged {
-                path: self.label.clone(),
-                what: format!("eval {id}"),
+                path: label.clone(),
+                what: what.clone(),
                 message,
             };
-            let settings: String = row.get(3);
-            let status: String = row.get(6);
+            let settings: String = cell(&row, 3, &label, &what)?;
+            let status: String = cell(&row, 6, &label, &what)?;
             let settings =
                 serde_json::from_str(&settings).map_err(|e| damaged(format!("settings: {e}")))?;
             let status = EvalStatus::parse(&status)
                 .ok_or_else(|| damaged(format!("unknown status `{status}`")))?;
-            let mean: f64 = row.get(9);
-            let cost: Option<f64> = row.get(11);
+            let mean: f64 = cell(&row, 9, &label, &what)?;
+            let cost: Option<f64> = cell(&row, 11, &label, &what)?;
+            let count = |index: usize| -> Result<u64, StoreError> {
+                Ok(u64::try_from(cell::<i64>(&row, index, &label, &what)?).unwrap_or(0))
+            };
             evals.push(EvalRow {
-                agent: row.get(1),
-                model: row.get(2),
+                agent: cell(&row, 1, &label, &what)?,
+                model: cell(&row, 2, &label, &what)?,
                 settings,
-                started_at: row.get(4),
-                finished_at: row.get(5),
+                started_at: cell(&row, 4, &label, &what)?,
+                finished_at: cell(&row, 5, &label, &what)?,
                 status,
-                runs: u64::try_from(row.get::<_, i64>(7)).unwrap_or(0),
-                passed: u64::try_from(row.get::<_, i64>(8)).unwrap_or(0),
+                runs: count(7)?,
+                passed: count(8)?,
                 mean_score: (mean * 1e6).round() / 1e6,
-                tokens: u64::try_from(row.get::<_, i64>(10)).unwrap_or(0),
+                tokens: count(10)?,
                 cost_usd: cost.map(|c| (c * 1e6).round() / 1e6),
                 id,
             });
@@ -263,32 +280,43 @@ impl PostgresStore {
             .client
             .query(sql, values)
             .map_err(|e| self.error("list the runs", &e))?;
-        Ok(rows
-            .iter()
-            .map(|row| RunRow {
-                key: row.get(0),
-                eval_id: row.get(1),
-                run_id: row.get(2),
-                scenario: row.get(3),
-                trial: u32::try_from(row.get::<_, i64>(4)).unwrap_or(u32::MAX),
-                seed: row.get::<_, String>(5).parse().unwrap_or(0),
-                agent: row.get(6),
-                status: row.get(7),
-                termination: row.get(8),
-                steps: u32::try_from(row.get::<_, i64>(9)).unwrap_or(u32::MAX),
-                score: row.get(10),
-                passed: row.get(11),
-                tokens: row
-                    .get::<_, Option<i64>>(12)
-                    .and_then(|t| u64::try_from(t).ok()),
-                cost_usd: row.get(13),
-                wall_time_ms: row.get(14),
-                head_hash: row.get(15),
-                event_count: u64::try_from(row.get::<_, i64>(16)).unwrap_or(0),
-                recorded_at: row.get(17),
-                record: row.get(18),
+        let label = &self.label;
+        rows.iter()
+            .map(|row| {
+                let what = "a run";
+                let seed: String = cell(row, 5, label, what)?;
+                let seed = seed.parse().map_err(|_| StoreError::Damaged {
+                    path: label.clone(),
+                    what: what.to_owned(),
+                    message: format!("seed `{seed}` is not a number from 0 to 2^64 - 1"),
+                })?;
+                let number = |index: usize| -> Result<u32, StoreError> {
+                    Ok(u32::try_from(cell::<i64>(row, index, label, what)?).unwrap_or(u32::MAX))
+                };
+                Ok(RunRow {
+                    key: cell(row, 0, label, what)?,
+                    eval_id: cell(row, 1, label, what)?,
+                    run_id: cell(row, 2, label, what)?,
+                    scenario: cell(row, 3, label, what)?,
+                    trial: number(4)?,
+                    seed,
+                    agent: cell(row, 6, label, what)?,
+                    status: cell(row, 7, label, what)?,
+                    termination: cell(row, 8, label, what)?,
+                    steps: number(9)?,
+                    score: cell(row, 10, label, what)?,
+                    passed: cell(row, 11, label, what)?,
+                    tokens: cell::<Option<i64>>(row, 12, label, what)?
+                        .and_then(|t| u64::try_from(t).ok()),
+                    cost_usd: cell(row, 13, label, what)?,
+                    wall_time_ms: cell(row, 14, label, what)?,
+                    head_hash: cell(row, 15, label, what)?,
+                    event_count: u64::try_from(cell::<i64>(row, 16, label, what)?).unwrap_or(0),
+                    recorded_at: cell(row, 17, label, what)?,
+                    record: cell(row, 18, label, what)?,
+                })
             })
-            .collect())
+            .collect()
     }
 
     pub(crate) fn audit_lines(&mut self, key: i64, run_id: &str) -> Result<Vec<u8>, StoreError> {
@@ -301,7 +329,7 @@ impl PostgresStore {
             .map_err(|e| self.error(&format!("read the events of run {run_id}"), &e))?;
         let mut bytes = Vec::new();
         for row in rows {
-            bytes.extend(row.get::<_, Vec<u8>>(0));
+            bytes.extend(cell::<Vec<u8>>(&row, 0, &self.label, "an event")?);
         }
         Ok(bytes)
     }
@@ -317,15 +345,13 @@ impl PostgresStore {
                 &[&eval_id],
             )
             .map_err(|e| self.error(&format!("read the runs of eval {eval_id}"), &e))?;
-        Ok(rows
-            .iter()
+        rows.iter()
             .map(|row| {
-                (
-                    row.get(0),
-                    u32::try_from(row.get::<_, i64>(1)).unwrap_or(u32::MAX),
-                )
+                let scenario = cell(row, 0, &self.label, "a run")?;
+                let trial = cell::<i64>(row, 1, &self.label, "a run")?;
+                Ok((scenario, u32::try_from(trial).unwrap_or(u32::MAX)))
             })
-            .collect())
+            .collect()
     }
 }
 
@@ -365,7 +391,7 @@ fn insert_run(
         ],
     );
     let key: i64 = match inserted {
-        Ok(row) => row.get(0),
+        Ok(row) => cell(&row, 0, label, "a new run")?,
         Err(error) => {
             if let Some(eval) = &run.eval_id
                 && error.code() == Some(&SqlState::UNIQUE_VIOLATION)
@@ -426,19 +452,44 @@ fn database_error(label: &std::path::Path, doing: &str, error: &postgres::Error)
     }
 }
 
-/// `url` with any password replaced, for messages.
+/// A cell of `row`, or `Damaged` when it is not of the type expected (a
+/// table of the same name that is not ours, a store edited by hand).
+fn cell<'a, T: postgres::types::FromSql<'a>>(
+    row: &'a postgres::Row,
+    index: usize,
+    label: &std::path::Path,
+    what: &str,
+) -> Result<T, StoreError> {
+    row.try_get(index).map_err(|error| StoreError::Damaged {
+        path: label.to_owned(),
+        what: what.to_owned(),
+        message: format!("column {index}: {error} (is this table oncall-gym's?)"),
+    })
+}
+
+/// `url` for messages: user, hosts, ports and database as the client reads
+/// them, never the password.
 pub(crate) fn redacted(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_owned();
+    let Ok(config) = Config::from_str(url) else {
+        return "postgres://(a URL that does not parse)".to_owned();
     };
-    let (authority, tail) = rest.split_once('/').map_or((rest, ""), |(a, t)| (a, t));
-    let shown = match authority.rsplit_once('@') {
-        Some((credentials, host)) => match credentials.split_once(':') {
-            Some((user, _)) => format!("{user}:***@{host}"),
-            None => format!("{credentials}@{host}"),
-        },
-        None => authority.to_owned(),
-    };
-    let tail = tail.split('?').next().unwrap_or("");
-    format!("{scheme}://{shown}/{tail}")
+    let hosts: Vec<String> = config
+        .get_hosts()
+        .iter()
+        .zip(config.get_ports().iter().chain(std::iter::repeat(&5432)))
+        .map(|(host, port)| match host {
+            postgres::config::Host::Tcp(name) => format!("{name}:{port}"),
+            postgres::config::Host::Unix(path) => path.display().to_string(),
+        })
+        .collect();
+    let user = config.get_user().map(|user| match config.get_password() {
+        Some(_) => format!("{user}:***@"),
+        None => format!("{user}@"),
+    });
+    format!(
+        "postgres://{}{}/{}",
+        user.unwrap_or_default(),
+        hosts.join(","),
+        config.get_dbname().unwrap_or("")
+    )
 }

@@ -20,7 +20,7 @@ CREATE TABLE evals (
 CREATE INDEX evals_started ON evals (started_at);
 
 CREATE TABLE runs (
-    key          INTEGER PRIMARY KEY,
+    key          INTEGER PRIMARY KEY AUTOINCREMENT,
     eval_id      TEXT REFERENCES evals (id) ON DELETE CASCADE,
     run_id       TEXT NOT NULL,
     scenario     TEXT NOT NULL,

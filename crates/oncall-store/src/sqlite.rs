@@ -116,7 +116,9 @@ impl SqliteStore {
             None => transaction.commit().map_err(database),
             Some(error) => {
                 drop(transaction);
-                if runs.len() == 1 {
+                // Only a refused pair is worth retrying the others around;
+                // a lock or a broken database would refuse them all again.
+                if runs.len() == 1 || !matches!(error, StoreError::DuplicateTrial { .. }) {
                     return Err(error);
                 }
                 let mut first_error = None;
@@ -305,7 +307,7 @@ impl SqliteStore {
         let sql = format!(
             "SELECT e.id, e.agent, e.model, e.settings, e.started_at, e.finished_at, e.status,
                     COUNT(r.key), COALESCE(SUM(r.passed), 0), COALESCE(AVG(r.score), 0.0),
-                    COALESCE(SUM(r.tokens), 0), SUM(r.cost_usd)
+                    CAST(MIN(TOTAL(r.tokens), 9.2e18) AS INTEGER), SUM(r.cost_usd)
              FROM evals e LEFT JOIN runs r ON r.eval_id = e.id
              {condition}
              GROUP BY e.id ORDER BY e.started_at DESC, e.id"
@@ -394,7 +396,13 @@ impl SqliteStore {
                     run_id: row.get(2)?,
                     scenario: row.get(3)?,
                     trial: row.get(4)?,
-                    seed: row.get::<_, String>(5)?.parse().unwrap_or(0),
+                    seed: row.get::<_, String>(5)?.parse().map_err(|_| {
+                        rusqlite::Error::FromSqlConversionFailure(
+                            5,
+                            rusqlite::types::Type::Text,
+                            "the seed is not a number from 0 to 2^64 - 1".into(),
+                        )
+                    })?,
                     agent: row.get(6)?,
                     status: row.get(7)?,
                     termination: row.get(8)?,

@@ -135,9 +135,10 @@ impl Store {
     }
 
     /// The run whose id starts with `prefix`, in eval `eval_id` when given.
-    /// Two evals run with the same seed hold runs with the same id (ids
-    /// derive from the seed), so a prefix they share is ambiguous unless an
-    /// eval is named.
+    /// Runs take their ids from their seed, so the same run recorded twice
+    /// (two evals with one seed, `run` twice) shares an id: then the newest
+    /// is meant, and `eval_id` picks one in a given eval. A prefix of
+    /// different ids is ambiguous.
     pub fn run(&mut self, prefix: &str, eval_id: Option<&str>) -> Result<RunRow, StoreError> {
         let pattern = pattern(prefix)?;
         let mut rows = match &mut self.backend {
@@ -157,6 +158,11 @@ impl Store {
                 }
             },
         };
+        if let Some(newest) = rows.first()
+            && rows.iter().all(|row| row.run_id == newest.run_id)
+        {
+            return Ok(rows.remove(0));
+        }
         self.unique("run", prefix, &mut rows, |row| match &row.eval_id {
             Some(eval) => format!("{} (eval {})", row.run_id, eval.get(..8).unwrap_or(eval)),
             None => row.run_id.clone(),

@@ -302,9 +302,23 @@ fn ids_are_found_by_unique_prefix() {
         );
         let error = store.eval("dddd").unwrap_err().to_string();
         assert!(error.contains("`dddd` names 2 evals"), "{error}");
+        // The same run in two evals: the newest is meant, or the one of
+        // the eval named.
+        let newest = store.run("4444", None).unwrap();
+        assert_eq!(
+            newest.eval_id.as_deref(),
+            Some("dddd0002-0000-4000-8000-000000000000")
+        );
+        // Different runs that share a prefix are ambiguous.
+        store
+            .record_run(
+                &run(None, "44440000-0000-4000-8000-000000000000", "s", 0, true),
+                "t",
+            )
+            .unwrap();
         let error = store.run("4444", None).unwrap_err().to_string();
         assert!(
-            error.contains("names 2 runs") && error.contains("(eval dddd0001)"),
+            error.contains("names 3 runs") && error.contains("(eval dddd0002)"),
             "{error}"
         );
         let found = store
@@ -388,4 +402,76 @@ fn postgres_urls_are_recognised_and_their_passwords_never_shown() {
         error.contains("postgres://ghost:***@127.0.0.1:1/none"),
         "{error}"
     );
+}
+
+#[test]
+fn a_server_that_goes_away_keeps_what_was_recorded_and_says_so() {
+    let Some(schema) = PostgresSchema::create("gone") else {
+        return;
+    };
+    let name = format!("oncall-gym-gone-{}", std::process::id());
+    let url = format!("{}&application_name={name}", schema.url);
+    let mut store = Store::open(&url).unwrap();
+    let id = "eeee3333-0000-4000-8000-000000000000";
+    store
+        .create_eval(&eval(id, "2026-11-30T10:00:00Z"))
+        .unwrap();
+    store
+        .record_run(
+            &run(
+                Some(id),
+                "77777777-0000-4000-8000-000000000000",
+                "s",
+                0,
+                true,
+            ),
+            "t",
+        )
+        .unwrap();
+    // The server drops the connection.
+    let mut admin = postgres::Client::connect(&schema.url, postgres::NoTls).unwrap();
+    let killed = admin
+        .query(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1",
+            &[&name],
+        )
+        .unwrap();
+    assert_eq!(killed.len(), 1);
+    let error = store
+        .record_run(
+            &run(
+                Some(id),
+                "88888888-0000-4000-8000-000000000000",
+                "s",
+                1,
+                true,
+            ),
+            "t",
+        )
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("could not record run 88888888"), "{error}");
+    // What was recorded before is there, whole.
+    let mut again = Store::open(&schema.url).unwrap();
+    let kept = again.run("7777", None).unwrap();
+    assert_eq!(again.audit_log(&kept).unwrap().unwrap(), AUDIT);
+    assert!(again.run("8888", None).is_err());
+}
+
+#[test]
+fn another_tools_tables_are_refused_not_a_panic() {
+    let Some(schema) = PostgresSchema::create("foreign") else {
+        return;
+    };
+    let mut admin = postgres::Client::connect(&schema.url, postgres::NoTls).unwrap();
+    admin
+        .batch_execute("CREATE TABLE schema_version (version VARCHAR(50)); INSERT INTO schema_version VALUES ('1.0.3')")
+        .unwrap();
+    let error = Store::open(&schema.url).unwrap_err().to_string();
+    assert!(error.contains("is this table oncall-gym's?"), "{error}");
+    let version: String = admin
+        .query_one("SELECT version FROM schema_version", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(version, "1.0.3", "nothing was changed");
 }

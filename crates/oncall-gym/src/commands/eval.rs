@@ -1,5 +1,6 @@
 //! `oncall-gym eval [SCENARIO...] [--agent A] [--trials K] [--seed N] [--jobs N] [--out FILE.jsonl] [--json] [--no-validate]`.
 
+use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Write};
 use std::process::ExitCode;
@@ -187,16 +188,25 @@ pub(crate) fn eval(library: &ScenarioLibrary, arguments: &EvalArgs) -> anyhow::R
         write_records(path, &records)
             .with_context(|| format!("could not write {}", path.display()))?;
     }
-    // A resumed eval's scorecard covers all its runs, the earlier ones too.
+    // A resumed eval's scorecard covers all its runs: the earlier ones from
+    // the store, and this session's (whether or not the store took them).
     if already_done > 0
-        && let (Some(store), Some(prefix)) = (&mut store, &arguments.resume)
+        && let (Some(store), Some(eval_id)) = (&mut store, &eval_id)
     {
-        let eval = store.eval(prefix)?;
-        records = store
-            .eval_runs(&eval.id)?
-            .iter()
-            .filter_map(|run| serde_json::from_str(&run.record).ok())
-            .collect();
+        let mut all: std::collections::BTreeMap<(String, u32), TrialRecord> = BTreeMap::new();
+        for run in store.eval_runs(eval_id)? {
+            let record: TrialRecord = serde_json::from_str(&run.record).with_context(|| {
+                format!(
+                    "run {} of eval {eval_id} in the store is damaged",
+                    run.run_id
+                )
+            })?;
+            all.insert((record.scenario.clone(), record.trial), record);
+        }
+        for record in records.drain(..) {
+            all.insert((record.scenario.clone(), record.trial), record);
+        }
+        records = all.into_values().collect();
     }
     let scores: Vec<TrialScore> = records.iter().map(TrialRecord::trial_score).collect();
     // A cost budget can stop a scenario short of its trials: pass^k then
@@ -286,9 +296,11 @@ fn resume_target(arguments: &crate::cli::StoreArgs, prefix: &str) -> anyhow::Res
     let scenarios: Option<Vec<String>> = settings
         .get("scenarios")
         .and_then(|value| serde_json::from_value(value.clone()).ok());
+    // Read back from the store, so held to the same bounds as the flags.
     let trials = settings
         .get("trials")
         .and_then(serde_json::Value::as_u64)
+        .filter(|t| (1..=crate::cli::MAX_TRIALS as u64).contains(t))
         .and_then(|t| u32::try_from(t).ok());
     let seed = settings.get("seed").and_then(serde_json::Value::as_u64);
     let (Some(scenarios), Some(trials), Some(seed)) = (scenarios, trials, seed) else {
@@ -300,6 +312,7 @@ fn resume_target(arguments: &crate::cli::StoreArgs, prefix: &str) -> anyhow::Res
     let max_steps = settings
         .get("max_steps")
         .and_then(serde_json::Value::as_u64)
+        .filter(|steps| (1..=crate::cli::MAX_STEPS as u64).contains(steps))
         .and_then(|steps| u32::try_from(steps).ok());
     Ok(ResumeTarget {
         store,

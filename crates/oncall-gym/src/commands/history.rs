@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 
-use oncall_audit::{ReadLimits, read_chain, read_chain_file};
+use oncall_audit::{ReadLimits, read_chain, read_chain_with_limits};
 use oncall_gym::eval::TrialRecord;
 use oncall_gym::library::ScenarioLibrary;
 use oncall_gym::scorecard::{TrialScore, scorecard};
@@ -144,7 +144,9 @@ pub(crate) fn import(
     files: &[PathBuf],
     arguments: &StoreArgs,
 ) -> anyhow::Result<ExitCode> {
-    let mut store = store::open_for_reading(arguments)?;
+    let Some(mut store) = store::open(arguments)? else {
+        anyhow::bail!("import needs a results store; it cannot go with --no-db");
+    };
     let mut failed = false;
     for file in files {
         let result = first_line(file).and_then(|line| {
@@ -179,11 +181,20 @@ fn import_audit_log(
     store: &mut Store,
     file: &Path,
 ) -> anyhow::Result<String> {
-    let verified = read_chain_file(file, None, &ReadLimits::default())?;
+    // Read once: the bytes checked are the bytes stored.
+    let limits = ReadLimits::default();
+    let metadata = std::fs::metadata(file)?;
+    if !metadata.is_file() || metadata.len() > limits.max_file_bytes {
+        anyhow::bail!(
+            "not a regular file of at most {} bytes",
+            limits.max_file_bytes
+        );
+    }
+    let bytes = std::fs::read(file)?;
+    let verified = read_chain_with_limits(&bytes, None, &limits)?;
     if !verified.warnings().is_empty() {
         anyhow::bail!("its last line is torn; only whole logs are imported");
     }
-    let bytes = std::fs::read(file)?;
     let replayed = oncall_audit::replay(verified.events())
         .map_err(|error| anyhow::anyhow!("not a well-formed run: {error}"))?;
     let incident = replayed.incident();
@@ -233,6 +244,18 @@ fn import_records(store: &mut Store, file: &Path) -> anyhow::Result<String> {
     let Some(first) = records.first() else {
         anyhow::bail!("it holds no runs");
     };
+    // One eval holds a (scenario, trial) pair once: refuse the file before
+    // storing any of it.
+    let mut pairs = std::collections::BTreeSet::new();
+    for record in &records {
+        if !pairs.insert((record.scenario.as_str(), record.trial)) {
+            anyhow::bail!(
+                "it holds trial {} of `{}` twice (an eval holds each pair once; give repeated runs distinct --trial numbers); nothing was imported",
+                record.trial,
+                record.scenario
+            );
+        }
+    }
     let eval = NewEval {
         id: store::new_eval_id(),
         agent: first.agent.clone(),
@@ -359,7 +382,7 @@ fn runs_table(runs: &[RunRow]) -> Table {
     .right_align(&[3, 6, 7, 9]);
     for run in runs {
         table.row([
-            run.run_id.get(..8).unwrap_or(&run.run_id).to_owned(),
+            output::escape(run.run_id.get(..8).unwrap_or(&run.run_id)),
             run.eval_id
                 .as_deref()
                 .map_or("-", |eval| eval.get(..8).unwrap_or(eval))

@@ -131,8 +131,8 @@ pub(crate) fn run(library: &ScenarioLibrary, arguments: &RunArgs) -> anyhow::Res
     let usage = factory.usage(outcome.run.model_usage(), built.stats.as_deref());
     let mut store_failed = false;
     if let Some(store) = &mut store {
-        if let (None, Some(path)) = (&log_bytes, &arguments.audit) {
-            log_bytes = std::fs::read(path).ok();
+        if let (None, Some(path), Some(summary)) = (&log_bytes, &arguments.audit, &audit) {
+            log_bytes = reread_audit(path, &summary.head_hash);
         }
         let mut record = TrialRecord::new(scenario.id(), 0, &factory.name(), &outcome, wall_time);
         if let AgentFactory::Model(_) = &factory {
@@ -235,4 +235,18 @@ pub(crate) fn describe_usage(usage: &RunUsage) -> String {
         usage.output_tokens,
         usage.model_latency_ms
     )
+}
+
+/// The audit log `run --audit` just wrote, read back for the store: only a
+/// regular file, at most the reader's limit, and only when it still ends
+/// at the head the writer reported (a device or a pipe is not read back).
+fn reread_audit(path: &std::path::Path, head_hash: &str) -> Option<Vec<u8>> {
+    let limits = oncall_audit::ReadLimits::default();
+    let metadata = std::fs::metadata(path).ok()?;
+    if !metadata.is_file() || metadata.len() > limits.max_file_bytes {
+        return None;
+    }
+    let bytes = std::fs::read(path).ok()?;
+    oncall_audit::read_chain_with_limits(&bytes, Some(head_hash), &limits).ok()?;
+    Some(bytes)
 }

@@ -23,11 +23,11 @@ pub(crate) fn location(arguments: &StoreArgs) -> Option<String> {
     if arguments.no_db {
         return None;
     }
-    let given = arguments.db.clone().or_else(|| {
-        std::env::var(DB_VARIABLE)
-            .ok()
-            .filter(|value| !value.trim().is_empty())
-    });
+    let given = arguments
+        .db
+        .clone()
+        .or_else(|| std::env::var(DB_VARIABLE).ok())
+        .filter(|value| !value.trim().is_empty());
     if given.is_some() {
         return given;
     }
@@ -65,10 +65,20 @@ pub(crate) fn open(arguments: &StoreArgs) -> anyhow::Result<Option<Store>> {
     }
 }
 
-/// Opens the store for the history commands, which need one.
+/// Opens the store for the history commands, which need one that exists:
+/// a missing file is named, never created.
 pub(crate) fn open_for_reading(arguments: &StoreArgs) -> anyhow::Result<Store> {
     match location(arguments) {
-        Some(location) => Ok(Store::open(&location)?),
+        Some(location) => {
+            if !oncall_store::is_postgres_url(&location)
+                && !std::path::Path::new(&location).exists()
+            {
+                anyhow::bail!(
+                    "no results store at {location}: `run` and `eval` make one (or give --db PATH_OR_URL)"
+                );
+            }
+            Ok(Store::open(&location)?)
+        }
         None => anyhow::bail!("no results store: give --db PATH_OR_URL"),
     }
 }
@@ -129,8 +139,18 @@ impl Recorder {
                         Err(_) => break,
                     }
                 }
-                if let Err(error) = store.record_prepared(&batch) {
-                    failure = Some(error);
+                match store.record_prepared(&batch) {
+                    Ok(()) => {}
+                    // Another process (a second resume) stored it first:
+                    // it is recorded once, as it must be; go on.
+                    Err(StoreError::DuplicateTrial {
+                        eval,
+                        scenario,
+                        trial,
+                    }) => eprintln!(
+                        "warning: eval {eval} already holds trial {trial} of `{scenario}`; it is not recorded twice"
+                    ),
+                    Err(error) => failure = Some(error),
                 }
             }
             (store, failure)
