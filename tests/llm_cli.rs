@@ -26,11 +26,7 @@ fn oncall_gym_with_key(arguments: &[&str]) -> Ran {
         .env("OPENAI_API_KEY", SECRET)
         .output()
         .unwrap();
-    Ran {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8(output.stdout).unwrap(),
-        stderr: String::from_utf8(output.stderr).unwrap(),
-    }
+    Ran::from_output(output)
 }
 
 fn script(runs: usize) -> Vec<Reply> {
@@ -314,11 +310,7 @@ fn the_readme_cassette_example_replays_offline_to_the_same_log() {
             .env_remove("OPENAI_BASE_URL")
             .output()
             .unwrap();
-        Ran {
-            code: output.status.code().unwrap_or(-1),
-            stdout: String::from_utf8(output.stdout).unwrap(),
-            stderr: String::from_utf8(output.stderr).unwrap(),
-        }
+        Ran::from_output(output)
     };
     assert!(
         cassette.is_file(),

@@ -15,11 +15,7 @@ fn gym(home: &Path, arguments: &[&str]) -> Ran {
         .args(arguments)
         .output()
         .unwrap();
-    Ran {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8(output.stdout).unwrap(),
-        stderr: String::from_utf8(output.stderr).unwrap(),
-    }
+    Ran::from_output(output)
 }
 
 fn default_store(home: &Path) -> PathBuf {

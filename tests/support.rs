@@ -116,6 +116,15 @@ pub(crate) struct Ran {
 }
 
 impl Ran {
+    /// What a finished child gave.
+    pub(crate) fn from_output(output: Output) -> Ran {
+        Ran {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8(output.stdout).unwrap(),
+            stderr: String::from_utf8(output.stderr).unwrap(),
+        }
+    }
+
     /// Asserts the exit code, showing the output when it is wrong.
     #[track_caller]
     pub(crate) fn expect_code(&self, code: i32) -> &Ran {
@@ -169,11 +178,7 @@ pub(crate) fn oncall_gym_in(directory: Option<&Path>, arguments: &[&str]) -> Ran
         .current_dir(directory.map_or_else(workspace_root, Path::to_path_buf))
         .output()
         .unwrap();
-    Ran {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8(output.stdout).unwrap(),
-        stderr: String::from_utf8(output.stderr).unwrap(),
-    }
+    Ran::from_output(output)
 }
 
 /// Runs the binary with `arguments` at the workspace root.

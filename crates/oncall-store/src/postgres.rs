@@ -145,7 +145,9 @@ impl PostgresStore {
             .map_err(|e| self.error(&format!("finish eval {id}"), &e))
     }
 
-    pub(crate) fn record_prepared(&mut self, runs: &[PreparedRun]) -> Result<(), StoreError> {
+    /// Records prepared runs in one transaction: all of them, or (on the
+    /// first refusal) none.
+    pub(crate) fn record_batch(&mut self, runs: &[PreparedRun]) -> Result<(), StoreError> {
         let Some(first) = runs.first() else {
             return Ok(());
         };
@@ -166,23 +168,7 @@ impl PostgresStore {
             None => transaction
                 .commit()
                 .map_err(|e| database_error(&label, &doing, &e)),
-            Some(error) => {
-                drop(transaction);
-                // Only a refused pair is worth retrying the others around;
-                // a lock or a broken database would refuse them all again.
-                if runs.len() == 1 || !matches!(error, StoreError::DuplicateTrial { .. }) {
-                    return Err(error);
-                }
-                let mut first_error = None;
-                for run in runs {
-                    if let Err(error) = self.record_prepared(std::slice::from_ref(run))
-                        && first_error.is_none()
-                    {
-                        first_error = Some(error);
-                    }
-                }
-                first_error.map_or(Ok(()), Err)
-            }
+            Some(error) => Err(error),
         }
     }
 

@@ -93,11 +93,9 @@ impl SqliteStore {
             .map_err(|e| self.error(&format!("finish eval {id}"), &e))
     }
 
-    /// Records prepared runs, all in one transaction when they all go in;
-    /// when one is refused, the others are still recorded, each on its
-    /// own, and the first refusal is returned. A run is always whole or
-    /// absent.
-    pub(crate) fn record_prepared(&mut self, runs: &[PreparedRun]) -> Result<(), StoreError> {
+    /// Records prepared runs in one transaction: all of them, or (on the
+    /// first refusal) none.
+    pub(crate) fn record_batch(&mut self, runs: &[PreparedRun]) -> Result<(), StoreError> {
         let Some(first) = runs.first() else {
             return Ok(());
         };
@@ -114,23 +112,7 @@ impl SqliteStore {
         }
         match refused {
             None => transaction.commit().map_err(database),
-            Some(error) => {
-                drop(transaction);
-                // Only a refused pair is worth retrying the others around;
-                // a lock or a broken database would refuse them all again.
-                if runs.len() == 1 || !matches!(error, StoreError::DuplicateTrial { .. }) {
-                    return Err(error);
-                }
-                let mut first_error = None;
-                for run in runs {
-                    if let Err(error) = self.record_prepared(std::slice::from_ref(run))
-                        && first_error.is_none()
-                    {
-                        first_error = Some(error);
-                    }
-                }
-                first_error.map_or(Ok(()), Err)
-            }
+            Some(error) => Err(error),
         }
     }
 

@@ -89,9 +89,28 @@ impl Store {
     /// one is refused, the others are still recorded and the first refusal
     /// is returned. A run is always whole or absent.
     pub fn record_prepared(&mut self, runs: &[PreparedRun]) -> Result<(), StoreError> {
+        match self.record_batch(runs) {
+            // Only a refused pair is worth retrying the others around; a
+            // lock or a broken connection would refuse them all again.
+            Err(StoreError::DuplicateTrial { .. }) if runs.len() > 1 => {
+                let mut first_error = None;
+                for run in runs {
+                    if let Err(error) = self.record_batch(std::slice::from_ref(run))
+                        && first_error.is_none()
+                    {
+                        first_error = Some(error);
+                    }
+                }
+                first_error.map_or(Ok(()), Err)
+            }
+            done => done,
+        }
+    }
+
+    fn record_batch(&mut self, runs: &[PreparedRun]) -> Result<(), StoreError> {
         match &mut self.backend {
-            Backend::Sqlite(store) => store.record_prepared(runs),
-            Backend::Postgres(store) => store.record_prepared(runs),
+            Backend::Sqlite(store) => store.record_batch(runs),
+            Backend::Postgres(store) => store.record_batch(runs),
         }
     }
 

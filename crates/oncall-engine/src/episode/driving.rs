@@ -116,21 +116,9 @@ impl<S: EventSink> Episode<S> {
                 }
                 Ok(())
             }
-            AgentErrorKind::StepFailed => {
-                self.refuse_if_over()?;
-                self.close_without_analysis()?;
-                self.refuse_if_over()?;
-                let number = self.next_step_number();
-                self.run.status = RunStatus::Running;
-                let started_at = self.now();
-                self.start_step(number)?;
-                let record = StepRecord::without_decision(number, started_at);
-                let reason = format!(
-                    "the agent gave no decision: {}",
-                    cut_to_bytes(error.message(), MAX_UNREADABLE_REASON_BYTES)
-                );
-                self.fail_step_without_result(record, reason).map(|_| ())
-            }
+            AgentErrorKind::StepFailed => self
+                .fail_undecided_step("the agent gave no decision", error.message())
+                .map(|_| ()),
         }
     }
 

@@ -231,6 +231,17 @@ impl<S: EventSink> Episode<S> {
     /// decision, so the step limit still bounds a confused agent. An open
     /// tool step closes first with no observation, as for [`Episode::act`].
     pub fn act_unreadable(&mut self, reason: &str) -> Result<ActionOutcome, EngineError> {
+        self.fail_undecided_step("the action is not a decision", reason)
+    }
+
+    /// Fails the next step, which records no decision, with `what: reason`
+    /// (`reason` cut to [`MAX_UNREADABLE_REASON_BYTES`]). An open tool step
+    /// closes first with no observation; the step limit applies.
+    pub(super) fn fail_undecided_step(
+        &mut self,
+        what: &str,
+        reason: &str,
+    ) -> Result<ActionOutcome, EngineError> {
         self.refuse_if_over()?;
         self.close_without_analysis()?;
         self.refuse_if_over()?;
@@ -240,7 +251,7 @@ impl<S: EventSink> Episode<S> {
         self.start_step(number)?;
         let record = StepRecord::without_decision(number, started_at);
         let reason = format!(
-            "the action is not a decision: {}",
+            "{what}: {}",
             cut_to_bytes(reason, MAX_UNREADABLE_REASON_BYTES)
         );
         self.fail_step_without_result(record, reason)
