@@ -333,3 +333,62 @@ fn the_readme_cassette_example_replays_offline_to_the_same_log() {
     let text = std::fs::read_to_string(&cassette).unwrap();
     assert!(!text.contains(SECRET) && !text.to_lowercase().contains("authorization"));
 }
+
+#[test]
+fn a_resumed_eval_keeps_its_cost_budget_less_what_it_spent() {
+    let directory = scratch_dir("llm_cli_resume_budget");
+    let db = directory.join("results.db");
+    let prices = directory.join("prices.json");
+    std::fs::write(
+        &prices,
+        r#"{"test-model": {"input": 1.0, "output": 2.0, "cached_input": 0.5}}"#,
+    )
+    .unwrap();
+    let server = ScriptedProvider::start(script(2));
+    let base = format!("{}/v1", server.base());
+    let model = [
+        "--agent",
+        "openai:test-model",
+        "--llm-base-url",
+        &base,
+        "--prices",
+        prices.to_str().unwrap(),
+        "--db",
+        db.to_str().unwrap(),
+        "--jobs",
+        "1",
+    ];
+    let mut arguments = vec![
+        "eval",
+        "latency_spike",
+        "--trials",
+        "2",
+        "--max-cost",
+        "0.001",
+    ];
+    arguments.extend(model);
+    let ran = oncall_gym_with_key(&arguments);
+    ran.expect_code(1);
+    let id = ran
+        .stderr
+        .lines()
+        .find_map(|line| line.strip_prefix("results: eval "))
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_owned();
+    // Resumed, its budget is already spent: nothing starts.
+    let mut arguments = vec!["eval", "--resume", &id];
+    arguments.extend(model);
+    let ran = oncall_gym_with_key(&arguments);
+    ran.expect_code(1);
+    assert_has(&ran.stderr, "1 of 2 runs were not started");
+    assert_eq!(server.requests().len(), 4, "no model call was made");
+    // A new budget given on the command line replaces it.
+    arguments.extend(["--max-cost", "1"]);
+    let ran = oncall_gym_with_key(&arguments);
+    ran.expect_code(0);
+    assert_has(&ran.stderr, "resumed: 1 run already recorded, 1 run now");
+    assert_eq!(server.requests().len(), 8);
+}

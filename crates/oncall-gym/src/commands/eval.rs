@@ -61,7 +61,15 @@ pub(crate) fn eval(library: &ScenarioLibrary, arguments: &EvalArgs) -> anyhow::R
         |jobs| usize::try_from(jobs).unwrap_or(1),
     );
     let factory = models::agent_factory(&arguments.agent, &arguments.model, arguments.max_rps)?;
-    check_cost_budget(&factory, arguments.max_cost)?;
+    // A resumed eval keeps its cost budget, less what its runs spent.
+    let max_cost = match &resumed {
+        Some(target) => arguments
+            .max_cost
+            .or(target.max_cost)
+            .map(|budget| budget - target.eval.cost_usd.unwrap_or(0.0)),
+        None => arguments.max_cost,
+    };
+    check_cost_budget(&factory, max_cost)?;
     let (trials, seed, max_steps) = match &resumed {
         Some(target) => (target.trials, target.seed, target.max_steps),
         None => (arguments.trials, arguments.seed, arguments.max_steps),
@@ -114,19 +122,28 @@ pub(crate) fn eval(library: &ScenarioLibrary, arguments: &EvalArgs) -> anyhow::R
         trials,
         seed,
         max_steps,
-        max_cost: arguments.max_cost,
+        max_cost,
         keep_audit: recorder.is_some(),
         skip,
     };
     let total = scenarios.len() as u64 * u64::from(trials);
     let progress = progress_bar(total);
     let started = Instant::now();
-    let results = run_trials(&scenarios, &settings, jobs, &|done| {
+    let results = match run_trials(&scenarios, &settings, jobs, &|done| {
         if let (Some(recorder), Some((record, audit))) = (&recorder, done) {
             recorder.record(record, audit);
         }
         progress.inc(1);
-    })?;
+    }) {
+        Ok(results) => results,
+        Err(error) => {
+            // Nothing ran: the eval is closed as failed, not left running.
+            if let Some(recorder) = recorder {
+                let _ = recorder.finish(EvalStatus::Failed);
+            }
+            return Err(error.into());
+        }
+    };
     progress.finish_and_clear();
     let mut records = Vec::with_capacity(results.len());
     let mut failed = false;
@@ -280,6 +297,7 @@ struct ResumeTarget {
     trials: u32,
     seed: u64,
     max_steps: Option<u32>,
+    max_cost: Option<f64>,
 }
 
 /// The eval `--resume` names, and its settings.
@@ -314,6 +332,10 @@ fn resume_target(arguments: &crate::cli::StoreArgs, prefix: &str) -> anyhow::Res
         .and_then(serde_json::Value::as_u64)
         .filter(|steps| (1..=crate::cli::MAX_STEPS as u64).contains(steps))
         .and_then(|steps| u32::try_from(steps).ok());
+    let max_cost = settings
+        .get("max_cost")
+        .and_then(serde_json::Value::as_f64)
+        .filter(|cost| cost.is_finite() && *cost > 0.0);
     Ok(ResumeTarget {
         store,
         eval,
@@ -321,6 +343,7 @@ fn resume_target(arguments: &crate::cli::StoreArgs, prefix: &str) -> anyhow::Res
         trials,
         seed,
         max_steps,
+        max_cost,
     })
 }
 
