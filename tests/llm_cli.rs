@@ -383,7 +383,10 @@ fn a_resumed_eval_keeps_its_cost_budget_less_what_it_spent() {
     arguments.extend(model);
     let ran = oncall_gym_with_key(&arguments);
     ran.expect_code(1);
-    assert_has(&ran.stderr, "1 of 2 runs were not started");
+    assert_has(
+        &ran.stderr,
+        "of --max-cost $0.0010; 1 of 2 runs were not started",
+    );
     assert_eq!(server.requests().len(), 4, "no model call was made");
     // A new budget given on the command line replaces it.
     arguments.extend(["--max-cost", "1"]);

@@ -341,7 +341,7 @@ pub(crate) struct EvalArgs {
     /// (model agents; the model's price must be known). Exit 1 when it stops.
     #[arg(long, value_name = "USD", value_parser = parse_dollars)]
     pub(crate) max_cost: Option<f64>,
-    /// Complete the interrupted eval ID (or a unique prefix) in the store: run only the (scenario, trial) pairs it does not hold, with its own scenarios, trials, seed and step limit.
+    /// Complete the interrupted eval ID (or a unique prefix) in the store: run only the (scenario, trial) pairs it does not hold, with its own scenarios, trials, seed, step limit and cost budget (less what it spent; --max-cost replaces it).
     #[arg(long, value_name = "EVAL_ID")]
     pub(crate) resume: Option<String>,
     /// At most N model requests a second, over every parallel run.

@@ -6,8 +6,8 @@
 //!
 //! The overall interval resamples the scenarios both evals ran (with
 //! replacement, so a scenario is paired with itself), then, within each
-//! drawn scenario, the trials (with replacement): paired by trial index
-//! when both evals ran the same number, each eval's own otherwise. The
+//! drawn scenario, the trials (with replacement): paired by trial number
+//! when both evals hold the same trials, each eval's own otherwise. The
 //! statistic is the difference of the two means over the drawn runs. A
 //! scenario's own interval resamples only its trials. With fewer than two
 //! runs on a side there is nothing to measure noise with, so the verdict
@@ -127,6 +127,7 @@ pub fn compare(a: &[TrialRecord], b: &[TrialRecord], resamples: u32) -> Comparis
 /// One scenario's runs: scores, and whether each passed.
 #[derive(Debug, Default)]
 struct Outcomes {
+    trials: Vec<u32>,
     scores: Vec<f64>,
     passes: Vec<f64>,
 }
@@ -141,6 +142,7 @@ fn by_scenario(records: &[TrialRecord]) -> BTreeMap<&str, Outcomes> {
     let mut map: BTreeMap<&str, Outcomes> = BTreeMap::new();
     for record in records {
         let outcomes = map.entry(record.scenario.as_str()).or_default();
+        outcomes.trials.push(record.trial);
         outcomes.scores.push(record.score.total);
         outcomes
             .passes
@@ -182,7 +184,7 @@ fn scenario_change(
                 draw
             };
             let (x, y) = (xs[group], ys[group]);
-            if x.scores.len() == y.scores.len() {
+            if x.trials == y.trials {
                 // Paired: trial i of A with trial i of B (the same trial
                 // seed when both evals used the same base seed).
                 for _ in 0..x.scores.len() {

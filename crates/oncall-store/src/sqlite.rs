@@ -182,6 +182,20 @@ impl SqliteStore {
         }
     }
 
+    /// At most one run whose id matches `pattern` but is not `id`, in eval
+    /// `eval_id` when given.
+    pub(crate) fn other_ids_like(
+        &self,
+        pattern: &str,
+        id: &str,
+        eval_id: Option<&str>,
+    ) -> Result<Vec<RunRow>, StoreError> {
+        let sql = format!(
+            "SELECT {RUN_COLUMNS} FROM runs WHERE run_id LIKE ?1 AND run_id <> ?2 AND (?3 IS NULL OR eval_id = ?3) LIMIT 1"
+        );
+        self.query_runs(&sql, rusqlite::params![pattern, id, eval_id])
+    }
+
     /// A stored run's lines, concatenated.
     pub(crate) fn audit_lines(&self, run: &RunRow) -> Result<Vec<u8>, StoreError> {
         let doing = format!("read the events of run {}", run.run_id);

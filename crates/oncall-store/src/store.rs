@@ -93,15 +93,22 @@ impl Store {
             // Only a refused pair is worth retrying the others around; a
             // lock or a broken connection would refuse them all again.
             Err(StoreError::DuplicateTrial { .. }) if runs.len() > 1 => {
-                let mut first_error = None;
+                // A real failure outranks a refused pair, so it is never
+                // passed off as a duplicate.
+                let mut duplicate = None;
+                let mut failure = None;
                 for run in runs {
-                    if let Err(error) = self.record_batch(std::slice::from_ref(run))
-                        && first_error.is_none()
-                    {
-                        first_error = Some(error);
+                    match self.record_batch(std::slice::from_ref(run)) {
+                        Ok(()) => {}
+                        Err(error @ StoreError::DuplicateTrial { .. }) => {
+                            duplicate.get_or_insert(error);
+                        }
+                        Err(error) => {
+                            failure.get_or_insert(error);
+                        }
                     }
                 }
-                first_error.map_or(Ok(()), Err)
+                failure.or(duplicate).map_or(Ok(()), Err)
             }
             done => done,
         }
@@ -179,6 +186,7 @@ impl Store {
         };
         if let Some(newest) = rows.first()
             && rows.iter().all(|row| row.run_id == newest.run_id)
+            && !self.another_id_like(&pattern, &newest.run_id, eval_id)?
         {
             return Ok(rows.remove(0));
         }
@@ -186,6 +194,28 @@ impl Store {
             Some(eval) => format!("{} (eval {})", row.run_id, eval.get(..8).unwrap_or(eval)),
             None => row.run_id.clone(),
         })
+    }
+
+    /// Whether a run whose id matches `pattern` but is not `id` is stored
+    /// (in eval `eval_id` when given): the rows `run` reads are capped, so a
+    /// prefix shared by one run stored many times and another is checked
+    /// here.
+    fn another_id_like(
+        &mut self,
+        pattern: &str,
+        id: &str,
+        eval_id: Option<&str>,
+    ) -> Result<bool, StoreError> {
+        let rows = match &mut self.backend {
+            Backend::Sqlite(store) => store.other_ids_like(pattern, id, eval_id)?,
+            Backend::Postgres(store) => {
+                let sql = format!(
+                    "SELECT {RUN_COLUMNS} FROM runs WHERE run_id LIKE $1 AND run_id <> $2 AND ($3::TEXT IS NULL OR eval_id = $3) LIMIT 1"
+                );
+                store.query_runs(&sql, &[&pattern, &id, &eval_id])?
+            }
+        };
+        Ok(!rows.is_empty())
     }
 
     /// A stored run's audit log, byte for byte as it was written. `None`

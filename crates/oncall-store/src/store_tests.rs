@@ -475,3 +475,33 @@ fn another_tools_tables_are_refused_not_a_panic() {
         .get(0);
     assert_eq!(version, "1.0.3", "nothing was changed");
 }
+
+#[test]
+fn a_run_stored_many_times_does_not_hide_another_that_shares_the_prefix() {
+    for (mut store, _schema) in stores("many") {
+        store
+            .record_run(
+                &run(None, "abab0000-0000-4000-8000-000000000000", "s", 0, true),
+                "t",
+            )
+            .unwrap();
+        for _ in 0..12 {
+            store
+                .record_run(
+                    &run(None, "abab1111-0000-4000-8000-000000000000", "s", 0, true),
+                    "t",
+                )
+                .unwrap();
+        }
+        let error = store.run("abab", None).unwrap_err().to_string();
+        assert!(error.contains("names"), "{error}");
+        assert_eq!(
+            store.run("abab1", None).unwrap().run_id,
+            "abab1111-0000-4000-8000-000000000000"
+        );
+        assert_eq!(
+            store.run("abab0", None).unwrap().run_id,
+            "abab0000-0000-4000-8000-000000000000"
+        );
+    }
+}

@@ -62,6 +62,9 @@ pub(crate) fn eval(library: &ScenarioLibrary, arguments: &EvalArgs) -> anyhow::R
     );
     let factory = models::agent_factory(&arguments.agent, &arguments.model, arguments.max_rps)?;
     // A resumed eval keeps its cost budget, less what its runs spent.
+    let whole_budget = arguments
+        .max_cost
+        .or(resumed.as_ref().and_then(|target| target.max_cost));
     let max_cost = match &resumed {
         Some(target) => arguments
             .max_cost
@@ -137,8 +140,11 @@ pub(crate) fn eval(library: &ScenarioLibrary, arguments: &EvalArgs) -> anyhow::R
     }) {
         Ok(results) => results,
         Err(error) => {
-            // Nothing ran: the eval is closed as failed, not left running.
-            if let Some(recorder) = recorder {
+            // Nothing ran: a new eval is closed as failed, not left
+            // running; a resumed one is left as it was.
+            if let Some(recorder) = recorder
+                && arguments.resume.is_none()
+            {
                 let _ = recorder.finish(EvalStatus::Failed);
             }
             return Err(error.into());
@@ -260,7 +266,7 @@ pub(crate) fn eval(library: &ScenarioLibrary, arguments: &EvalArgs) -> anyhow::R
             .unwrap_or(0.0);
         eprintln!(
             "error: stopped at the cost budget: the runs done cost ${spent:.4} of --max-cost ${:.4}; {} of {} were not started",
-            arguments.max_cost.unwrap_or(0.0),
+            whole_budget.unwrap_or(0.0),
             not_started,
             output::count(total, "run"),
         );

@@ -247,6 +247,6 @@ fn reread_audit(path: &std::path::Path, head_hash: &str) -> Option<Vec<u8>> {
         return None;
     }
     let bytes = std::fs::read(path).ok()?;
-    oncall_audit::read_chain_with_limits(&bytes, Some(head_hash), &limits).ok()?;
-    Some(bytes)
+    let verified = oncall_audit::read_chain_with_limits(&bytes, Some(head_hash), &limits).ok()?;
+    verified.warnings().is_empty().then_some(bytes)
 }
