@@ -22,6 +22,8 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use oncall_domain::SeededRandom;
+
 use crate::eval::TrialRecord;
 
 /// Resamples used when none is given.
@@ -96,13 +98,13 @@ pub fn compare(a: &[TrialRecord], b: &[TrialRecord], resamples: u32) -> Comparis
             .map(|id| (*id).to_owned())
             .collect()
     };
-    let mut random = SplitMix(BOOTSTRAP_SEED);
+    let random = SeededRandom::new(BOOTSTRAP_SEED);
     let mut scenarios = Vec::with_capacity(both.len());
     let mut newly_passing = Vec::new();
     let mut newly_failing = Vec::new();
     for id in &both {
         let (x, y) = (&a[id], &b[id]);
-        let line = scenario_change(id, &[x], &[y], resamples, &mut random);
+        let line = scenario_change(id, &[x], &[y], resamples, &random);
         match (x.passes(), y.passes()) {
             (false, true) => newly_passing.push((*id).to_owned()),
             (true, false) => newly_failing.push((*id).to_owned()),
@@ -112,7 +114,7 @@ pub fn compare(a: &[TrialRecord], b: &[TrialRecord], resamples: u32) -> Comparis
     }
     let xs: Vec<&Outcomes> = both.iter().map(|id| &a[id]).collect();
     let ys: Vec<&Outcomes> = both.iter().map(|id| &b[id]).collect();
-    let overall = scenario_change("overall", &xs, &ys, resamples, &mut random);
+    let overall = scenario_change("overall", &xs, &ys, resamples, &random);
     Comparison {
         resamples,
         scenarios,
@@ -159,7 +161,7 @@ fn scenario_change(
     xs: &[&Outcomes],
     ys: &[&Outcomes],
     resamples: u32,
-    random: &mut SplitMix,
+    random: &SeededRandom,
 ) -> ScenarioChange {
     let pooled = |groups: &[&Outcomes], pick: fn(&Outcomes) -> &Vec<f64>| -> Vec<f64> {
         groups
@@ -179,7 +181,7 @@ fn scenario_change(
         let mut counts = [0usize; 2];
         for draw in 0..groups {
             let group = if groups > 1 {
-                random.below(groups)
+                below(random, groups)
             } else {
                 draw
             };
@@ -188,7 +190,7 @@ fn scenario_change(
                 // Paired: trial i of A with trial i of B (the same trial
                 // seed when both evals used the same base seed).
                 for _ in 0..x.scores.len() {
-                    let run = random.below(x.scores.len());
+                    let run = below(random, x.scores.len());
                     sums[0] += x.scores[run];
                     sums[1] += x.passes[run];
                     sums[2] += y.scores[run];
@@ -197,7 +199,7 @@ fn scenario_change(
             } else {
                 for (side, outcomes) in [x, y].into_iter().enumerate() {
                     for _ in 0..outcomes.scores.len() {
-                        let run = random.below(outcomes.scores.len());
+                        let run = below(random, outcomes.scores.len());
                         sums[side * 2] += outcomes.scores[run];
                         sums[side * 2 + 1] += outcomes.passes[run];
                     }
@@ -275,23 +277,9 @@ fn round6(value: f64) -> f64 {
     (value * 1e6).round() / 1e6
 }
 
-/// SplitMix64: small, well known, seedable.
-#[derive(Debug)]
-struct SplitMix(u64);
-
-impl SplitMix {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// A uniform index below `n` (more than 0).
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
+/// A uniform index below `n` (more than 0).
+fn below(random: &SeededRandom, n: usize) -> usize {
+    usize::try_from(random.next_below(n as u64)).unwrap_or(0)
 }
 
 #[cfg(test)]

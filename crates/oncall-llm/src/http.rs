@@ -6,6 +6,8 @@ use std::fmt;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use oncall_domain::SeededRandom;
+
 use crate::settings::RetryPolicy;
 
 /// The most bytes of a reply body read.
@@ -195,17 +197,9 @@ pub fn backoff(
     let exponential = policy
         .base_delay
         .saturating_mul(2u32.saturating_pow(retry.min(20)));
-    let unit = (splitmix(jitter_seed ^ u64::from(retry)) >> 11) as f64 / (1u64 << 53) as f64;
+    let unit = SeededRandom::new(jitter_seed ^ u64::from(retry)).next_f64();
     let factor = 0.75 + unit * 0.5;
     exponential.mul_f64(factor).min(policy.max_delay)
-}
-
-/// SplitMix64: a small, well-known mixer, for jitter only.
-fn splitmix(seed: u64) -> u64 {
-    let mut z = seed.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
 }
 
 /// At most `max_rps` requests a second across every thread that shares it:
