@@ -154,6 +154,17 @@ pub fn pass_hat_k(runs: u32, passes: u32, k: u32) -> f64 {
     })
 }
 
+/// The fewest runs any scenario of `trials` has: the k of pass^k when
+/// scenarios were run unevenly (a stopped eval, runs summed by hand).
+/// `None` when there are no trials.
+pub fn fewest_runs(trials: &[TrialScore]) -> Option<u32> {
+    let mut runs: std::collections::BTreeMap<&str, u32> = std::collections::BTreeMap::new();
+    for trial in trials {
+        *runs.entry(trial.scenario.as_str()).or_default() += 1;
+    }
+    runs.values().copied().min()
+}
+
 /// The scorecard of `trials` (in any order), with k = `k`. Means are
 /// rounded to 6 decimal places, like scores.
 pub fn scorecard(trials: &[TrialScore], k: u32) -> Scorecard {

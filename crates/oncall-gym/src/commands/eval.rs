@@ -14,7 +14,7 @@ use oncall_domain::TerminationReason;
 use oncall_gym::eval::{EvalSettings, TrialRecord, TrialResult, run_trials};
 use oncall_gym::library::ScenarioLibrary;
 use oncall_gym::models::AgentFactory;
-use oncall_gym::scorecard::{TrialScore, scorecard};
+use oncall_gym::scorecard::{TrialScore, fewest_runs, scorecard};
 use oncall_sim::Scenario;
 use oncall_store::{EvalRow, EvalStatus, NewEval, Store};
 
@@ -351,15 +351,6 @@ fn resume_target(arguments: &crate::cli::StoreArgs, prefix: &str) -> anyhow::Res
         max_steps,
         max_cost,
     })
-}
-
-/// The fewest runs any scenario has.
-fn fewest_runs(scores: &[TrialScore]) -> Option<u32> {
-    let mut runs: std::collections::BTreeMap<&str, u32> = std::collections::BTreeMap::new();
-    for score in scores {
-        *runs.entry(score.scenario.as_str()).or_default() += 1;
-    }
-    runs.values().copied().min()
 }
 
 /// A cost budget needs a model whose price is known.

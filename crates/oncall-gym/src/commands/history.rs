@@ -10,7 +10,7 @@ use anyhow::Context;
 use oncall_audit::{ReadLimits, read_chain, read_chain_with_limits};
 use oncall_gym::eval::TrialRecord;
 use oncall_gym::library::ScenarioLibrary;
-use oncall_gym::scorecard::{TrialScore, scorecard};
+use oncall_gym::scorecard::{TrialScore, fewest_runs, scorecard};
 use oncall_store::{EvalRow, EvalStatus, NewEval, RunFilter, RunRow, Store};
 
 use crate::cli::{EvalsCommand, ReplayArgs, RunsCommand, StoreArgs};
@@ -321,11 +321,7 @@ pub(crate) fn eval_records(store: &mut Store, eval: &EvalRow) -> anyhow::Result<
 /// k for an eval's pass^k: its trials, or the fewest runs a scenario has
 /// when it stopped short.
 fn eval_k(eval: &EvalRow, scores: &[TrialScore]) -> u32 {
-    let mut runs: std::collections::BTreeMap<&str, u32> = std::collections::BTreeMap::new();
-    for score in scores {
-        *runs.entry(score.scenario.as_str()).or_default() += 1;
-    }
-    let fewest = runs.values().copied().min().unwrap_or(1);
+    let fewest = fewest_runs(scores).unwrap_or(1);
     eval.settings
         .get("trials")
         .and_then(serde_json::Value::as_u64)

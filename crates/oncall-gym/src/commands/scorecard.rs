@@ -3,7 +3,7 @@
 //! runs made one at a time (an MCP agent over the library) sum up as `eval`
 //! would have printed them.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
@@ -12,7 +12,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 
 use oncall_gym::eval::TrialRecord;
-use oncall_gym::scorecard::{Scorecard, TrialScore, UsageTotal, scorecard};
+use oncall_gym::scorecard::{Scorecard, TrialScore, UsageTotal, fewest_runs, scorecard};
 
 use crate::cli::ScorecardArgs;
 use crate::output;
@@ -55,18 +55,14 @@ pub(crate) fn scorecard_command(arguments: &ScorecardArgs) -> anyhow::Result<Exi
     if scores.is_empty() {
         anyhow::bail!("no runs of agent `{agent}` in {}", labels(&arguments.files));
     }
-    let mut runs: BTreeMap<&str, u32> = BTreeMap::new();
-    for score in &scores {
-        *runs.entry(score.scenario.as_str()).or_default() += 1;
-    }
     let k = arguments
         .k
-        .unwrap_or_else(|| runs.values().copied().min().unwrap_or(1));
+        .unwrap_or_else(|| fewest_runs(&scores).unwrap_or(1));
     let card: Scorecard = scorecard(&scores, k);
     eprintln!(
         "{} of agent {agent} over {}",
         output::count(scores.len() as u64, "run"),
-        output::count(runs.len() as u64, "scenario"),
+        output::count(card.scenarios.len() as u64, "scenario"),
     );
     if arguments.json {
         output::print_json(&card)?;
