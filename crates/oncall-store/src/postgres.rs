@@ -13,8 +13,8 @@ use oncall_audit::GENESIS_HASH;
 
 use crate::error::StoreError;
 use crate::prepared::PreparedRun;
-use crate::rows::{EvalRow, EvalStatus, NewEval, RunFilter, RunRow};
-use crate::schema::{POSTGRES_MIGRATIONS, SCHEMA_VERSION};
+use crate::rows::{EvalRow, EvalStatus, NewEval, RunFilter, RunRow, StoredEval};
+use crate::schema::{POSTGRES_MIGRATIONS, pending};
 
 /// The advisory lock migrations take.
 const MIGRATION_LOCK: i64 = 0x6f6e_6361_6c6c;
@@ -94,21 +94,11 @@ impl PostgresStore {
                 0
             }
         };
-        if current > SCHEMA_VERSION {
-            return Err(StoreError::TooNew {
-                path: self.label.clone(),
-                found: current,
-                known: SCHEMA_VERSION,
-            });
-        }
-        for (index, migration) in POSTGRES_MIGRATIONS.iter().enumerate() {
-            let version = index as i64 + 1;
-            if version > current {
-                transaction.batch_execute(migration).map_err(fail)?;
-                transaction
-                    .execute("UPDATE schema_version SET version = $1", &[&version])
-                    .map_err(fail)?;
-            }
+        for (version, migration) in pending(current, &POSTGRES_MIGRATIONS, &self.label)? {
+            transaction.batch_execute(migration).map_err(fail)?;
+            transaction
+                .execute("UPDATE schema_version SET version = $1", &[&version])
+                .map_err(fail)?;
         }
         transaction.commit().map_err(fail)
     }
@@ -198,36 +188,21 @@ impl PostgresStore {
         for row in rows {
             let id: String = cell(&row, 0, &label, "an eval")?;
             let what = format!("eval {id}");
-            let damaged = |message: String| StoreError::Damaged {
-                path: label.clone(),
-                what: what.clone(),
-                message,
-            };
-            let settings: String = cell(&row, 3, &label, &what)?;
-            let status: String = cell(&row, 6, &label, &what)?;
-            let settings =
-                serde_json::from_str(&settings).map_err(|e| damaged(format!("settings: {e}")))?;
-            let status = EvalStatus::parse(&status)
-                .ok_or_else(|| damaged(format!("unknown status `{status}`")))?;
-            let mean: f64 = cell(&row, 9, &label, &what)?;
-            let cost: Option<f64> = cell(&row, 11, &label, &what)?;
-            let count = |index: usize| -> Result<u64, StoreError> {
-                Ok(u64::try_from(cell::<i64>(&row, index, &label, &what)?).unwrap_or(0))
-            };
-            evals.push(EvalRow {
+            let stored = StoredEval {
                 agent: cell(&row, 1, &label, &what)?,
                 model: cell(&row, 2, &label, &what)?,
-                settings,
+                settings: cell(&row, 3, &label, &what)?,
                 started_at: cell(&row, 4, &label, &what)?,
                 finished_at: cell(&row, 5, &label, &what)?,
-                status,
-                runs: count(7)?,
-                passed: count(8)?,
-                mean_score: (mean * 1e6).round() / 1e6,
-                tokens: count(10)?,
-                cost_usd: cost.map(|c| (c * 1e6).round() / 1e6),
+                status: cell(&row, 6, &label, &what)?,
+                runs: cell(&row, 7, &label, &what)?,
+                passed: cell(&row, 8, &label, &what)?,
+                mean_score: cell(&row, 9, &label, &what)?,
+                tokens: cell(&row, 10, &label, &what)?,
+                cost_usd: cell(&row, 11, &label, &what)?,
                 id,
-            });
+            };
+            evals.push(stored.into_row(&label)?);
         }
         Ok(evals)
     }

@@ -1,6 +1,10 @@
 //! What goes into a store and what comes out: evals and runs as plain rows.
 
+use std::path::Path;
+
 use serde::Serialize;
+
+use crate::error::StoreError;
 
 /// How an eval stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -188,4 +192,53 @@ pub struct RunFilter {
     pub agent: Option<String>,
     /// At most this many, newest first (0: no limit).
     pub limit: u32,
+}
+
+/// An eval row as a backend reads it, before its text columns are checked:
+/// both backends turn theirs into an [`EvalRow`] the same way.
+#[derive(Debug)]
+pub(crate) struct StoredEval {
+    pub(crate) id: String,
+    pub(crate) agent: String,
+    pub(crate) model: Option<String>,
+    pub(crate) settings: String,
+    pub(crate) started_at: String,
+    pub(crate) finished_at: Option<String>,
+    pub(crate) status: String,
+    pub(crate) runs: i64,
+    pub(crate) passed: i64,
+    pub(crate) mean_score: f64,
+    pub(crate) tokens: i64,
+    pub(crate) cost_usd: Option<f64>,
+}
+
+impl StoredEval {
+    /// The row, with its settings and status read; `Damaged` when they do
+    /// not read (a store edited by hand).
+    pub(crate) fn into_row(self, store: &Path) -> Result<EvalRow, StoreError> {
+        let damaged = |message: String| StoreError::Damaged {
+            path: store.to_owned(),
+            what: format!("eval {}", self.id),
+            message,
+        };
+        let settings =
+            serde_json::from_str(&self.settings).map_err(|e| damaged(format!("settings: {e}")))?;
+        let status = EvalStatus::parse(&self.status)
+            .ok_or_else(|| damaged(format!("unknown status `{}`", self.status)))?;
+        let round = |value: f64| (value * 1e6).round() / 1e6;
+        Ok(EvalRow {
+            settings,
+            status,
+            runs: u64::try_from(self.runs).unwrap_or(0),
+            passed: u64::try_from(self.passed).unwrap_or(0),
+            mean_score: round(self.mean_score),
+            tokens: u64::try_from(self.tokens).unwrap_or(0),
+            cost_usd: self.cost_usd.map(round),
+            id: self.id,
+            agent: self.agent,
+            model: self.model,
+            started_at: self.started_at,
+            finished_at: self.finished_at,
+        })
+    }
 }

@@ -2,8 +2,33 @@
 //! version the store is at; opening a store applies every migration after
 //! it in one transaction, and refuses a store newer than [`SCHEMA_VERSION`].
 
+use std::path::Path;
+
+use crate::error::StoreError;
+
 /// The newest schema this build knows.
 pub const SCHEMA_VERSION: i64 = 1;
+
+/// The migrations a store at version `current` still needs, each with the
+/// version it brings the store to; `TooNew` for a store newer than this
+/// build. Both backends follow this one plan.
+pub(crate) fn pending<'a>(
+    current: i64,
+    migrations: &'a [&'a str],
+    store: &Path,
+) -> Result<Vec<(i64, &'a str)>, StoreError> {
+    if current > SCHEMA_VERSION {
+        return Err(StoreError::TooNew {
+            path: store.to_owned(),
+            found: current,
+            known: SCHEMA_VERSION,
+        });
+    }
+    Ok((1..)
+        .zip(migrations.iter().copied())
+        .filter(|(version, _)| *version > current)
+        .collect())
+}
 
 /// Migration `n` (from 1) takes a SQLite store from version `n - 1` to
 /// `n`.

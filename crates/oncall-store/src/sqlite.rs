@@ -10,8 +10,8 @@ use oncall_audit::GENESIS_HASH;
 
 use crate::error::StoreError;
 use crate::prepared::PreparedRun;
-use crate::rows::{EvalRow, EvalStatus, NewEval, RunFilter, RunRow};
-use crate::schema::{SCHEMA_VERSION, SQLITE_MIGRATIONS};
+use crate::rows::{EvalRow, EvalStatus, NewEval, RunFilter, RunRow, StoredEval};
+use crate::schema::{SQLITE_MIGRATIONS, pending};
 
 /// How long a write waits for another process's lock before giving up.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -276,21 +276,11 @@ impl SqliteStore {
                 0
             }
         };
-        if current > SCHEMA_VERSION {
-            return Err(StoreError::TooNew {
-                path: self.path.clone(),
-                found: current,
-                known: SCHEMA_VERSION,
-            });
-        }
-        for (index, migration) in SQLITE_MIGRATIONS.iter().enumerate() {
-            let version = index as i64 + 1;
-            if version > current {
-                transaction.execute_batch(migration).map_err(fail)?;
-                transaction
-                    .execute("UPDATE schema_version SET version = ?1", [version])
-                    .map_err(fail)?;
-            }
+        for (version, migration) in pending(current, &SQLITE_MIGRATIONS, &self.path)? {
+            transaction.execute_batch(migration).map_err(fail)?;
+            transaction
+                .execute("UPDATE schema_version SET version = ?1", [version])
+                .map_err(fail)?;
         }
         transaction.commit().map_err(fail)
     }
@@ -315,61 +305,26 @@ impl SqliteStore {
             .map_err(|e| self.error(doing, &e))?;
         let rows = statement
             .query_map(values, |row| {
-                Ok((
-                    row.get::<_, String>(0)?,
-                    row.get::<_, String>(1)?,
-                    row.get::<_, Option<String>>(2)?,
-                    row.get::<_, String>(3)?,
-                    row.get::<_, String>(4)?,
-                    row.get::<_, Option<String>>(5)?,
-                    row.get::<_, String>(6)?,
-                    row.get::<_, i64>(7)?,
-                    row.get::<_, i64>(8)?,
-                    row.get::<_, f64>(9)?,
-                    row.get::<_, i64>(10)?,
-                    row.get::<_, Option<f64>>(11)?,
-                ))
+                Ok(StoredEval {
+                    id: row.get(0)?,
+                    agent: row.get(1)?,
+                    model: row.get(2)?,
+                    settings: row.get(3)?,
+                    started_at: row.get(4)?,
+                    finished_at: row.get(5)?,
+                    status: row.get(6)?,
+                    runs: row.get(7)?,
+                    passed: row.get(8)?,
+                    mean_score: row.get(9)?,
+                    tokens: row.get(10)?,
+                    cost_usd: row.get(11)?,
+                })
             })
             .map_err(|e| self.error(doing, &e))?;
         let mut evals = Vec::new();
         for row in rows {
-            let (
-                id,
-                agent,
-                model,
-                settings,
-                started_at,
-                finished_at,
-                status,
-                runs,
-                passed,
-                mean,
-                tokens,
-                cost,
-            ) = row.map_err(|e| self.error(doing, &e))?;
-            let damaged = |message: String| StoreError::Damaged {
-                path: self.path.clone(),
-                what: format!("eval {id}"),
-                message,
-            };
-            let settings =
-                serde_json::from_str(&settings).map_err(|e| damaged(format!("settings: {e}")))?;
-            let status = EvalStatus::parse(&status)
-                .ok_or_else(|| damaged(format!("unknown status `{status}`")))?;
-            evals.push(EvalRow {
-                id,
-                agent,
-                model,
-                settings,
-                started_at,
-                finished_at,
-                status,
-                runs: u64::try_from(runs).unwrap_or(0),
-                passed: u64::try_from(passed).unwrap_or(0),
-                mean_score: (mean * 1e6).round() / 1e6,
-                tokens: u64::try_from(tokens).unwrap_or(0),
-                cost_usd: cost.map(|c| (c * 1e6).round() / 1e6),
-            });
+            let stored = row.map_err(|e| self.error(doing, &e))?;
+            evals.push(stored.into_row(&self.path)?);
         }
         Ok(evals)
     }
