@@ -4,7 +4,6 @@
 //! `~/.local/share/oncall-gym/`).
 
 use std::path::PathBuf;
-use std::sync::Mutex;
 use std::sync::mpsc::{SyncSender, sync_channel};
 use std::thread::JoinHandle;
 
@@ -100,7 +99,7 @@ pub(crate) fn new_eval_id() -> String {
 /// at the end); what was recorded before it stays.
 #[derive(Debug)]
 pub(crate) struct Recorder {
-    sender: Mutex<Option<SyncSender<PreparedRun>>>,
+    sender: SyncSender<PreparedRun>,
     writer: JoinHandle<(Store, Option<StoreError>)>,
     eval_id: Option<String>,
 }
@@ -156,7 +155,7 @@ impl Recorder {
             (store, failure)
         });
         Recorder {
-            sender: Mutex::new(Some(sender)),
+            sender,
             writer,
             eval_id,
         }
@@ -170,15 +169,8 @@ impl Recorder {
     /// Queues one run with its audit log for the writer.
     pub(crate) fn record(&self, record: &TrialRecord, audit: Option<&[u8]>) {
         let prepared = prepare(self.eval_id.as_deref(), record, audit);
-        let sender = self
-            .sender
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .clone();
-        if let Some(sender) = sender {
-            // The writer only stops once every sender is gone.
-            let _ = sender.send(prepared);
-        }
+        // The writer only stops once the sender is dropped, in `finish`.
+        let _ = self.sender.send(prepared);
     }
 
     /// Ends the recording with the eval's final status, once every queued
