@@ -16,6 +16,9 @@
 mod error;
 mod postgres;
 mod prepared;
+mod queue;
+mod queue_postgres;
+mod queue_sqlite;
 mod rows;
 mod schema;
 mod sqlite;
@@ -23,6 +26,7 @@ mod store;
 
 pub use crate::error::StoreError;
 pub use crate::prepared::PreparedRun;
+pub use crate::queue::{Cancelled, Job, JobKey, JobOutcome, MAX_ATTEMPTS, MAX_CLAIM, QueueCounts};
 pub use crate::rows::{EvalRow, EvalStatus, NewEval, NewRun, RunFilter, RunRow};
 pub use crate::schema::SCHEMA_VERSION;
 pub use crate::sqlite::BUSY_TIMEOUT;

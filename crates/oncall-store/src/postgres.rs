@@ -60,6 +60,11 @@ impl PostgresStore {
         Ok(store)
     }
 
+    /// Its label and its client, borrowed apart.
+    pub(crate) fn parts(&mut self) -> (&std::path::Path, &mut Client) {
+        (&self.label, &mut self.client)
+    }
+
     pub(crate) fn label(&self) -> &std::path::Path {
         &self.label
     }
@@ -394,7 +399,11 @@ fn insert_run(
         .map_err(database)
 }
 
-fn database_error(label: &std::path::Path, doing: &str, error: &postgres::Error) -> StoreError {
+pub(crate) fn database_error(
+    label: &std::path::Path,
+    doing: &str,
+    error: &postgres::Error,
+) -> StoreError {
     if error.is_closed() {
         return StoreError::Database {
             path: label.to_owned(),
@@ -415,7 +424,7 @@ fn database_error(label: &std::path::Path, doing: &str, error: &postgres::Error)
 
 /// A cell of `row`, or `Damaged` when it is not of the type expected (a
 /// table of the same name that is not ours, a store edited by hand).
-fn cell<'a, T: postgres::types::FromSql<'a>>(
+pub(crate) fn cell<'a, T: postgres::types::FromSql<'a>>(
     row: &'a postgres::Row,
     index: usize,
     label: &std::path::Path,

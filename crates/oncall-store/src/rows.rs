@@ -10,6 +10,8 @@ use crate::error::StoreError;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum EvalStatus {
+    /// Queued over HTTP; no worker has claimed a run of it yet.
+    Queued,
     /// Started, not finished (or interrupted).
     Running,
     /// Every run done.
@@ -20,28 +22,39 @@ pub enum EvalStatus {
     Failed,
     /// Made by `import` from `--out` files or audit logs.
     Imported,
+    /// Cancelled over HTTP: runs under way when it was cancelled are kept.
+    Cancelled,
 }
 
 impl EvalStatus {
+    /// Whether it can still change: queued or running.
+    pub fn is_open(self) -> bool {
+        matches!(self, EvalStatus::Queued | EvalStatus::Running)
+    }
+
     /// The snake_case name, as stored.
     pub fn as_str(self) -> &'static str {
         match self {
+            EvalStatus::Queued => "queued",
             EvalStatus::Running => "running",
             EvalStatus::Completed => "completed",
             EvalStatus::Stopped => "stopped",
             EvalStatus::Failed => "failed",
             EvalStatus::Imported => "imported",
+            EvalStatus::Cancelled => "cancelled",
         }
     }
 
     /// Reads a stored name.
     pub fn parse(text: &str) -> Option<EvalStatus> {
         [
+            EvalStatus::Queued,
             EvalStatus::Running,
             EvalStatus::Completed,
             EvalStatus::Stopped,
             EvalStatus::Failed,
             EvalStatus::Imported,
+            EvalStatus::Cancelled,
         ]
         .into_iter()
         .find(|status| status.as_str() == text)

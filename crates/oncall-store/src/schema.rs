@@ -7,7 +7,7 @@ use std::path::Path;
 use crate::error::StoreError;
 
 /// The newest schema this build knows.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// The migrations a store at version `current` still needs, each with the
 /// version it brings the store to; `TooNew` for a store newer than this
@@ -32,7 +32,8 @@ pub(crate) fn pending<'a>(
 
 /// Migration `n` (from 1) takes a SQLite store from version `n - 1` to
 /// `n`.
-pub(crate) const SQLITE_MIGRATIONS: [&str; 1] = [r#"
+pub(crate) const SQLITE_MIGRATIONS: [&str; 2] = [
+    r#"
 CREATE TABLE evals (
     id          TEXT PRIMARY KEY,
     agent       TEXT NOT NULL,
@@ -89,10 +90,33 @@ CREATE TABLE evaluations (
     evaluation  TEXT NOT NULL
 );
 CREATE INDEX evaluations_run ON evaluations (run_key);
-"#];
+"#,
+    // 2: the job queue of evals queued over HTTP, one row per (scenario,
+    // trial). A row is queued, claimed (leased by a worker until
+    // `lease_until`, unix milliseconds by the database's clock), done,
+    // failed or cancelled. The run a done row made is in `runs`, whose
+    // UNIQUE (eval_id, scenario, trial) keeps it to one.
+    r#"
+CREATE TABLE jobs (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    eval_id     TEXT NOT NULL REFERENCES evals (id) ON DELETE CASCADE,
+    scenario    TEXT NOT NULL,
+    trial       INTEGER NOT NULL,
+    state       TEXT NOT NULL,
+    worker      TEXT,
+    lease_until INTEGER,
+    attempts    INTEGER NOT NULL DEFAULT 0,
+    error       TEXT,
+    UNIQUE (eval_id, scenario, trial)
+);
+CREATE INDEX jobs_state ON jobs (state, id);
+CREATE INDEX jobs_worker ON jobs (worker);
+"#,
+];
 
 /// The same migrations for PostgreSQL: the same tables, in its types.
-pub(crate) const POSTGRES_MIGRATIONS: [&str; 1] = [r#"
+pub(crate) const POSTGRES_MIGRATIONS: [&str; 2] = [
+    r#"
 CREATE TABLE evals (
     id          TEXT PRIMARY KEY,
     agent       TEXT NOT NULL,
@@ -145,4 +169,21 @@ CREATE TABLE evaluations (
     evaluation  TEXT NOT NULL
 );
 CREATE INDEX evaluations_run ON evaluations (run_key);
-"#];
+"#,
+    r#"
+CREATE TABLE jobs (
+    id          BIGSERIAL PRIMARY KEY,
+    eval_id     TEXT NOT NULL REFERENCES evals (id) ON DELETE CASCADE,
+    scenario    TEXT NOT NULL,
+    trial       BIGINT NOT NULL,
+    state       TEXT NOT NULL,
+    worker      TEXT,
+    lease_until BIGINT,
+    attempts    BIGINT NOT NULL DEFAULT 0,
+    error       TEXT,
+    UNIQUE (eval_id, scenario, trial)
+);
+CREATE INDEX jobs_state ON jobs (state, id);
+CREATE INDEX jobs_worker ON jobs (worker);
+"#,
+];

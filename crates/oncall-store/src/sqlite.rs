@@ -53,6 +53,11 @@ impl SqliteStore {
         Ok(store)
     }
 
+    /// Its path and its connection, borrowed apart.
+    pub(crate) fn parts(&mut self) -> (&Path, &mut Connection) {
+        (&self.path, &mut self.connection)
+    }
+
     /// Where it is.
     pub(crate) fn path(&self) -> &Path {
         &self.path
@@ -454,7 +459,7 @@ fn insert_run(
 /// The columns a [`RunRow`] is read from, in order.
 const RUN_COLUMNS: &str = "key, eval_id, run_id, scenario, trial, seed, agent, status, termination, steps, score, passed, tokens, cost_usd, wall_time_ms, head_hash, event_count, recorded_at, record";
 
-fn database_error(path: &Path, doing: &str, error: &rusqlite::Error) -> StoreError {
+pub(crate) fn database_error(path: &Path, doing: &str, error: &rusqlite::Error) -> StoreError {
     if matches!(
         error.sqlite_error_code(),
         Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked)

@@ -7,6 +7,7 @@ use serde_json::json;
 
 use super::*;
 use crate::rows::{EvalStatus, NewEval};
+use crate::schema::{SCHEMA_VERSION, SQLITE_MIGRATIONS};
 
 fn scratch(name: &str) -> PathBuf {
     let directory = std::env::temp_dir()
@@ -50,7 +51,9 @@ fn files_that_are_not_stores_or_are_too_new_are_refused_and_left_alone() {
     drop(connection);
     let error = SqliteStore::open(&path).unwrap_err().to_string();
     assert!(
-        error.contains("schema version 99, newer than this oncall-gym knows (1)"),
+        error.contains(&format!(
+            "schema version 99, newer than this oncall-gym knows ({SCHEMA_VERSION})"
+        )),
         "{error}"
     );
 
@@ -83,4 +86,25 @@ fn a_store_held_by_another_writer_is_reported_as_locked() {
     store
         .create_eval(&eval("eeee0000-0000-4000-8000-000000000000"))
         .unwrap();
+}
+
+#[test]
+fn a_store_at_version_1_is_upgraded_and_keeps_its_evals() {
+    let path = scratch("version_1");
+    let connection = Connection::open(&path).unwrap();
+    connection
+        .execute_batch("CREATE TABLE schema_version (version INTEGER NOT NULL); INSERT INTO schema_version VALUES (1);")
+        .unwrap();
+    connection.execute_batch(SQLITE_MIGRATIONS[0]).unwrap();
+    connection
+        .execute(
+            "INSERT INTO evals (id, agent, settings, started_at, status) VALUES ('e1', 'heuristic', '{}', 'then', 'completed')",
+            [],
+        )
+        .unwrap();
+    drop(connection);
+    let mut store = SqliteStore::open(&path).unwrap();
+    assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+    assert_eq!(store.evals().unwrap()[0].id, "e1");
+    assert_eq!(store.queue_counts(None).unwrap().total(), 0);
 }

@@ -13,11 +13,11 @@ use crate::sqlite::SqliteStore;
 /// A results store.
 #[derive(Debug)]
 pub struct Store {
-    backend: Backend,
+    pub(crate) backend: Backend,
 }
 
 #[derive(Debug)]
-enum Backend {
+pub(crate) enum Backend {
     Sqlite(SqliteStore),
     Postgres(Box<PostgresStore>),
 }
@@ -294,4 +294,4 @@ fn pattern(prefix: &str) -> Result<String, StoreError> {
 
 #[cfg(test)]
 #[path = "store_tests.rs"]
-mod tests;
+pub(crate) mod tests;

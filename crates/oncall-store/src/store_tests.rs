@@ -13,7 +13,7 @@ use crate::schema::SCHEMA_VERSION;
 
 /// The stores a test runs on: a fresh SQLite file, and a fresh PostgreSQL
 /// schema when one is configured.
-fn stores(name: &str) -> Vec<(Store, Option<PostgresSchema>)> {
+pub(crate) fn stores(name: &str) -> Vec<(Store, Option<PostgresSchema>)> {
     let directory = std::env::temp_dir()
         .join(format!("oncall-store-{}", std::process::id()))
         .join(name);
