@@ -57,6 +57,7 @@ pub struct Sessions<S: ScenarioSource> {
     episodes: BTreeMap<String, Session>,
     opened: u64,
     max_open: usize,
+    prefix: String,
 }
 
 impl<S: ScenarioSource> Sessions<S> {
@@ -75,7 +76,28 @@ impl<S: ScenarioSource> Sessions<S> {
             episodes: BTreeMap::new(),
             opened: 0,
             max_open: max_open.max(1),
+            prefix: "ep-".to_owned(),
         }
+    }
+
+    /// The same sessions, naming episodes `{prefix}{n}` instead of
+    /// `ep-{n}`: a server holding several [`Sessions`] gives each its own
+    /// prefix, so that an episode's id says which holds it.
+    pub fn with_episode_prefix(self, prefix: &str) -> Sessions<S> {
+        Sessions {
+            prefix: prefix.to_owned(),
+            ..self
+        }
+    }
+
+    /// Whether episode `id` is open here.
+    pub fn is_open(&self, id: &str) -> bool {
+        self.episodes.contains_key(id)
+    }
+
+    /// The ids of the open episodes, in order.
+    pub fn episode_ids(&self) -> impl Iterator<Item = &str> {
+        self.episodes.keys().map(String::as_str)
     }
 
     /// How many episodes are open (ended ones included until closed).
@@ -144,7 +166,7 @@ impl<S: ScenarioSource> Sessions<S> {
         )
         .map_err(|error| ProtocolError::InvalidParams(error.to_string()))?;
         self.opened += 1;
-        let id = format!("ep-{}", self.opened);
+        let id = format!("{}{}", self.prefix, self.opened);
         let session = Session {
             id: id.clone(),
             scenario: scenario.id().to_owned(),
@@ -270,6 +292,50 @@ impl<S: ScenarioSource> Sessions<S> {
                 ending: Some(ending),
             },
         }))
+    }
+
+    /// How episode `episode` stands, changing nothing: `{episode, status,
+    /// observation, info}` while it runs (the observation as the agent last
+    /// saw it, without the last tool result), `{episode, status, info}`
+    /// with how it ended once it has.
+    pub fn describe(&self, episode: &str) -> Result<String, ProtocolError> {
+        let session = self
+            .episodes
+            .get(episode)
+            .ok_or_else(|| ProtocolError::UnknownEpisode(episode.to_owned()))?;
+        match &session.state {
+            State::Running(running) => serialize(&serde_json::json!({
+                "episode": episode,
+                "status": "running",
+                "observation": Observation::new(
+                    &running.context(),
+                    running.run(),
+                    running.awaits_analysis(),
+                    None,
+                    None,
+                    None,
+                ),
+                "info": StepInfo {
+                    scenario: &session.scenario,
+                    run_id: session.run_id.clone(),
+                    step: steps_taken(running.run(), running.awaits_analysis()),
+                    step_failure: None,
+                    previous_step_failure: None,
+                    ending: None,
+                },
+            })),
+            State::Ended(ending) => serialize(&serde_json::json!({
+                "episode": episode,
+                "status": "ended",
+                "info": CloseInfo {
+                    scenario: &session.scenario,
+                    run_id: session.run_id.clone(),
+                    ending,
+                    audit: session.audit_label(),
+                },
+            })),
+            State::Broken(reason) => Err(ProtocolError::Internal(reason.clone())),
+        }
     }
 
     /// `close {episode}`: ends the episode (abandoning it if it is still

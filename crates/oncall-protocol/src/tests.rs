@@ -655,3 +655,49 @@ fn a_client_that_goes_away_still_gets_its_audit_logs_completed() {
     assert_eq!(last["type"], "evaluation_recorded");
     std::fs::remove_dir_all(&directory).unwrap();
 }
+
+#[test]
+fn describe_shows_a_running_then_an_ended_episode_and_changes_nothing() {
+    let mut sessions = Sessions::new(Fixtures::new()).with_episode_prefix("s3-");
+    let reset = result(call(
+        &mut sessions,
+        "reset",
+        json!({"scenario": "latency_spike"}),
+    ));
+    let episode = reset["episode"].as_str().unwrap().to_owned();
+    assert_eq!(episode, "s3-1");
+    assert!(sessions.is_open(&episode));
+    assert_eq!(
+        sessions.episode_ids().collect::<Vec<_>>(),
+        [episode.as_str()]
+    );
+    result(call(
+        &mut sessions,
+        "step",
+        json!({"episode": episode, "action": tool_call("query_logs")}),
+    ));
+    let running: Value = serde_json::from_str(&sessions.describe(&episode).unwrap()).unwrap();
+    assert_eq!(running["status"], "running");
+    assert_eq!(running["observation"]["step"], 1);
+    assert_eq!(running["observation"]["tool_result"], Value::Null);
+    assert_eq!(running["info"]["scenario"], "latency_spike");
+    assert_eq!(
+        sessions.describe(&episode).unwrap(),
+        serde_json::to_string(&running).unwrap(),
+        "describing changes nothing"
+    );
+    let last = result(call(
+        &mut sessions,
+        "step",
+        json!({"episode": episode, "action": escalate()}),
+    ));
+    let ended: Value = serde_json::from_str(&sessions.describe(&episode).unwrap()).unwrap();
+    assert_eq!(ended["status"], "ended");
+    assert_eq!(ended["info"]["head_hash"], last["info"]["head_hash"]);
+    assert!(ended.get("observation").is_none());
+    result(call(&mut sessions, "close", json!({"episode": episode})));
+    assert_eq!(
+        sessions.describe(&episode).unwrap_err().kind(),
+        "unknown_episode"
+    );
+}
