@@ -61,6 +61,19 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "oncall-protocol",
         ],
     ),
+    // HTTP: episodes from the protocol's sessions, evals queued in the
+    // store. No agents: the product hands it a `Gym` that makes runs.
+    (
+        "oncall-server",
+        &[
+            "oncall-domain",
+            "oncall-tools",
+            "oncall-audit",
+            "oncall-sim",
+            "oncall-protocol",
+            "oncall-store",
+        ],
+    ),
     (
         "oncall-gym",
         &[
@@ -74,6 +87,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "oncall-store",
             "oncall-protocol",
             "oncall-mcp",
+            "oncall-server",
         ],
     ),
     (
@@ -89,6 +103,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "oncall-store",
             "oncall-protocol",
             "oncall-mcp",
+            "oncall-server",
             "oncall-gym",
         ],
     ),
@@ -141,6 +156,7 @@ fn workspace_graph() -> CrateGraph {
 /// of its own behind a blocking API. Never a phase crate or an agent.
 const ASYNC_CRATES: &[&str] = &[
     "oncall-mcp",
+    "oncall-server",
     "oncall-store",
     "oncall-gym",
     "oncall-gym-workspace",
@@ -154,6 +170,8 @@ const ASYNC_RUNTIMES: &[&str] = &[
     "rmcp",
     "futures-executor",
     "postgres",
+    "axum",
+    "hyper",
 ];
 
 #[test]
@@ -296,6 +314,19 @@ fn the_checker_forbids_model_agents_reaching_for_ground_truth() {
         assert_eq!(violations.len(), 1, "{forbidden}: {violations:?}");
         assert!(
             violations[0].starts_with(&format!("`oncall-llm` depends on `{forbidden}`")),
+            "{violations:?}"
+        );
+    }
+}
+
+#[test]
+fn the_checker_forbids_the_server_reaching_for_agents() {
+    for forbidden in ["oncall-agents", "oncall-llm", "oncall-gym"] {
+        let bad = graph(&[("oncall-server", &["oncall-protocol", forbidden])]);
+        let violations = layering_violations(&bad, ALLOWED);
+        assert_eq!(violations.len(), 1, "{forbidden}: {violations:?}");
+        assert!(
+            violations[0].starts_with(&format!("`oncall-server` depends on `{forbidden}`")),
             "{violations:?}"
         );
     }

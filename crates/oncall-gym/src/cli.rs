@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use oncall_domain::ActionClaim;
 use oncall_gym::agents::AgentChoice;
 
+pub(crate) use crate::cli_server::{ServeArgs, WorkerArgs};
 pub(crate) use crate::cli_store::{EvalsCommand, RunsCommand, StoreArgs};
 
 /// The whole command line.
@@ -49,9 +50,12 @@ pub(crate) enum Command {
     /// decided the verdict: for scenario authors and for checking the
     /// grader.
     Judge(JudgeArgs),
-    /// Serve the gym protocol (JSON-RPC 2.0, one object per line) so that
-    /// an agent in any process or language can drive episodes.
+    /// Serve the gym: the protocol over stdio (JSON-RPC 2.0, one object per
+    /// line), or the HTTP API (episodes, queued evals, runs) with workers.
     Serve(ServeArgs),
+    /// Run queued evals from a shared results store (PostgreSQL for
+    /// workers on several machines) until SIGTERM.
+    Worker(WorkerArgs),
     /// Serve one scenario as an MCP server over stdio, for any MCP client
     /// (Claude Code, Claude Desktop, an IDE agent): one episode, scored when
     /// it ends.
@@ -115,17 +119,6 @@ pub(crate) enum Command {
         #[arg(long)]
         out: PathBuf,
     },
-}
-
-/// `serve`'s arguments.
-#[derive(Debug, clap::Args)]
-#[command(
-    after_help = "Methods: reset {scenario, seed?, max_steps?, agent?, audit?}, step {episode, action, analysis?}, close {episode}, scenarios, tools. Requests are capped at 1 MiB a line; at most 1024 episodes are open at once. Only protocol lines go to stdout; diagnostics go to stderr. At end of input every open episode is closed and its audit log completed. See the README's \"Bring your own agent\"."
-)]
-pub(crate) struct ServeArgs {
-    /// Speak the protocol on stdin and stdout (the one transport so far).
-    #[arg(long, required = true)]
-    pub(crate) stdio: bool,
 }
 
 /// `mcp`'s arguments.

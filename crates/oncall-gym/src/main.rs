@@ -6,6 +6,7 @@
 //! Errors go to stderr and name what was wrong and where.
 
 mod cli;
+mod cli_server;
 mod cli_store;
 mod commands;
 mod describe;

@@ -30,4 +30,4 @@ pub use crate::queue::{Cancelled, Job, JobKey, JobOutcome, MAX_ATTEMPTS, MAX_CLA
 pub use crate::rows::{EvalRow, EvalStatus, NewEval, NewRun, RunFilter, RunRow};
 pub use crate::schema::SCHEMA_VERSION;
 pub use crate::sqlite::BUSY_TIMEOUT;
-pub use crate::store::{Store, is_postgres_url};
+pub use crate::store::{Store, display_location, is_postgres_url};

@@ -199,25 +199,26 @@ impl Store {
         }
     }
 
-    /// Cancels eval `eval_id` (a full id) at `finished_at`: its queued rows
-    /// are dropped; rows under way finish and are kept.
+    /// Cancels the eval whose id starts with `prefix` (unique) at
+    /// `finished_at`: its queued rows are dropped; rows under way finish
+    /// and are kept.
     pub fn cancel_eval(
         &mut self,
-        eval_id: &str,
+        prefix: &str,
         finished_at: &str,
     ) -> Result<Cancelled, StoreError> {
-        let status = self.eval(eval_id)?.status;
-        if !status.is_open() {
-            return Ok(Cancelled::AlreadyFinished(status));
+        let eval = self.eval(prefix)?;
+        if !eval.status.is_open() {
+            return Ok(Cancelled::AlreadyFinished(eval.status));
         }
         let dropped = match &mut self.backend {
-            Backend::Sqlite(store) => store.cancel_eval(eval_id, finished_at),
-            Backend::Postgres(store) => store.cancel_eval(eval_id, finished_at),
+            Backend::Sqlite(store) => store.cancel_eval(&eval.id, finished_at),
+            Backend::Postgres(store) => store.cancel_eval(&eval.id, finished_at),
         }?;
         match dropped {
             Some(dropped) => Ok(Cancelled::Now { dropped }),
             // It finished between the two reads.
-            None => Ok(Cancelled::AlreadyFinished(self.eval(eval_id)?.status)),
+            None => Ok(Cancelled::AlreadyFinished(self.eval(&eval.id)?.status)),
         }
     }
 

@@ -155,8 +155,9 @@ fn a_cancelled_eval_drops_its_queue_and_keeps_runs_under_way() {
             .unwrap();
         let under_way = store.claim_jobs("w", 1, LEASE, NOW).unwrap();
         assert_eq!(
-            store.cancel_eval(eval, NOW).unwrap(),
-            Cancelled::Now { dropped: 3 }
+            store.cancel_eval(&eval[..8], NOW).unwrap(),
+            Cancelled::Now { dropped: 3 },
+            "a unique prefix names the eval"
         );
         assert!(store.claim_jobs("w2", 64, LEASE, NOW).unwrap().is_empty());
         store

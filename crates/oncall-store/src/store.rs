@@ -272,6 +272,16 @@ impl Store {
     }
 }
 
+/// `location` for messages: a PostgreSQL URL without its password, or the
+/// path as given.
+pub fn display_location(location: &str) -> String {
+    if is_postgres_url(location) {
+        crate::postgres::redacted(location)
+    } else {
+        location.to_owned()
+    }
+}
+
 /// Whether `location` is a PostgreSQL URL.
 pub fn is_postgres_url(location: &str) -> bool {
     location.starts_with("postgres://") || location.starts_with("postgresql://")

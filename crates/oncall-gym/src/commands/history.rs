@@ -308,9 +308,12 @@ fn audit_log(store: &mut Store, run: &RunRow) -> anyhow::Result<Vec<u8>> {
 
 /// The eval's runs, as the `eval --out` lines they were.
 pub(crate) fn eval_records(store: &mut Store, eval: &EvalRow) -> anyhow::Result<Vec<TrialRecord>> {
-    store
-        .eval_runs(&eval.id)?
-        .iter()
+    records_of(&store.eval_runs(&eval.id)?)
+}
+
+/// Stored runs as the `eval --out` lines they were.
+pub(crate) fn records_of(runs: &[RunRow]) -> anyhow::Result<Vec<TrialRecord>> {
+    runs.iter()
         .map(|run| {
             serde_json::from_str(&run.record)
                 .with_context(|| format!("run {} in the store is damaged", run.run_id))
@@ -320,7 +323,7 @@ pub(crate) fn eval_records(store: &mut Store, eval: &EvalRow) -> anyhow::Result<
 
 /// k for an eval's pass^k: its trials, or the fewest runs a scenario has
 /// when it stopped short.
-fn eval_k(eval: &EvalRow, scores: &[TrialScore]) -> u32 {
+pub(crate) fn eval_k(eval: &EvalRow, scores: &[TrialScore]) -> u32 {
     let fewest = fewest_runs(scores).unwrap_or(1);
     eval.settings
         .get("trials")

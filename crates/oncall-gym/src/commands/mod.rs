@@ -6,6 +6,7 @@ mod compare;
 mod eval;
 mod generate;
 pub(crate) mod history;
+mod http;
 mod judge;
 mod mcp;
 mod models;
@@ -41,7 +42,9 @@ pub(crate) fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Eval(arguments) => eval::eval(&library()?, &arguments),
         Command::Replay(arguments) => replay::replay(&library()?, &arguments),
         Command::Judge(arguments) => judge::judge(&library()?, &arguments),
-        Command::Serve(arguments) => serve::serve(library()?, &arguments),
+        Command::Serve(arguments) if arguments.stdio => serve::serve(library()?, &arguments),
+        Command::Serve(arguments) => http::serve_http(library()?, &arguments),
+        Command::Worker(arguments) => http::worker(library()?, &arguments),
         Command::Mcp(arguments) => mcp::mcp(&library()?, &arguments),
         Command::Scorecard(arguments) => scorecard::scorecard_command(&arguments),
         Command::Evals { command, store } => history::evals(&command, &store),

@@ -213,7 +213,11 @@ pub(crate) fn record_run(
 }
 
 /// `record` ready to write: its row, its lines split and hashed.
-fn prepare(eval_id: Option<&str>, record: &TrialRecord, audit: Option<&[u8]>) -> PreparedRun {
+pub(crate) fn prepare(
+    eval_id: Option<&str>,
+    record: &TrialRecord,
+    audit: Option<&[u8]>,
+) -> PreparedRun {
     // Serialising our own types cannot fail; an empty line would be caught
     // when read back.
     let line = serde_json::to_string(record).unwrap_or_default();
