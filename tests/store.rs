@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::support::{Ran, assert_has, command, scratch_dir};
+use crate::support::{PostgresSchema, Ran, assert_has, command, scratch_dir};
 
 /// Runs the binary with `arguments` and `XDG_DATA_HOME` set to `home`.
 fn gym(home: &Path, arguments: &[&str]) -> Ran {
@@ -471,46 +471,6 @@ fn bad_stores_and_bad_ids_are_refused_and_nothing_stored_changes() {
     ran.expect_code(1);
     assert_has(&ran.stderr, "no results store at");
     assert!(!missing.exists());
-}
-
-/// A schema of its own on the test PostgreSQL (`ONCALL_GYM_TEST_POSTGRES`),
-/// dropped at the end. `None` when no PostgreSQL is configured, which CI
-/// does not allow.
-struct PostgresSchema {
-    admin: String,
-    name: String,
-    url: String,
-}
-
-impl PostgresSchema {
-    fn create(test: &str) -> Option<PostgresSchema> {
-        let Ok(admin) = std::env::var("ONCALL_GYM_TEST_POSTGRES") else {
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "CI is set but ONCALL_GYM_TEST_POSTGRES is not: the PostgreSQL tests must run in CI"
-            );
-            return None;
-        };
-        let name = format!("cli_{test}_{}", std::process::id());
-        let mut client = postgres::Client::connect(&admin, postgres::NoTls)
-            .unwrap_or_else(|e| panic!("ONCALL_GYM_TEST_POSTGRES ({admin}) is unreachable: {e}"));
-        client
-            .batch_execute(&format!(
-                "DROP SCHEMA IF EXISTS {name} CASCADE; CREATE SCHEMA {name}"
-            ))
-            .unwrap();
-        let separator = if admin.contains('?') { '&' } else { '?' };
-        let url = format!("{admin}{separator}options=-c%20search_path%3D{name}");
-        Some(PostgresSchema { admin, name, url })
-    }
-}
-
-impl Drop for PostgresSchema {
-    fn drop(&mut self) {
-        if let Ok(mut client) = postgres::Client::connect(&self.admin, postgres::NoTls) {
-            let _ = client.batch_execute(&format!("DROP SCHEMA IF EXISTS {} CASCADE", self.name));
-        }
-    }
 }
 
 #[test]

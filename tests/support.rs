@@ -230,3 +230,43 @@ pub(crate) fn edited_scenario(
 pub(crate) fn assert_has(text: &str, needle: &str) {
     assert!(text.contains(needle), "{needle:?} not in:\n{text}");
 }
+
+/// A schema of its own on the test PostgreSQL (`ONCALL_GYM_TEST_POSTGRES`),
+/// dropped at the end. `None` when no PostgreSQL is configured, which CI
+/// does not allow.
+pub(crate) struct PostgresSchema {
+    admin: String,
+    name: String,
+    pub(crate) url: String,
+}
+
+impl PostgresSchema {
+    pub(crate) fn create(test: &str) -> Option<PostgresSchema> {
+        let Ok(admin) = std::env::var("ONCALL_GYM_TEST_POSTGRES") else {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "CI is set but ONCALL_GYM_TEST_POSTGRES is not: the PostgreSQL tests must run in CI"
+            );
+            return None;
+        };
+        let name = format!("cli_{test}_{}", std::process::id());
+        let mut client = postgres::Client::connect(&admin, postgres::NoTls)
+            .unwrap_or_else(|e| panic!("ONCALL_GYM_TEST_POSTGRES ({admin}) is unreachable: {e}"));
+        client
+            .batch_execute(&format!(
+                "DROP SCHEMA IF EXISTS {name} CASCADE; CREATE SCHEMA {name}"
+            ))
+            .unwrap();
+        let separator = if admin.contains('?') { '&' } else { '?' };
+        let url = format!("{admin}{separator}options=-c%20search_path%3D{name}");
+        Some(PostgresSchema { admin, name, url })
+    }
+}
+
+impl Drop for PostgresSchema {
+    fn drop(&mut self) {
+        if let Ok(mut client) = postgres::Client::connect(&self.admin, postgres::NoTls) {
+            let _ = client.batch_execute(&format!("DROP SCHEMA IF EXISTS {} CASCADE", self.name));
+        }
+    }
+}

@@ -63,3 +63,11 @@ mod llm_cli;
 /// The results store through the command: recording, `evals`, `runs`,
 /// `import`, `eval --resume`, and damaged or locked stores.
 mod store;
+
+/// `oncall-gym serve --http` on loopback: every endpoint and error, the
+/// limits, the token, and an episode with `run`'s audit log.
+mod http;
+
+/// Evals queued over HTTP and run by workers: progress over SSE, cancel,
+/// and a worker or the server killed mid-eval.
+mod http_workers;

@@ -226,7 +226,12 @@ pub(crate) async fn create(
     let request: EvalRequest = serde_path_to_error::deserialize(serde_json::Value::Object(body))
         .map_err(|error| {
             let path = error.path().to_string();
-            ApiError::bad_request("invalid_params", format!("{path}: {}", error.into_inner()))
+            let message = if path == "." {
+                error.into_inner().to_string()
+            } else {
+                format!("{path}: {}", error.into_inner())
+            };
+            ApiError::bad_request("invalid_params", message)
         })?;
     if !(1..=MAX_TRIALS).contains(&request.trials) {
         return Err(ApiError::bad_request(
@@ -340,9 +345,7 @@ pub(crate) async fn show(
             let eval = store.eval(&id)?;
             let runs = store.eval_runs(&eval.id)?;
             let progress = store.queue_counts(Some(&eval.id))?.into();
-            let scorecard = gym
-                .scorecard(&eval, &runs)
-                .map_err(ApiError::internal)?;
+            let scorecard = gym.scorecard(&eval, &runs).map_err(ApiError::internal)?;
             Ok(EvalView {
                 eval: eval.into(),
                 progress,

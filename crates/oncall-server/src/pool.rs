@@ -34,6 +34,14 @@ impl StorePool {
         }
     }
 
+    /// Drops every idle connection. The server calls it outside its async
+    /// runtime: closing a PostgreSQL connection blocks, which must not
+    /// happen on an async thread.
+    pub(crate) fn close(&self) {
+        let idle = std::mem::take(&mut *self.idle.lock().unwrap_or_else(PoisonError::into_inner));
+        drop(idle);
+    }
+
     /// Runs `work` with a connection, on a blocking thread. A connection
     /// whose work failed because the store was unreachable is dropped, so
     /// the next request opens a fresh one.

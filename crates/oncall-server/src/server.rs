@@ -91,27 +91,44 @@ pub fn serve(
         limits: config.limits.clone(),
         shutdown,
     });
-    runtime.block_on(async move {
-        let listener = tokio::net::TcpListener::bind(config.address)
-            .await
-            .map_err(|source| ServerError::Bind {
-                address: config.address,
-                source,
-            })?;
-        let address = listener.local_addr().map_err(|source| ServerError::Io {
-            doing: "could not read the address listened on",
-            source,
-        })?;
-        let stop_workers = Arc::new(AtomicBool::new(false));
-        let workers = match (&config.store, config.workers.threads) {
-            (Some(location), threads) if threads > 0 => Some(Workers::start(
-                location,
-                Arc::clone(&gym),
-                &config.workers,
-                Arc::clone(&metrics),
-                Arc::clone(&stop_workers),
-            )?),
-            _ => None,
+    // The workers start, and the store's connections close, outside the
+    // runtime: the PostgreSQL client blocks on a runtime of its own, which
+    // must never happen on an async thread.
+    let workers = match (&config.store, config.workers.threads) {
+        (Some(location), threads) if threads > 0 => Some(Workers::start(
+            location,
+            Arc::clone(&gym),
+            &config.workers,
+            Arc::clone(&metrics),
+            Arc::new(AtomicBool::new(false)),
+        )?),
+        _ => None,
+    };
+    let kept = Arc::clone(&state);
+    let served = runtime.block_on(async move {
+        let listener = match tokio::net::TcpListener::bind(config.address).await {
+            Ok(listener) => listener,
+            Err(source) => {
+                return (
+                    workers,
+                    Err(ServerError::Bind {
+                        address: config.address,
+                        source,
+                    }),
+                );
+            }
+        };
+        let address = match listener.local_addr() {
+            Ok(address) => address,
+            Err(source) => {
+                return (
+                    workers,
+                    Err(ServerError::Io {
+                        doing: "could not read the address listened on",
+                        source,
+                    }),
+                );
+            }
         };
         tokio::spawn(reap_idle_episodes(Arc::clone(&state)));
         let app = router(Arc::clone(&state), config.token.clone());
@@ -121,21 +138,28 @@ pub fn serve(
                 shutdown_signal().await;
                 let _ = shutdown_sender.send(true);
             })
-            .await;
-        if let Some(workers) = workers {
-            workers.stop();
-            let _ = tokio::task::spawn_blocking(move || workers.join()).await;
-        }
-        let episodes_closed = state.episodes.close_all();
-        served.map_err(|source| ServerError::Io {
-            doing: "the server stopped",
-            source,
-        })?;
-        Ok(ServeSummary {
-            episodes_closed,
-            runs_done: metrics.runs_done(),
-            runs_failed: metrics.runs_failed(),
-        })
+            .await
+            .map_err(|source| ServerError::Io {
+                doing: "the server stopped",
+                source,
+            });
+        (workers, served)
+    });
+    let (workers, served) = served;
+    if let Some(workers) = workers {
+        workers.stop();
+        workers.join();
+    }
+    drop(runtime);
+    let episodes_closed = kept.episodes.close_all();
+    if let Some(pool) = &kept.store {
+        pool.close();
+    }
+    served?;
+    Ok(ServeSummary {
+        episodes_closed,
+        runs_done: metrics.runs_done(),
+        runs_failed: metrics.runs_failed(),
     })
 }
 
