@@ -78,7 +78,8 @@ pub(crate) const PHASES: &[Phase] = &[
         // Testing `oncall-gym` too runs its unit tests and, through its own
         // integration test, builds the `oncall-gym` binary that the
         // command-line tests in `tests/` run. The crates above the five
-        // phase crates (agents, the model agents, the protocol, MCP) are
+        // phase crates (agents, the model agents, the protocol, MCP, the
+        // store, the HTTP server) are
         // tested here too.
         extra: &[
             "-p",
@@ -93,6 +94,8 @@ pub(crate) const PHASES: &[Phase] = &[
             "oncall-llm",
             "-p",
             "oncall-store",
+            "-p",
+            "oncall-server",
         ],
         has_snapshots: true,
     },

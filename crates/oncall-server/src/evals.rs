@@ -180,6 +180,18 @@ pub struct EvalEvent {
     pub mean_score: f64,
 }
 
+/// One Server-Sent Event of `GET /v1/evals/{id}/events`, as a client's
+/// SSE parser gives it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EvalStreamEvent {
+    /// `progress`, `end` (the last), or `error` (the store failed; the
+    /// stream ends).
+    pub event: String,
+    /// An [`EvalEvent`] as JSON text; for `error`, `{"error": {"code",
+    /// "message"}}`.
+    pub data: String,
+}
+
 /// `?limit=`.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -402,7 +414,7 @@ pub(crate) async fn cancel(
     get, path = "/v1/evals/{id}/events", tag = "evals",
     params(("id" = String, Path, description = "The eval's id, or a unique prefix of it")),
     responses(
-        (status = 200, description = "The stream: `event: progress` and a final `event: end`, each with an EvalEvent as data.", content_type = "text/event-stream", body = String),
+        (status = 200, description = "The stream: `event: progress` and a final `event: end`, each with an EvalEvent as data.", content_type = "text/event-stream", body = EvalStreamEvent),
         (status = 400, description = "Not an id, or a prefix of several.", body = ErrorBody),
         (status = 404, description = "No such eval.", body = ErrorBody),
         (status = 503, description = "No results store, or it is unreachable.", body = ErrorBody),

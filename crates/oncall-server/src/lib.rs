@@ -37,8 +37,8 @@ pub use crate::config::{
 pub use crate::episodes::SHARDS;
 pub use crate::error::{ApiError, ErrorBody, ErrorDetail, ServerError};
 pub use crate::evals::{
-    EvalCancelled, EvalCreated, EvalEvent, EvalLinks, EvalList, EvalSummary, EvalView, MAX_TRIALS,
-    Progress,
+    EvalCancelled, EvalCreated, EvalEvent, EvalLinks, EvalList, EvalStreamEvent, EvalSummary,
+    EvalView, MAX_TRIALS, Progress,
 };
 pub use crate::gym::{EvalRequest, Gym, PlannedEval};
 pub use crate::metrics::{Metrics, STEP_LATENCY_BUCKETS};

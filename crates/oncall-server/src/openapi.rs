@@ -10,7 +10,8 @@ use utoipa::{Modify, OpenApi, ToSchema};
 
 use crate::error::{ErrorBody, ErrorDetail};
 use crate::evals::{
-    EvalCancelled, EvalCreated, EvalEvent, EvalLinks, EvalList, EvalSummary, EvalView, Progress,
+    EvalCancelled, EvalCreated, EvalEvent, EvalLinks, EvalList, EvalStreamEvent, EvalSummary,
+    EvalView, Progress,
 };
 use crate::gym::EvalRequest;
 use crate::ops::{Health, Readiness};
@@ -46,7 +47,7 @@ use crate::runs::{RunEvents, RunList, RunSummary, RunView};
     components(schemas(
         ErrorBody, ErrorDetail, ScenarioEntry, ToolEntry, ResetRequest, ResetResponse, StepRequest,
         StepResponse, DescribeResponse, EpisodeClosed, EvalRequest, EvalCreated, EvalLinks, EvalList,
-        EvalSummary, EvalView, Progress, EvalCancelled, EvalEvent, RunSummary, RunList, RunView,
+        EvalSummary, EvalView, Progress, EvalCancelled, EvalEvent, EvalStreamEvent, RunSummary, RunList, RunView,
         RunEvents, Health, Readiness,
     )),
     modifiers(&BearerToken),
