@@ -11,10 +11,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use oncall_domain::ToolResult;
-use oncall_sim::OracleAgent;
-
-use crate::support::{bundled_scenarios, command, oncall_gym, scratch_dir};
+use crate::support::{bundled_scenarios, command, oncall_gym, oracle_analysis, scratch_dir};
 
 /// A running `serve --http` on a free loopback port.
 pub(crate) struct Served {
@@ -470,14 +467,7 @@ fn the_reference_solution_over_http_gives_reward_one_and_runs_log() {
             last = served
                 .post_json(&format!("/v1/episodes/{episode}/step"), &body)
                 .expect_ok(200);
-            let tool_result = &last["observation"]["tool_result"];
-            if !tool_result.is_null() {
-                let tool_result: ToolResult = serde_json::from_value(tool_result.clone()).unwrap();
-                let step = u32::try_from(last["observation"]["step"].as_u64().unwrap()).unwrap();
-                analysis = Some(
-                    serde_json::to_value(OracleAgent::analysis_of(&tool_result, step)).unwrap(),
-                );
-            }
+            analysis = oracle_analysis(&last);
         }
         assert_eq!(last["reward"], 1.0, "{id}: {last}");
         assert_eq!(

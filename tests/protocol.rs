@@ -7,10 +7,7 @@ use std::process::{Child, ChildStdin, ChildStdout};
 
 use serde_json::{Value, json};
 
-use oncall_domain::ToolResult;
-use oncall_sim::OracleAgent;
-
-use crate::support::{bundled_scenarios, oncall_gym, scratch_dir, spawn_piped};
+use crate::support::{bundled_scenarios, oncall_gym, oracle_analysis, scratch_dir, spawn_piped};
 
 /// A running `serve --stdio` and its pipes.
 struct Server {
@@ -87,13 +84,7 @@ fn the_reference_solution_over_the_pipe_writes_run_oracles_log_byte_for_byte() {
                 params["analysis"] = analysis;
             }
             last = server.result("step", params);
-            let tool_result = &last["observation"]["tool_result"];
-            if !tool_result.is_null() {
-                let tool_result: ToolResult = serde_json::from_value(tool_result.clone()).unwrap();
-                let step = u32::try_from(last["observation"]["step"].as_u64().unwrap()).unwrap();
-                let oracle = OracleAgent::analysis_of(&tool_result, step);
-                analysis = Some(serde_json::to_value(oracle).unwrap());
-            }
+            analysis = oracle_analysis(&last);
         }
         assert_eq!(last["terminated"], true, "{id}: {last}");
         assert_eq!(last["reward"], 1.0, "{id}: {last}");

@@ -270,3 +270,18 @@ impl Drop for PostgresSchema {
         }
     }
 }
+
+/// The oracle's analysis of the tool result in a protocol step's answer
+/// (`{observation: {tool_result, step}}`), when it holds one: what a
+/// client driving the reference solution sends with its next step.
+pub(crate) fn oracle_analysis(answer: &serde_json::Value) -> Option<serde_json::Value> {
+    let tool_result = &answer["observation"]["tool_result"];
+    if tool_result.is_null() {
+        return None;
+    }
+    let tool_result: oncall_domain::ToolResult =
+        serde_json::from_value(tool_result.clone()).unwrap();
+    let step = u32::try_from(answer["observation"]["step"].as_u64().unwrap()).unwrap();
+    let analysis = oncall_sim::OracleAgent::analysis_of(&tool_result, step);
+    Some(serde_json::to_value(analysis).unwrap())
+}

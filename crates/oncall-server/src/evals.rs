@@ -28,55 +28,6 @@ pub const MAX_TRIALS: u32 = 10_000;
 /// How often an event stream looks at its eval.
 const EVENT_POLL: Duration = Duration::from_millis(250);
 
-/// An eval as listed: its settings, status and its runs summed.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct EvalSummary {
-    /// Its id (a UUID).
-    pub id: String,
-    /// The agent's name.
-    pub agent: String,
-    /// The model, for a model agent.
-    pub model: Option<String>,
-    /// What it was run with (scenarios, trials, seed, step limit).
-    #[schema(value_type = Object)]
-    pub settings: serde_json::Value,
-    /// When it was queued or started (RFC 3339).
-    pub started_at: String,
-    /// When it ended, if it has.
-    pub finished_at: Option<String>,
-    /// queued, running, completed, stopped, failed, imported or cancelled.
-    pub status: String,
-    /// Runs stored so far.
-    pub runs: u64,
-    /// How many of them passed.
-    pub passed: u64,
-    /// Their mean score (0 with no runs).
-    pub mean_score: f64,
-    /// Their tokens in and out.
-    pub tokens: u64,
-    /// Their cost in US dollars, when known.
-    pub cost_usd: Option<f64>,
-}
-
-impl From<EvalRow> for EvalSummary {
-    fn from(row: EvalRow) -> EvalSummary {
-        EvalSummary {
-            status: row.status.as_str().to_owned(),
-            id: row.id,
-            agent: row.agent,
-            model: row.model,
-            settings: row.settings,
-            started_at: row.started_at,
-            finished_at: row.finished_at,
-            runs: row.runs,
-            passed: row.passed,
-            mean_score: row.mean_score,
-            tokens: row.tokens,
-            cost_usd: row.cost_usd,
-        }
-    }
-}
-
 /// How an eval's queued runs stand. An eval run by the CLI's `eval` has
 /// none queued: its runs are in `eval.runs`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
@@ -112,7 +63,7 @@ impl From<QueueCounts> for Progress {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct EvalView {
     /// The eval.
-    pub eval: EvalSummary,
+    pub eval: EvalRow,
     /// Its queued runs.
     pub progress: Progress,
     /// The scorecard of its stored runs (as `evals show --json` prints
@@ -149,7 +100,7 @@ pub struct EvalLinks {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct EvalList {
     /// Newest first.
-    pub evals: Vec<EvalSummary>,
+    pub evals: Vec<EvalRow>,
 }
 
 /// `POST /v1/evals/{id}/cancel`'s answer.
@@ -327,11 +278,7 @@ pub(crate) async fn list(
     let Query(query) = query.map_err(query_error)?;
     let limit = row_limit(query.limit)?;
     let rows = state.store()?.with(move |store| Ok(store.evals()?)).await?;
-    let evals = rows
-        .into_iter()
-        .take(limit)
-        .map(EvalSummary::from)
-        .collect();
+    let evals = rows.into_iter().take(limit).collect();
     Ok(json_value(StatusCode::OK, &EvalList { evals }))
 }
 
@@ -359,7 +306,7 @@ pub(crate) async fn show(
             let progress = store.queue_counts(Some(&eval.id))?.into();
             let scorecard = gym.scorecard(&eval, &runs).map_err(ApiError::internal)?;
             Ok(EvalView {
-                eval: eval.into(),
+                eval,
                 progress,
                 scorecard,
             })

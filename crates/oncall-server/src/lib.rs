@@ -37,8 +37,8 @@ pub use crate::config::{
 pub use crate::episodes::SHARDS;
 pub use crate::error::{ApiError, ErrorBody, ErrorDetail, ServerError};
 pub use crate::evals::{
-    EvalCancelled, EvalCreated, EvalEvent, EvalLinks, EvalList, EvalStreamEvent, EvalSummary,
-    EvalView, MAX_TRIALS, Progress,
+    EvalCancelled, EvalCreated, EvalEvent, EvalLinks, EvalList, EvalStreamEvent, EvalView,
+    MAX_TRIALS, Progress,
 };
 pub use crate::gym::{EvalRequest, Gym, PlannedEval};
 pub use crate::metrics::{Metrics, STEP_LATENCY_BUCKETS};
@@ -48,6 +48,6 @@ pub use crate::openapi::{
 };
 pub use crate::ops::{Health, Readiness};
 pub use crate::pool::MAX_STORE_CONNECTIONS;
-pub use crate::runs::{MAX_RESAMPLES, RunEvents, RunList, RunSummary, RunView};
+pub use crate::runs::{MAX_RESAMPLES, RunEvents, RunList, RunView};
 pub use crate::server::{ServeSummary, run_workers, serve};
 pub use crate::worker::Workers;

@@ -10,12 +10,11 @@ use utoipa::{Modify, OpenApi, ToSchema};
 
 use crate::error::{ErrorBody, ErrorDetail};
 use crate::evals::{
-    EvalCancelled, EvalCreated, EvalEvent, EvalLinks, EvalList, EvalStreamEvent, EvalSummary,
-    EvalView, Progress,
+    EvalCancelled, EvalCreated, EvalEvent, EvalLinks, EvalList, EvalStreamEvent, EvalView, Progress,
 };
 use crate::gym::EvalRequest;
 use crate::ops::{Health, Readiness};
-use crate::runs::{RunEvents, RunList, RunSummary, RunView};
+use crate::runs::{RunEvents, RunList, RunView};
 
 /// The API's description.
 #[derive(Debug, OpenApi)]
@@ -47,7 +46,7 @@ use crate::runs::{RunEvents, RunList, RunSummary, RunView};
     components(schemas(
         ErrorBody, ErrorDetail, ScenarioEntry, ToolEntry, ResetRequest, ResetResponse, StepRequest,
         StepResponse, DescribeResponse, EpisodeClosed, EvalRequest, EvalCreated, EvalLinks, EvalList,
-        EvalSummary, EvalView, Progress, EvalCancelled, EvalEvent, EvalStreamEvent, RunSummary, RunList, RunView,
+        EvalView, Progress, EvalCancelled, EvalEvent, EvalStreamEvent, RunList, RunView,
         RunEvents, Health, Readiness,
     )),
     modifiers(&BearerToken),

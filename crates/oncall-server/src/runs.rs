@@ -18,81 +18,18 @@ use crate::state::{Shared, json_value};
 /// The most resamples `compare` takes.
 pub const MAX_RESAMPLES: u32 = 100_000;
 
-/// A stored run.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct RunSummary {
-    /// The eval it belongs to, if any.
-    pub eval_id: Option<String>,
-    /// The run's id (from its seed).
-    pub run_id: String,
-    /// The scenario's id.
-    pub scenario: String,
-    /// The trial's index.
-    pub trial: u32,
-    /// The run's seed.
-    pub seed: u64,
-    /// The agent's name.
-    pub agent: String,
-    /// completed, failed or escalated.
-    pub status: String,
-    /// Why it ended.
-    pub termination: Option<String>,
-    /// Steps taken.
-    pub steps: u32,
-    /// The evaluation's total.
-    pub score: f64,
-    /// Whether it passed.
-    pub passed: bool,
-    /// Tokens in and out, for a model agent.
-    pub tokens: Option<u64>,
-    /// Cost in US dollars, when known.
-    pub cost_usd: Option<f64>,
-    /// Wall-clock milliseconds.
-    pub wall_time_ms: f64,
-    /// The audit log's head hash, when it is stored.
-    pub head_hash: Option<String>,
-    /// Events stored.
-    pub event_count: u64,
-    /// When it was stored (RFC 3339).
-    pub recorded_at: String,
-}
-
-impl From<RunRow> for RunSummary {
-    fn from(row: RunRow) -> RunSummary {
-        RunSummary {
-            eval_id: row.eval_id,
-            run_id: row.run_id,
-            scenario: row.scenario,
-            trial: row.trial,
-            seed: row.seed,
-            agent: row.agent,
-            status: row.status,
-            termination: row.termination,
-            steps: row.steps,
-            score: row.score,
-            passed: row.passed,
-            tokens: row.tokens,
-            cost_usd: row.cost_usd,
-            wall_time_ms: row.wall_time_ms,
-            head_hash: row.head_hash,
-            event_count: row.event_count,
-            recorded_at: row.recorded_at,
-        }
-    }
-}
-
 /// `GET /v1/runs`'s answer.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RunList {
     /// Newest first.
-    pub runs: Vec<RunSummary>,
+    pub runs: Vec<RunRow>,
 }
 
 /// `GET /v1/runs/{id}`'s answer.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RunView {
     /// The run.
-    pub run: RunSummary,
+    pub run: RunRow,
     /// Its `eval --out` line: the scenario's judgement, the usage.
     #[schema(value_type = Object)]
     pub record: serde_json::Value,
@@ -186,8 +123,7 @@ pub(crate) async fn list(
             Ok(store.runs(&filter)?)
         })
         .await?;
-    let runs = rows.into_iter().map(RunSummary::from).collect();
-    Ok(json_value(StatusCode::OK, &RunList { runs }))
+    Ok(json_value(StatusCode::OK, &RunList { runs: rows }))
 }
 
 /// One stored run, with its record.
@@ -217,10 +153,7 @@ pub(crate) async fn show(
             row.run_id
         ))
     })?;
-    let view = RunView {
-        run: row.into(),
-        record,
-    };
+    let view = RunView { run: row, record };
     Ok(json_value(StatusCode::OK, &view))
 }
 

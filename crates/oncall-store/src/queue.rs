@@ -77,6 +77,16 @@ pub enum JobOutcome {
     Failed(String),
 }
 
+impl JobOutcome {
+    /// The row's state and error, as stored.
+    pub(crate) fn stored(&self) -> (&'static str, Option<&str>) {
+        match self {
+            JobOutcome::Done => ("done", None),
+            JobOutcome::Failed(why) => ("failed", Some(why.as_str())),
+        }
+    }
+}
+
 /// How many of an eval's rows (or the whole queue's) stand where.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct QueueCounts {

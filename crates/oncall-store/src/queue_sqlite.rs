@@ -157,10 +157,7 @@ impl SqliteStore {
             .map_err(fail)?;
         let mut evals = std::collections::BTreeSet::new();
         for (key, outcome) in outcomes {
-            let (state, error) = match outcome {
-                JobOutcome::Done => ("done", None),
-                JobOutcome::Failed(why) => ("failed", Some(why.as_str())),
-            };
+            let (state, error) = outcome.stored();
             transaction
                 .execute(
                     "UPDATE jobs SET state = ?4, error = ?5, worker = NULL, lease_until = NULL

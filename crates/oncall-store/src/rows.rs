@@ -8,6 +8,7 @@ use crate::error::StoreError;
 
 /// How an eval stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum EvalStatus {
     /// Queued over HTTP; no worker has claimed a run of it yet.
@@ -80,6 +81,7 @@ pub struct NewEval {
 
 /// An eval as stored, with its runs summed.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EvalRow {
     /// Its id.
     pub id: String,
@@ -87,9 +89,10 @@ pub struct EvalRow {
     pub agent: String,
     /// The model, for a model agent.
     pub model: Option<String>,
-    /// What it was run with.
+    /// What it was run with (scenarios, trials, seed, step limit).
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub settings: serde_json::Value,
-    /// When it started.
+    /// When it started (or was queued), RFC 3339.
     pub started_at: String,
     /// When it finished, if it has.
     pub finished_at: Option<String>,
@@ -151,6 +154,7 @@ pub struct NewRun<'a> {
 
 /// A run as stored.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RunRow {
     /// The store's own key for the row.
     #[serde(skip)]
