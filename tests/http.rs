@@ -18,6 +18,7 @@ pub(crate) struct Served {
     child: Child,
     pub(crate) base: String,
     stderr: Arc<Mutex<String>>,
+    reader: Option<std::thread::JoinHandle<()>>,
     agent: ureq::Agent,
     token: Option<String>,
 }
@@ -79,7 +80,7 @@ impl Served {
             .to_owned();
         let collected = Arc::new(Mutex::new(first));
         let sink = Arc::clone(&collected);
-        std::thread::spawn(move || {
+        let reader = std::thread::spawn(move || {
             let mut rest = String::new();
             let _ = stderr.read_to_string(&mut rest);
             sink.lock().unwrap().push_str(&rest);
@@ -93,6 +94,7 @@ impl Served {
             child,
             base,
             stderr: collected,
+            reader: Some(reader),
             agent,
             token: token.map(str::to_owned),
         }
@@ -159,7 +161,9 @@ impl Served {
             .unwrap();
         assert!(sent.success());
         let status = self.child.wait().unwrap();
-        std::thread::sleep(Duration::from_millis(50));
+        if let Some(reader) = self.reader.take() {
+            reader.join().unwrap();
+        }
         let stderr = self.stderr.lock().unwrap().clone();
         (status.code().unwrap_or(-1), stderr)
     }
@@ -289,6 +293,7 @@ fn episode_requests_that_are_wrong_get_json_errors_and_change_nothing() {
     served
         .post("/v1/episodes", &huge)
         .expect_error(413, "body_too_large");
+    served.get("/v1/episodes/%FF").expect_error(400, "bad_id");
     for id in ["ep0-999", "ep99-1", "nonsense"] {
         served
             .post_json(
@@ -348,7 +353,9 @@ fn episode_requests_that_are_wrong_get_json_errors_and_change_nothing() {
 
 #[test]
 fn the_episode_cap_and_the_idle_timeout_hold() {
-    let served = Served::start(&["--no-db", "--max-episodes", "2", "--idle-timeout", "1"]);
+    // Idle for 2 s closes an episode; the reaper looks every 0.5 s. Each
+    // check below leaves at least 0.5 s either side of its deadline.
+    let served = Served::start(&["--no-db", "--max-episodes", "2", "--idle-timeout", "2"]);
     let open = |served: &Served| {
         served
             .post_json("/v1/episodes", &json!({"scenario": "latency_spike"}))
@@ -367,16 +374,16 @@ fn the_episode_cap_and_the_idle_timeout_hold() {
         .expect_ok(200);
     let third = open(&served);
     assert_ne!(third, first);
-    // Kept alive by a request half-way, `third` outlives `second`.
-    std::thread::sleep(Duration::from_millis(700));
+    // Kept alive by a request at 1.2 s, `third` outlives `second`.
+    std::thread::sleep(Duration::from_millis(1200));
     served.get(&format!("/v1/episodes/{third}")).expect_ok(200);
-    std::thread::sleep(Duration::from_millis(900));
+    std::thread::sleep(Duration::from_millis(1600));
     let message = served
         .get(&format!("/v1/episodes/{second}"))
         .expect_error(404, "episode_expired");
-    assert!(message.contains("1 s"), "{message}");
+    assert!(message.contains("2 s"), "{message}");
     served.get(&format!("/v1/episodes/{third}")).expect_ok(200);
-    std::thread::sleep(Duration::from_millis(1700));
+    std::thread::sleep(Duration::from_millis(3000));
     served
         .get(&format!("/v1/episodes/{third}"))
         .expect_error(404, "episode_expired");

@@ -58,29 +58,45 @@ fn queue(served: &Served, body: &Value) -> (String, u64) {
     )
 }
 
-/// The events of an SSE stream, as (event, data), until it closes.
-fn read_events(base: &str, path: &str) -> Vec<(String, Value)> {
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .timeout_global(Some(Duration::from_secs(60)))
-        .build()
-        .into();
-    let mut response = agent.get(format!("{base}{path}")).call().unwrap();
-    assert_eq!(
-        response.headers().get("content-type").unwrap(),
-        "text/event-stream"
-    );
-    let reader = BufReader::new(response.body_mut().as_reader());
-    let mut events = Vec::new();
-    let mut name = String::new();
-    for line in reader.lines() {
-        let line = line.unwrap();
-        if let Some(event) = line.strip_prefix("event: ") {
-            name = event.to_owned();
-        } else if let Some(data) = line.strip_prefix("data: ") {
-            events.push((name.clone(), serde_json::from_str(data).unwrap()));
+/// An open SSE stream.
+struct EventStream {
+    lines: std::io::Lines<BufReader<ureq::BodyReader<'static>>>,
+}
+
+impl EventStream {
+    fn open(base: &str, path: &str) -> EventStream {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .timeout_global(Some(Duration::from_secs(60)))
+            .build()
+            .into();
+        let response = agent.get(format!("{base}{path}")).call().unwrap();
+        assert_eq!(
+            response.headers().get("content-type").unwrap(),
+            "text/event-stream"
+        );
+        EventStream {
+            lines: BufReader::new(response.into_body().into_reader()).lines(),
         }
     }
-    events
+
+    /// The next event as (event, data), or `None` once the stream closes.
+    fn next_event(&mut self) -> Option<(String, Value)> {
+        let mut name = String::new();
+        for line in self.lines.by_ref() {
+            let line = line.unwrap();
+            if let Some(event) = line.strip_prefix("event: ") {
+                name = event.to_owned();
+            } else if let Some(data) = line.strip_prefix("data: ") {
+                return Some((name, serde_json::from_str(data).unwrap()));
+            }
+        }
+        None
+    }
+
+    /// Every event left, until the stream closes.
+    fn rest(mut self) -> Vec<(String, Value)> {
+        std::iter::from_fn(|| self.next_event()).collect()
+    }
 }
 
 #[test]
@@ -102,15 +118,13 @@ fn an_eval_posted_over_http_makes_the_runs_eval_makes_and_streams_progress() {
     assert_eq!(listed["evals"][0]["id"], id.as_str());
     assert_eq!(listed["evals"][0]["status"], "queued");
 
-    let watcher = {
-        let base = served.base.clone();
-        let path = format!("/v1/evals/{}/events", &id[..8]);
-        std::thread::spawn(move || read_events(&base, &path))
-    };
-    std::thread::sleep(Duration::from_millis(300));
+    // The first event comes before any worker runs: nothing is done yet.
+    let mut stream = EventStream::open(&served.base, &format!("/v1/evals/{}/events", &id[..8]));
+    let first = stream.next_event().unwrap();
     let log = directory.join("worker.log");
     let worker = start_worker(&["--db", &db], &log);
-    let events = watcher.join().unwrap();
+    let mut events = vec![first];
+    events.extend(stream.rest());
     let (first, last) = (&events[0], events.last().unwrap());
     assert_eq!(first.0, "progress", "{events:?}");
     assert_eq!(first.1["status"], "queued", "{events:?}");
@@ -278,7 +292,7 @@ fn bad_evals_are_refused_and_a_cancel_drops_what_is_queued() {
     assert_eq!(eval["eval"]["status"], "cancelled");
     assert_eq!(eval["progress"]["cancelled"], runs);
     assert_eq!(eval["scorecard"], Value::Null);
-    let events = read_events(&served.base, &format!("/v1/evals/{id}/events"));
+    let events = EventStream::open(&served.base, &format!("/v1/evals/{id}/events")).rest();
     assert_eq!(events.len(), 1, "{events:?}");
     assert_eq!(events[0].0, "end");
     assert_eq!(events[0].1["status"], "cancelled");
@@ -327,19 +341,15 @@ fn bad_evals_are_refused_and_a_cancel_drops_what_is_queued() {
     );
 }
 
-/// Every (scenario, trial) of `eval` in the store: (stored runs, distinct
-/// pairs, the most claims any row took, rows not done).
-fn stored_pairs(client: &mut postgres::Client, eval: &str) -> (i64, i64, i64, i64) {
-    let row = client
+/// How many rows of `eval` a worker process (by its pid) holds claimed.
+fn held_by(client: &mut postgres::Client, eval: &str, pid: u32) -> i64 {
+    client
         .query_one(
-            "SELECT (SELECT COUNT(*) FROM runs WHERE eval_id = $1),
-                    (SELECT COUNT(DISTINCT (scenario, trial)) FROM runs WHERE eval_id = $1),
-                    (SELECT MAX(attempts) FROM jobs WHERE eval_id = $1),
-                    (SELECT COUNT(*) FROM jobs WHERE eval_id = $1 AND state <> 'done')",
-            &[&eval],
+            "SELECT COUNT(*) FROM jobs WHERE eval_id = $1 AND state = 'claimed' AND worker LIKE $2",
+            &[&eval, &format!("%-{pid}-%")],
         )
-        .unwrap();
-    (row.get(0), row.get(1), row.get(2), row.get(3))
+        .unwrap()
+        .get(0)
 }
 
 #[test]
@@ -354,41 +364,70 @@ fn a_worker_killed_mid_eval_on_postgresql_loses_nothing_and_stores_nothing_twice
         &json!({"agent": "heuristic", "trials": 40, "seed": 3}),
     );
     assert!(runs >= 100, "{runs}");
-    let doomed = start_worker(
-        &["--db", &schema.url, "--lease-seconds", "2"],
-        &directory.join("a.log"),
-    );
-    let survivor = start_worker(
-        &["--db", &schema.url, "--lease-seconds", "2"],
-        &directory.join("b.log"),
-    );
-    let at_kill = wait_for(&served, &id, Duration::from_secs(60), |eval| {
+    let lease = ["--db", schema.url.as_str(), "--lease-seconds", "2"];
+    let mut doomed = start_worker(&lease, &directory.join("a.log"));
+    let mut survivor = start_worker(&lease, &directory.join("b.log"));
+    wait_for(&served, &id, Duration::from_secs(60), |eval| {
         eval["progress"]["done"].as_u64().unwrap() >= 30
     });
+    // Freeze the doomed worker while it holds rows, then kill it: it dies
+    // mid-batch, with runs claimed that it never finished.
+    let mut client = postgres::Client::connect(&schema.url, postgres::NoTls).unwrap();
+    let mut tries = 0;
+    let held: Vec<(String, i64)> = loop {
+        tries += 1;
+        assert!(tries < 400, "the doomed worker never held a row when frozen");
+        signal(&doomed, "-STOP");
+        let rows = client
+            .query(
+                "SELECT scenario, trial FROM jobs WHERE eval_id = $1 AND state = 'claimed' AND worker LIKE $2",
+                &[&id, &format!("%-{}-%", doomed.id())],
+            )
+            .unwrap();
+        if !rows.is_empty() {
+            break rows.iter().map(|row| (row.get(0), row.get(1))).collect();
+        }
+        signal(&doomed, "-CONT");
+        std::thread::sleep(Duration::from_millis(5));
+    };
     signal(&doomed, "-KILL");
-    let mut doomed = doomed;
     doomed.wait().unwrap();
-    assert!(
-        at_kill["progress"]["done"].as_u64().unwrap() < runs,
-        "the eval ended before a worker could be killed: {at_kill}"
-    );
+    let at_kill = served.get(&format!("/v1/evals/{id}")).expect_ok(200);
+    assert_ne!(at_kill["eval"]["status"], "completed", "{at_kill}");
+
     let finished = wait_for(&served, &id, Duration::from_secs(120), |eval| {
         eval["eval"]["status"] != "running" && eval["eval"]["status"] != "queued"
     });
     assert_eq!(finished["eval"]["status"], "completed", "{finished}");
     assert_eq!(finished["progress"]["done"], runs);
-    let mut client = postgres::Client::connect(&schema.url, postgres::NoTls).unwrap();
-    let (stored, distinct, most_claims, not_done) = stored_pairs(&mut client, &id);
+    assert_eq!(held_by(&mut client, &id, doomed.id()), 0);
+    let row = client
+        .query_one(
+            "SELECT (SELECT COUNT(*) FROM runs WHERE eval_id = $1),
+                    (SELECT COUNT(DISTINCT (scenario, trial)) FROM runs WHERE eval_id = $1),
+                    (SELECT COUNT(*) FROM jobs WHERE eval_id = $1 AND state <> 'done')",
+            &[&id],
+        )
+        .unwrap();
+    let (stored, distinct, not_done): (i64, i64, i64) = (row.get(0), row.get(1), row.get(2));
     assert_eq!(stored as u64, runs, "every (scenario, trial) stored");
     assert_eq!(distinct, stored, "none stored twice");
     assert_eq!(not_done, 0);
-    assert!(
-        most_claims >= 2,
-        "the killed worker's claims went back to the queue"
-    );
+    for (scenario, trial) in &held {
+        let copies: i64 = client
+            .query_one(
+                "SELECT COUNT(*) FROM runs WHERE eval_id = $1 AND scenario = $2 AND trial = $3",
+                &[&id, scenario, trial],
+            )
+            .unwrap()
+            .get(0);
+        assert_eq!(
+            copies, 1,
+            "trial {trial} of {scenario}, held by the killed worker"
+        );
+    }
 
     signal(&survivor, "-TERM");
-    let mut survivor = survivor;
     assert_eq!(survivor.wait().unwrap().code(), Some(0));
     let (code, stderr) = served.stop("-TERM");
     assert_eq!(code, 0, "{stderr}");

@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
+use axum::extract::rejection::{BytesRejection, PathRejection};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::http::header::LOCATION;
@@ -31,7 +31,7 @@ use crate::metrics::Metrics;
 use crate::openapi::{
     DescribeResponse, EpisodeClosed, ResetRequest, ResetResponse, StepRequest, StepResponse,
 };
-use crate::state::{Shared, json_object, json_text};
+use crate::state::{Shared, json_object, json_text, path_id};
 
 /// How many sessions the open episodes are spread over.
 pub const SHARDS: usize = 16;
@@ -168,12 +168,13 @@ impl Episodes {
     }
 
     fn close(&self, id: &str) -> Result<String, ApiError> {
-        let text = self.on(id, |shard| {
+        self.on(id, |shard| {
             shard.touched.remove(id);
+            // The session is gone whatever `close` answers (a broken
+            // episode is removed with its error), so it no longer counts.
+            self.open.fetch_sub(1, Ordering::AcqRel);
             shard.sessions.close(Some(json!({"episode": id})))
-        })?;
-        self.open.fetch_sub(1, Ordering::AcqRel);
-        Ok(text)
+        })
     }
 
     /// Closes every episode untouched since `now` less the idle timeout.
@@ -297,9 +298,10 @@ pub(crate) async fn reset(
 )]
 pub(crate) async fn step(
     State(state): State<Shared>,
-    Path(id): Path<String>,
+    id: Result<Path<String>, PathRejection>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
+    let id = path_id(id)?;
     let params = json_object(body)?;
     let text = state.episodes.step(&id, params)?;
     Ok(json_text(StatusCode::OK, text))
@@ -316,8 +318,9 @@ pub(crate) async fn step(
 )]
 pub(crate) async fn describe(
     State(state): State<Shared>,
-    Path(id): Path<String>,
+    id: Result<Path<String>, PathRejection>,
 ) -> Result<Response, ApiError> {
+    let id = path_id(id)?;
     Ok(json_text(StatusCode::OK, state.episodes.describe(&id)?))
 }
 
@@ -333,8 +336,9 @@ pub(crate) async fn describe(
 )]
 pub(crate) async fn close(
     State(state): State<Shared>,
-    Path(id): Path<String>,
+    id: Result<Path<String>, PathRejection>,
 ) -> Result<Response, ApiError> {
+    let id = path_id(id)?;
     Ok(json_text(StatusCode::OK, state.episodes.close(&id)?))
 }
 

@@ -5,7 +5,7 @@ use std::convert::Infallible;
 use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
-use axum::extract::rejection::{BytesRejection, QueryRejection};
+use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::http::header::LOCATION;
@@ -20,7 +20,7 @@ use oncall_store::{Cancelled, EvalRow, EvalStatus, NewEval, QueueCounts};
 use crate::config::{MAX_EVENT_STREAM, MAX_LIST_ROWS};
 use crate::error::{ApiError, ErrorBody};
 use crate::gym::EvalRequest;
-use crate::state::{Shared, json_object, json_value};
+use crate::state::{Shared, json_object, json_value, path_id};
 
 /// The most trials per scenario an eval may ask for.
 pub const MAX_TRIALS: u32 = 10_000;
@@ -295,8 +295,9 @@ pub(crate) async fn list(
 )]
 pub(crate) async fn show(
     State(state): State<Shared>,
-    Path(id): Path<String>,
+    id: Result<Path<String>, PathRejection>,
 ) -> Result<Response, ApiError> {
+    let id = path_id(id)?;
     let gym = state.gym.clone();
     let view = state
         .store()?
@@ -330,8 +331,9 @@ pub(crate) async fn show(
 )]
 pub(crate) async fn cancel(
     State(state): State<Shared>,
-    Path(id): Path<String>,
+    id: Result<Path<String>, PathRejection>,
 ) -> Result<Response, ApiError> {
+    let id = path_id(id)?;
     let answer = state
         .store()?
         .with(move |store| {
@@ -369,8 +371,9 @@ pub(crate) async fn cancel(
 )]
 pub(crate) async fn events(
     State(state): State<Shared>,
-    Path(id): Path<String>,
+    id: Result<Path<String>, PathRejection>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
+    let id = path_id(id)?;
     let pool = state.store()?.clone();
     let eval_id = pool.with(move |store| Ok(store.eval(&id)?.id)).await?;
     let watch = Watch {

@@ -20,7 +20,7 @@ pub const MAX_STORE_CONNECTIONS: usize = 8;
 pub(crate) struct StorePool {
     location: String,
     idle: Mutex<Vec<Store>>,
-    permits: Semaphore,
+    permits: Arc<Semaphore>,
 }
 
 impl StorePool {
@@ -30,7 +30,7 @@ impl StorePool {
         StorePool {
             location,
             idle: Mutex::new(vec![first]),
-            permits: Semaphore::new(MAX_STORE_CONNECTIONS),
+            permits: Arc::new(Semaphore::new(MAX_STORE_CONNECTIONS)),
         }
     }
 
@@ -50,13 +50,15 @@ impl StorePool {
         T: Send + 'static,
         F: FnOnce(&mut Store) -> Result<T, ApiError> + Send + 'static,
     {
-        let _permit = self
-            .permits
-            .acquire()
+        // The permit goes with the work, not the request: a request that
+        // times out leaves its query running, still counted.
+        let permit = Arc::clone(&self.permits)
+            .acquire_owned()
             .await
             .map_err(|_| ApiError::internal("the store pool is closed"))?;
         let pool = Arc::clone(self);
         tokio::task::spawn_blocking(move || {
+            let _permit = permit;
             let taken = pool
                 .idle
                 .lock()

@@ -1,7 +1,7 @@
 //! Stored runs over HTTP: lists, one run with its record, its audit log
 //! (verified as it is read), and the comparison of two evals.
 
-use axum::extract::rejection::QueryRejection;
+use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::http::header::CONTENT_TYPE;
@@ -13,7 +13,7 @@ use oncall_store::{RunFilter, RunRow};
 
 use crate::error::{ApiError, ErrorBody};
 use crate::evals::{query_error, row_limit};
-use crate::state::{Shared, json_value};
+use crate::state::{Shared, json_value, path_id};
 
 /// The most resamples `compare` takes.
 pub const MAX_RESAMPLES: u32 = 100_000;
@@ -139,9 +139,10 @@ pub(crate) async fn list(
 )]
 pub(crate) async fn show(
     State(state): State<Shared>,
-    Path(id): Path<String>,
+    id: Result<Path<String>, PathRejection>,
     query: Result<Query<RunQuery>, QueryRejection>,
 ) -> Result<Response, ApiError> {
+    let id = path_id(id)?;
     let Query(query) = query.map_err(query_error)?;
     let row = state
         .store()?
@@ -173,9 +174,10 @@ pub(crate) async fn show(
 )]
 pub(crate) async fn events(
     State(state): State<Shared>,
-    Path(id): Path<String>,
+    id: Result<Path<String>, PathRejection>,
     query: Result<Query<RunQuery>, QueryRejection>,
 ) -> Result<Response, ApiError> {
+    let id = path_id(id)?;
     let Query(query) = query.map_err(query_error)?;
     let raw = match query.format.as_deref() {
         None | Some("json") => false,

@@ -4,7 +4,8 @@
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
+use axum::extract::Path;
+use axum::extract::rejection::{BytesRejection, PathRejection};
 use axum::http::StatusCode;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::{IntoResponse, Response};
@@ -100,4 +101,11 @@ pub(crate) fn json_value<T: serde::Serialize>(status: StatusCode, value: &T) -> 
             ApiError::internal(format!("could not write the answer: {error}")).into_response()
         }
     }
+}
+
+/// The `{id}` of a path, or a 400 when it does not read (not UTF-8 once
+/// decoded).
+pub(crate) fn path_id(id: Result<Path<String>, PathRejection>) -> Result<String, ApiError> {
+    id.map(|Path(id)| id)
+        .map_err(|rejection| ApiError::bad_request("bad_id", rejection.body_text()))
 }

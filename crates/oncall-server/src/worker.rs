@@ -58,8 +58,16 @@ impl Workers {
         }
         let heartbeat_store = Store::open(location)?;
         let heartbeat_stop = Arc::new(AtomicBool::new(false));
+        let holding: Vec<Arc<AtomicBool>> = ids
+            .iter()
+            .map(|_| Arc::new(AtomicBool::new(false)))
+            .collect();
         let heartbeat = {
-            let ids = ids.clone();
+            let ids: Vec<(String, Arc<AtomicBool>)> = ids
+                .iter()
+                .cloned()
+                .zip(holding.iter().map(Arc::clone))
+                .collect();
             let lease = options.lease;
             let stop = Arc::clone(&heartbeat_stop);
             let location = location.to_owned();
@@ -68,9 +76,11 @@ impl Workers {
         let threads = ids
             .into_iter()
             .zip(stores)
-            .map(|(id, store)| {
+            .zip(holding)
+            .map(|((id, store), holding)| {
                 let worker = Worker {
                     id,
+                    holding,
                     location: location.to_owned(),
                     gym: Arc::clone(&gym),
                     options: options.clone(),
@@ -115,6 +125,10 @@ impl Workers {
 /// One worker thread.
 struct Worker {
     id: String,
+    /// Whether it holds claimed rows, whose leases the heartbeat renews.
+    /// Only while it is working on them: a thread whose store failed
+    /// mid-batch lets the leases run out, so another worker takes them.
+    holding: Arc<AtomicBool>,
     location: String,
     gym: Arc<dyn Gym>,
     options: WorkerOptions,
@@ -128,7 +142,12 @@ impl Worker {
         let mut backoff = Duration::from_millis(250);
         while !self.stopping() {
             let Some(connected) = store.as_mut() else {
-                match Store::open(&self.location) {
+                // A fresh connection first puts back whatever an earlier
+                // batch left claimed (when its store failed mid-batch).
+                match Store::open(&self.location).and_then(|mut opened| {
+                    opened.release_jobs(&self.id)?;
+                    Ok(opened)
+                }) {
                     Ok(opened) => store = Some(opened),
                     Err(error) => {
                         self.note(&format!("cannot reach the store: {error}"));
@@ -142,6 +161,7 @@ impl Worker {
                 Ok(0) => self.sleep(self.options.poll),
                 Ok(_) => backoff = Duration::from_millis(250),
                 Err(error) => {
+                    self.holding.store(false, Ordering::SeqCst);
                     self.note(&format!("the store failed: {error}"));
                     // A fresh connection next time: the old one may be
                     // broken for good (a restarted server).
@@ -166,17 +186,28 @@ impl Worker {
     fn claim_and_run(&self, store: &mut Store) -> Result<usize, StoreError> {
         let jobs = store.claim_jobs(&self.id, self.options.batch, self.options.lease, &now())?;
         let claimed = jobs.len();
+        if claimed == 0 {
+            return Ok(0);
+        }
+        self.holding.store(true, Ordering::SeqCst);
         for job in jobs {
             if self.stopping() {
                 break;
+            }
+            // Not started when its eval was cancelled, or when the row was
+            // taken back (this worker was too slow to renew its lease).
+            if !store.start_job(&self.id, &job.key())? {
+                continue;
             }
             let outcome = match self.gym.run_job(&job) {
                 Ok(run) => match store.record_prepared(std::slice::from_ref(&run)) {
                     // Another worker stored it first (this one's lease ran
                     // out while it ran): it is stored once, as it must be.
                     Ok(()) | Err(StoreError::DuplicateTrial { .. }) => JobOutcome::Done,
+                    // The run goes back with the rest of the batch (its
+                    // start counted, so one that can never be stored is
+                    // given up after MAX_ATTEMPTS).
                     Err(error) => {
-                        // Leave the rest for another worker, or a retry.
                         let _ = store.release_jobs(&self.id);
                         return Err(error);
                     }
@@ -184,16 +215,15 @@ impl Worker {
                 Err(why) => JobOutcome::Failed(why),
             };
             let failed = matches!(outcome, JobOutcome::Failed(_));
-            store.finish_jobs(&[(job.key(), outcome)], &now())?;
+            store.finish_jobs(&self.id, &[(job.key(), outcome)], &now())?;
             if failed {
                 self.metrics.run_failed();
             } else {
                 self.metrics.run_done();
             }
         }
-        if claimed > 0 {
-            store.release_jobs(&self.id)?;
-        }
+        store.release_jobs(&self.id)?;
+        self.holding.store(false, Ordering::SeqCst);
         Ok(claimed)
     }
 
@@ -218,8 +248,15 @@ impl Worker {
     }
 }
 
-/// Renews the leases of `ids` every third of `lease` until `stop`.
-fn beat(store: Store, location: &str, ids: &[String], lease: Duration, stop: &AtomicBool) {
+/// Renews the leases of the threads in `ids` that hold rows, every third
+/// of `lease`, until `stop`.
+fn beat(
+    store: Store,
+    location: &str,
+    ids: &[(String, Arc<AtomicBool>)],
+    lease: Duration,
+    stop: &AtomicBool,
+) {
     let every = (lease / 3).max(Duration::from_millis(100));
     let mut held = Some(store);
     let mut next = Instant::now() + every;
@@ -233,12 +270,15 @@ fn beat(store: Store, location: &str, ids: &[String], lease: Duration, stop: &At
             held = Store::open(location).ok();
         }
         let failed = match held.as_mut() {
-            Some(connected) => ids.iter().find_map(|id| {
-                connected
-                    .heartbeat(id, lease)
-                    .err()
-                    .map(|error| (id, error))
-            }),
+            Some(connected) => ids
+                .iter()
+                .filter(|(_, holding)| holding.load(Ordering::SeqCst))
+                .find_map(|(id, _)| {
+                    connected
+                        .heartbeat(id, lease)
+                        .err()
+                        .map(|error| (id, error))
+                }),
             None => continue,
         };
         if let Some((id, error)) = failed {

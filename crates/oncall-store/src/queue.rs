@@ -21,8 +21,10 @@ use crate::error::StoreError;
 use crate::rows::{EvalStatus, NewEval};
 use crate::store::{Backend, Store};
 
-/// How many times a row may be claimed before it is given up as failed: a
-/// run that kills every worker that takes it must not take them all.
+/// How many times a row's run may be started before it is given up as
+/// failed: a run that kills every worker that takes it must not take them
+/// all. Only a started run counts, so the rows claimed beside it are
+/// never given up for it.
 pub const MAX_ATTEMPTS: u32 = 5;
 
 /// The most rows one claim takes.
@@ -38,7 +40,7 @@ pub struct Job {
     pub scenario: String,
     /// The trial's index.
     pub trial: u32,
-    /// How many times it has been claimed, this claim included.
+    /// How many times its run was started before this claim.
     pub attempts: u32,
     /// The eval's agent, as stored.
     pub agent: String,
@@ -75,16 +77,6 @@ pub enum JobOutcome {
     Done,
     /// Its run could not be made, for this reason.
     Failed(String),
-}
-
-impl JobOutcome {
-    /// The row's state and error, as stored.
-    pub(crate) fn stored(&self) -> (&'static str, Option<&str>) {
-        match self {
-            JobOutcome::Done => ("done", None),
-            JobOutcome::Failed(why) => ("failed", Some(why.as_str())),
-        }
-    }
 }
 
 /// How many of an eval's rows (or the whole queue's) stand where.
@@ -153,9 +145,10 @@ impl Store {
 
     /// Claims up to `limit` (at most [`MAX_CLAIM`]) rows of open evals for
     /// `worker`, leased for `lease`: rows queued, and rows whose lease ran
-    /// out. Rows claimed [`MAX_ATTEMPTS`] times whose lease ran out are
-    /// marked failed instead (and an eval left with nothing to run is
-    /// finished at `now`, RFC 3339). The evals claimed from become running.
+    /// out. First, free rows whose run was started [`MAX_ATTEMPTS`] times
+    /// are given up as failed (an eval left with nothing to run is finished
+    /// at `now`, RFC 3339), and free rows of evals no longer open are
+    /// cancelled. The evals claimed from become running.
     pub fn claim_jobs(
         &mut self,
         worker: &str,
@@ -171,6 +164,16 @@ impl Store {
         }
     }
 
+    /// Marks the start of `key`'s run: `true` when `worker` still holds it
+    /// and its eval is open (then it counts as an attempt), `false` when it
+    /// must not run (cancelled, or taken back after the lease ran out).
+    pub fn start_job(&mut self, worker: &str, key: &JobKey) -> Result<bool, StoreError> {
+        match &mut self.backend {
+            Backend::Sqlite(store) => store.start_job(worker, key),
+            Backend::Postgres(store) => store.start_job(worker, key),
+        }
+    }
+
     /// Extends the lease of every row `worker` holds by `lease` from now.
     /// Returns how many it holds.
     pub fn heartbeat(&mut self, worker: &str, lease: Duration) -> Result<u64, StoreError> {
@@ -181,13 +184,15 @@ impl Store {
         }
     }
 
-    /// Marks claimed rows done or failed (whoever holds them: a run stored
-    /// by a worker whose lease ran out is still stored), then finishes
-    /// every eval of theirs with no row left to run, as completed (or
-    /// failed, when a row failed) at `finished_at` (RFC 3339). Rows of a
-    /// cancelled eval are marked all the same.
+    /// Records what `worker`'s runs came to: a row whose run is stored is
+    /// done whoever holds it (a run stored by a worker whose lease ran out
+    /// is still stored); a failure counts only while `worker` holds the
+    /// row. Then every eval of theirs with no row left to run is finished,
+    /// as completed (or failed, when a row failed) at `finished_at` (RFC
+    /// 3339).
     pub fn finish_jobs(
         &mut self,
+        worker: &str,
         outcomes: &[(JobKey, JobOutcome)],
         finished_at: &str,
     ) -> Result<(), StoreError> {
@@ -195,13 +200,14 @@ impl Store {
             return Ok(());
         }
         match &mut self.backend {
-            Backend::Sqlite(store) => store.finish_jobs(outcomes, finished_at),
-            Backend::Postgres(store) => store.finish_jobs(outcomes, finished_at),
+            Backend::Sqlite(store) => store.finish_jobs(worker, outcomes, finished_at),
+            Backend::Postgres(store) => store.finish_jobs(worker, outcomes, finished_at),
         }
     }
 
-    /// Puts every row `worker` holds back on the queue, as if never claimed
-    /// (a worker stopping with runs it has not started). Returns how many.
+    /// Puts every row `worker` holds back on the queue (or, when its eval
+    /// is no longer open, cancels it): a worker stopping with runs it has
+    /// not started, or whose store failed. Returns how many.
     pub fn release_jobs(&mut self, worker: &str) -> Result<u64, StoreError> {
         match &mut self.backend {
             Backend::Sqlite(store) => store.release_jobs(worker),
@@ -252,6 +258,63 @@ pub(crate) fn finish_eval_sql(p: char) -> String {
         "UPDATE evals SET status = CASE WHEN EXISTS (SELECT 1 FROM jobs WHERE eval_id = {p}1 AND state = 'failed') THEN 'failed' ELSE 'completed' END, finished_at = {p}2
          WHERE id = {p}1 AND status IN ('queued', 'running')
            AND NOT EXISTS (SELECT 1 FROM jobs WHERE eval_id = {p}1 AND state IN ('queued', 'claimed'))"
+    )
+}
+
+/// Which rows are free to take: queued, or claimed under a lease that ran
+/// out by `now` (the backend's clock, in unix milliseconds). `table` is
+/// the jobs table's alias with its dot, or empty.
+pub(crate) fn free_rows(table: &str, now: &str) -> String {
+    format!(
+        "({table}state = 'queued' OR ({table}state = 'claimed' AND {table}lease_until < {now}))"
+    )
+}
+
+/// What giving a row up sets.
+pub(crate) const GIVE_UP: &str = "state = 'failed', worker = NULL, lease_until = NULL, \
+     error = 'given up: its run was started ' || attempts || ' times, and every worker stopped before finishing it'";
+
+/// Rows of evals no longer open (cancelled, or ended while a row waited).
+pub(crate) const OF_CLOSED_EVALS: &str =
+    "eval_id IN (SELECT id FROM evals WHERE status NOT IN ('queued', 'running'))";
+
+/// Marks the start of a row's run, if `{p}4` still holds it and its eval is
+/// open: params eval, scenario, trial, worker.
+pub(crate) fn start_sql(p: char) -> String {
+    format!(
+        "UPDATE jobs SET attempts = attempts + 1
+         WHERE eval_id = {p}1 AND scenario = {p}2 AND trial = {p}3 AND worker = {p}4 AND state = 'claimed'
+           AND EXISTS (SELECT 1 FROM evals e WHERE e.id = jobs.eval_id AND e.status IN ('queued', 'running'))"
+    )
+}
+
+/// A row whose run is stored is done, whoever held it and whatever was
+/// said of it before: params eval, scenario, trial.
+pub(crate) fn done_sql(p: char) -> String {
+    format!(
+        "UPDATE jobs SET state = 'done', error = NULL, worker = NULL, lease_until = NULL
+         WHERE eval_id = {p}1 AND scenario = {p}2 AND trial = {p}3 AND state <> 'done'"
+    )
+}
+
+/// A row fails only for the worker that holds it (a late worker's failure
+/// never overrides another's claim): params eval, scenario, trial, worker,
+/// error.
+pub(crate) fn failed_sql(p: char) -> String {
+    format!(
+        "UPDATE jobs SET state = 'failed', error = {p}5, worker = NULL, lease_until = NULL
+         WHERE eval_id = {p}1 AND scenario = {p}2 AND trial = {p}3 AND worker = {p}4 AND state = 'claimed'"
+    )
+}
+
+/// Puts a worker's claimed rows back: on the queue while their eval is
+/// open, else cancelled. Param: worker.
+pub(crate) fn release_sql(p: char) -> String {
+    format!(
+        "UPDATE jobs SET worker = NULL, lease_until = NULL,
+           state = CASE WHEN EXISTS (SELECT 1 FROM evals e WHERE e.id = jobs.eval_id AND e.status IN ('queued', 'running'))
+                        THEN 'queued' ELSE 'cancelled' END
+         WHERE worker = {p}1 AND state = 'claimed'"
     )
 }
 

@@ -4,7 +4,10 @@
 
 use crate::error::StoreError;
 use crate::postgres::{PostgresStore, cell, database_error};
-use crate::queue::{Job, JobKey, JobOutcome, MAX_ATTEMPTS, QueueCounts, finish_eval_sql};
+use crate::queue::{
+    GIVE_UP, Job, JobKey, JobOutcome, MAX_ATTEMPTS, OF_CLOSED_EVALS, QueueCounts, done_sql,
+    failed_sql, finish_eval_sql, free_rows, release_sql, start_sql,
+};
 use crate::rows::{EvalStatus, NewEval};
 
 /// Now, in unix milliseconds, by the server's clock.
@@ -54,13 +57,12 @@ impl PostgresStore {
         let fail = |e: postgres::Error| database_error(label, &doing, &e);
         let mut transaction = client.transaction().map_err(fail)?;
         let max_attempts = i64::from(MAX_ATTEMPTS);
+        let free = free_rows("", NOW_MS);
         let abandoned = transaction
             .query(
                 &format!(
-                    "UPDATE jobs SET state = 'failed', worker = NULL, lease_until = NULL,
-                       error = 'given up: claimed ' || attempts || ' times, and every worker stopped before finishing it'
-                     WHERE id IN (SELECT id FROM jobs WHERE state = 'claimed' AND lease_until < {NOW_MS} AND attempts >= $1
-                                  FOR UPDATE SKIP LOCKED)
+                    "UPDATE jobs SET {GIVE_UP}
+                     WHERE id IN (SELECT id FROM jobs WHERE attempts >= $1 AND {free} FOR UPDATE SKIP LOCKED)
                      RETURNING eval_id"
                 ),
                 &[&max_attempts],
@@ -71,17 +73,26 @@ impl PostgresStore {
             let eval: String = cell(row, 0, label, "jobs.eval_id")?;
             transaction.execute(&finish, &[&eval, &now]).map_err(fail)?;
         }
+        transaction
+            .execute(
+                &format!(
+                    "UPDATE jobs SET state = 'cancelled', worker = NULL, lease_until = NULL
+                     WHERE id IN (SELECT id FROM jobs WHERE {free} AND {OF_CLOSED_EVALS} FOR UPDATE SKIP LOCKED)"
+                ),
+                &[],
+            )
+            .map_err(fail)?;
         let rows = transaction
             .query(
                 &format!(
-                    "UPDATE jobs SET state = 'claimed', worker = $1, lease_until = {NOW_MS} + $3, attempts = attempts + 1
+                    "UPDATE jobs SET state = 'claimed', worker = $1, lease_until = {NOW_MS} + $3
                      WHERE id IN (
                          SELECT j.id FROM jobs j JOIN evals e ON e.id = j.eval_id
-                         WHERE e.status IN ('queued', 'running')
-                           AND (j.state = 'queued' OR (j.state = 'claimed' AND j.lease_until < {NOW_MS}))
+                         WHERE e.status IN ('queued', 'running') AND {}
                          ORDER BY j.id LIMIT $2
                          FOR UPDATE OF j SKIP LOCKED)
-                     RETURNING id, eval_id, scenario, trial, attempts"
+                     RETURNING id, eval_id, scenario, trial, attempts",
+                    free_rows("j.", NOW_MS)
                 ),
                 &[&worker, &i64::from(limit), &lease_ms],
             )
@@ -126,6 +137,18 @@ impl PostgresStore {
         Ok(jobs)
     }
 
+    pub(crate) fn start_job(&mut self, worker: &str, key: &JobKey) -> Result<bool, StoreError> {
+        let doing = format!("start trial {} of `{}`", key.trial, key.scenario);
+        let (label, client) = self.parts();
+        client
+            .execute(
+                &start_sql('$'),
+                &[&key.eval_id, &key.scenario, &i64::from(key.trial), &worker],
+            )
+            .map(|changed| changed == 1)
+            .map_err(|e| database_error(label, &doing, &e))
+    }
+
     pub(crate) fn heartbeat(&mut self, worker: &str, lease_ms: i64) -> Result<u64, StoreError> {
         let doing = format!("renew the leases of worker {worker}");
         let (label, client) = self.parts();
@@ -141,6 +164,7 @@ impl PostgresStore {
 
     pub(crate) fn finish_jobs(
         &mut self,
+        worker: &str,
         outcomes: &[(JobKey, JobOutcome)],
         finished_at: &str,
     ) -> Result<(), StoreError> {
@@ -150,14 +174,17 @@ impl PostgresStore {
         let mut transaction = client.transaction().map_err(fail)?;
         let mut evals = std::collections::BTreeSet::new();
         for (key, outcome) in outcomes {
-            let (state, error) = outcome.stored();
-            transaction
-                .execute(
-                    "UPDATE jobs SET state = $4, error = $5, worker = NULL, lease_until = NULL
-                     WHERE eval_id = $1 AND scenario = $2 AND trial = $3 AND state IN ('queued', 'claimed', 'cancelled')",
-                    &[&key.eval_id, &key.scenario, &i64::from(key.trial), &state, &error],
-                )
-                .map_err(fail)?;
+            let trial = i64::from(key.trial);
+            match outcome {
+                JobOutcome::Done => {
+                    transaction.execute(&done_sql('$'), &[&key.eval_id, &key.scenario, &trial])
+                }
+                JobOutcome::Failed(why) => transaction.execute(
+                    &failed_sql('$'),
+                    &[&key.eval_id, &key.scenario, &trial, &worker, why],
+                ),
+            }
+            .map_err(fail)?;
             evals.insert(key.eval_id.as_str());
         }
         let finish = finish_eval_sql('$');
@@ -173,11 +200,7 @@ impl PostgresStore {
         let doing = format!("release the jobs of worker {worker}");
         let (label, client) = self.parts();
         client
-            .execute(
-                "UPDATE jobs SET state = 'queued', worker = NULL, lease_until = NULL, attempts = GREATEST(attempts - 1, 0)
-                 WHERE worker = $1 AND state = 'claimed'",
-                &[&worker],
-            )
+            .execute(&release_sql('$'), &[&worker])
             .map_err(|e| database_error(label, &doing, &e))
     }
 
@@ -190,6 +213,14 @@ impl PostgresStore {
         let (label, client) = self.parts();
         let fail = |e: postgres::Error| database_error(label, &doing, &e);
         let mut transaction = client.transaction().map_err(fail)?;
+        // Rows first, then the eval: the order a claim locks them in, so
+        // the two never wait on each other in a cycle.
+        let dropped = transaction
+            .execute(
+                "UPDATE jobs SET state = 'cancelled' WHERE eval_id = $1 AND state = 'queued'",
+                &[&eval_id],
+            )
+            .map_err(fail)?;
         let changed = transaction
             .execute(
                 "UPDATE evals SET status = 'cancelled', finished_at = $2 WHERE id = $1 AND status IN ('queued', 'running')",
@@ -199,12 +230,6 @@ impl PostgresStore {
         if changed == 0 {
             return Ok(None);
         }
-        let dropped = transaction
-            .execute(
-                "UPDATE jobs SET state = 'cancelled' WHERE eval_id = $1 AND state = 'queued'",
-                &[&eval_id],
-            )
-            .map_err(fail)?;
         transaction.commit().map_err(fail)?;
         Ok(Some(dropped))
     }

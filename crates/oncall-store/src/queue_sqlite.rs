@@ -4,9 +4,12 @@
 use rusqlite::{TransactionBehavior, params};
 
 use crate::error::StoreError;
-use crate::queue::{Job, JobKey, JobOutcome, MAX_ATTEMPTS, QueueCounts, finish_eval_sql};
+use crate::queue::{
+    GIVE_UP, Job, JobKey, JobOutcome, MAX_ATTEMPTS, OF_CLOSED_EVALS, QueueCounts, done_sql,
+    failed_sql, finish_eval_sql, free_rows, read_settings, release_sql, start_sql,
+};
 use crate::rows::{EvalStatus, NewEval};
-use crate::sqlite::SqliteStore;
+use crate::sqlite::{SqliteStore, database_error};
 
 /// Now, in unix milliseconds, by SQLite's clock.
 const NOW_MS: &str = "CAST(unixepoch('subsec') * 1000 AS INTEGER)";
@@ -19,7 +22,7 @@ impl SqliteStore {
     ) -> Result<(), StoreError> {
         let doing = format!("queue eval {}", eval.id);
         let (path, connection) = self.parts();
-        let fail = |e: rusqlite::Error| crate::sqlite::database_error(path, &doing, &e);
+        let fail = |e: rusqlite::Error| database_error(path, &doing, &e);
         let transaction = connection
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(fail)?;
@@ -51,17 +54,15 @@ impl SqliteStore {
     ) -> Result<Vec<Job>, StoreError> {
         let doing = format!("claim jobs for worker {worker}");
         let (path, connection) = self.parts();
-        let fail = |e: rusqlite::Error| crate::sqlite::database_error(path, &doing, &e);
+        let fail = |e: rusqlite::Error| database_error(path, &doing, &e);
         let transaction = connection
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(fail)?;
+        let free = free_rows("", NOW_MS);
         let abandoned: Vec<String> = {
             let mut sweep = transaction
                 .prepare(&format!(
-                    "UPDATE jobs SET state = 'failed', worker = NULL, lease_until = NULL,
-                       error = 'given up: claimed ' || attempts || ' times, and every worker stopped before finishing it'
-                     WHERE state = 'claimed' AND lease_until < {NOW_MS} AND attempts >= ?1
-                     RETURNING eval_id"
+                    "UPDATE jobs SET {GIVE_UP} WHERE attempts >= ?1 AND {free} RETURNING eval_id"
                 ))
                 .map_err(fail)?;
             let rows = sweep
@@ -75,14 +76,22 @@ impl SqliteStore {
                 .execute(&finish, params![eval, now])
                 .map_err(fail)?;
         }
+        transaction
+            .execute(
+                &format!(
+                    "UPDATE jobs SET state = 'cancelled', worker = NULL, lease_until = NULL WHERE {free} AND {OF_CLOSED_EVALS}"
+                ),
+                [],
+            )
+            .map_err(fail)?;
         let claimed: Vec<(i64, String, String, u32, u32, String, String)> = {
             let mut select = transaction
                 .prepare(&format!(
-                    "SELECT j.id, j.eval_id, j.scenario, j.trial, j.attempts + 1, e.agent, e.settings
+                    "SELECT j.id, j.eval_id, j.scenario, j.trial, j.attempts, e.agent, e.settings
                      FROM jobs j JOIN evals e ON e.id = j.eval_id
-                     WHERE e.status IN ('queued', 'running')
-                       AND (j.state = 'queued' OR (j.state = 'claimed' AND j.lease_until < {NOW_MS}))
-                     ORDER BY j.id LIMIT ?1"
+                     WHERE e.status IN ('queued', 'running') AND {}
+                     ORDER BY j.id LIMIT ?1",
+                    free_rows("j.", NOW_MS)
                 ))
                 .map_err(fail)?;
             let rows = select
@@ -105,7 +114,7 @@ impl SqliteStore {
             transaction
                 .execute(
                     &format!(
-                        "UPDATE jobs SET state = 'claimed', worker = ?2, lease_until = {NOW_MS} + ?3, attempts = attempts + 1 WHERE id = ?1"
+                        "UPDATE jobs SET state = 'claimed', worker = ?2, lease_until = {NOW_MS} + ?3 WHERE id = ?1"
                     ),
                     params![id, worker, lease_ms],
                 )
@@ -116,7 +125,7 @@ impl SqliteStore {
                     [&eval_id],
                 )
                 .map_err(fail)?;
-            let settings = crate::queue::read_settings(path, &eval_id, &settings)?;
+            let settings = read_settings(path, &eval_id, &settings)?;
             jobs.push(Job {
                 eval_id,
                 scenario,
@@ -130,6 +139,18 @@ impl SqliteStore {
         Ok(jobs)
     }
 
+    pub(crate) fn start_job(&mut self, worker: &str, key: &JobKey) -> Result<bool, StoreError> {
+        let doing = format!("start trial {} of `{}`", key.trial, key.scenario);
+        let (path, connection) = self.parts();
+        connection
+            .execute(
+                &start_sql('?'),
+                params![key.eval_id, key.scenario, key.trial, worker],
+            )
+            .map(|changed| changed == 1)
+            .map_err(|e| database_error(path, &doing, &e))
+    }
+
     pub(crate) fn heartbeat(&mut self, worker: &str, lease_ms: i64) -> Result<u64, StoreError> {
         let doing = format!("renew the leases of worker {worker}");
         let (path, connection) = self.parts();
@@ -141,30 +162,34 @@ impl SqliteStore {
                 params![worker, lease_ms],
             )
             .map(|count| count as u64)
-            .map_err(|e| crate::sqlite::database_error(path, &doing, &e))
+            .map_err(|e| database_error(path, &doing, &e))
     }
 
     pub(crate) fn finish_jobs(
         &mut self,
+        worker: &str,
         outcomes: &[(JobKey, JobOutcome)],
         finished_at: &str,
     ) -> Result<(), StoreError> {
         let doing = "finish jobs".to_owned();
         let (path, connection) = self.parts();
-        let fail = |e: rusqlite::Error| crate::sqlite::database_error(path, &doing, &e);
+        let fail = |e: rusqlite::Error| database_error(path, &doing, &e);
         let transaction = connection
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(fail)?;
         let mut evals = std::collections::BTreeSet::new();
         for (key, outcome) in outcomes {
-            let (state, error) = outcome.stored();
-            transaction
-                .execute(
-                    "UPDATE jobs SET state = ?4, error = ?5, worker = NULL, lease_until = NULL
-                     WHERE eval_id = ?1 AND scenario = ?2 AND trial = ?3 AND state IN ('queued', 'claimed', 'cancelled')",
-                    params![key.eval_id, key.scenario, key.trial, state, error],
-                )
-                .map_err(fail)?;
+            match outcome {
+                JobOutcome::Done => transaction.execute(
+                    &done_sql('?'),
+                    params![key.eval_id, key.scenario, key.trial],
+                ),
+                JobOutcome::Failed(why) => transaction.execute(
+                    &failed_sql('?'),
+                    params![key.eval_id, key.scenario, key.trial, worker, why],
+                ),
+            }
+            .map_err(fail)?;
             evals.insert(key.eval_id.as_str());
         }
         let finish = finish_eval_sql('?');
@@ -180,13 +205,9 @@ impl SqliteStore {
         let doing = format!("release the jobs of worker {worker}");
         let (path, connection) = self.parts();
         connection
-            .execute(
-                "UPDATE jobs SET state = 'queued', worker = NULL, lease_until = NULL, attempts = MAX(attempts - 1, 0)
-                 WHERE worker = ?1 AND state = 'claimed'",
-                [worker],
-            )
+            .execute(&release_sql('?'), [worker])
             .map(|count| count as u64)
-            .map_err(|e| crate::sqlite::database_error(path, &doing, &e))
+            .map_err(|e| database_error(path, &doing, &e))
     }
 
     /// Cancels an open eval; `None` when it was no longer open.
@@ -197,9 +218,16 @@ impl SqliteStore {
     ) -> Result<Option<u64>, StoreError> {
         let doing = format!("cancel eval {eval_id}");
         let (path, connection) = self.parts();
-        let fail = |e: rusqlite::Error| crate::sqlite::database_error(path, &doing, &e);
+        let fail = |e: rusqlite::Error| database_error(path, &doing, &e);
         let transaction = connection
             .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(fail)?;
+        // Rows first, then the eval: the order a claim takes them in.
+        let dropped = transaction
+            .execute(
+                "UPDATE jobs SET state = 'cancelled' WHERE eval_id = ?1 AND state = 'queued'",
+                [eval_id],
+            )
             .map_err(fail)?;
         let changed = transaction
             .execute(
@@ -210,12 +238,6 @@ impl SqliteStore {
         if changed == 0 {
             return Ok(None);
         }
-        let dropped = transaction
-            .execute(
-                "UPDATE jobs SET state = 'cancelled' WHERE eval_id = ?1 AND state = 'queued'",
-                [eval_id],
-            )
-            .map_err(fail)?;
         transaction.commit().map_err(fail)?;
         Ok(Some(dropped as u64))
     }
@@ -226,7 +248,7 @@ impl SqliteStore {
     ) -> Result<QueueCounts, StoreError> {
         let doing = "count jobs".to_owned();
         let (path, connection) = self.parts();
-        let fail = |e: rusqlite::Error| crate::sqlite::database_error(path, &doing, &e);
+        let fail = |e: rusqlite::Error| database_error(path, &doing, &e);
         let mut select = connection
             .prepare_cached(
                 "SELECT state, COUNT(*) FROM jobs WHERE (?1 IS NULL OR eval_id = ?1) GROUP BY state",

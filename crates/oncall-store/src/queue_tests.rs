@@ -54,7 +54,7 @@ fn rows_are_claimed_in_order_once_each_and_finish_the_eval() {
         );
         assert_eq!(first[0].agent, "heuristic");
         assert_eq!(first[0].settings, json!({"trials": 2, "seed": 7}));
-        assert_eq!(first[0].attempts, 1);
+        assert_eq!(first[0].attempts, 0, "no run of it was started before");
         assert_eq!(store.eval(eval).unwrap().status, EvalStatus::Running);
         let second = store.claim_jobs("w2", 64, LEASE, NOW).unwrap();
         assert_eq!(keys(&second), pairs(&["c"], 2));
@@ -66,7 +66,7 @@ fn rows_are_claimed_in_order_once_each_and_finish_the_eval() {
             .iter()
             .map(|job| (job.key(), JobOutcome::Done))
             .collect();
-        store.finish_jobs(&done, NOW).unwrap();
+        store.finish_jobs("w1", &done, NOW).unwrap();
         let counts = store.queue_counts(Some(eval)).unwrap();
         assert_eq!((counts.done, counts.claimed, counts.pending()), (4, 2, 2));
         assert_eq!(store.eval(eval).unwrap().status, EvalStatus::Running);
@@ -76,7 +76,7 @@ fn rows_are_claimed_in_order_once_each_and_finish_the_eval() {
             .collect();
         rest[1].1 = JobOutcome::Failed("the agent could not be built".to_owned());
         store
-            .finish_jobs(&rest, "2026-11-30T12:01:00.000Z")
+            .finish_jobs("w2", &rest, "2026-11-30T12:01:00.000Z")
             .unwrap();
         let row = store.eval(eval).unwrap();
         assert_eq!(
@@ -100,6 +100,7 @@ fn a_lease_that_runs_out_returns_its_rows_and_release_puts_them_back() {
             .claim_jobs("dead", 2, Duration::from_millis(1), NOW)
             .unwrap();
         assert_eq!(dead.len(), 2);
+        assert!(store.start_job("dead", &dead[0].key()).unwrap());
         std::thread::sleep(Duration::from_millis(30));
         let taken = store.claim_jobs("alive", 64, LEASE, NOW).unwrap();
         assert_eq!(
@@ -109,39 +110,64 @@ fn a_lease_that_runs_out_returns_its_rows_and_release_puts_them_back() {
         );
         assert_eq!(
             taken.iter().map(|job| job.attempts).collect::<Vec<_>>(),
-            [2, 2, 1]
+            [1, 0, 0],
+            "only a started run counts"
+        );
+        assert!(
+            !store.start_job("dead", &dead[1].key()).unwrap(),
+            "a row taken back is not the dead worker's to run"
         );
         assert_eq!(store.heartbeat("dead", LEASE).unwrap(), 0);
+        // A late failure from the dead worker changes nothing.
+        store
+            .finish_jobs(
+                "dead",
+                &[(dead[0].key(), JobOutcome::Failed("late".to_owned()))],
+                NOW,
+            )
+            .unwrap();
+        assert_eq!(store.queue_counts(Some(eval)).unwrap().claimed, 3);
         assert_eq!(store.release_jobs("alive").unwrap(), 3);
         let counts = store.queue_counts(Some(eval)).unwrap();
         assert_eq!((counts.queued, counts.claimed), (3, 0));
         let again = store.claim_jobs("next", 64, LEASE, NOW).unwrap();
         assert_eq!(
             again.iter().map(|job| job.attempts).collect::<Vec<_>>(),
-            [2, 2, 1],
-            "a release gives the claim back"
+            [1, 0, 0]
         );
     }
 }
 
 #[test]
-fn a_row_that_every_worker_dies_on_is_given_up_and_the_eval_ends() {
+fn a_run_that_every_worker_dies_on_is_given_up_and_its_batch_mates_are_not() {
     for (mut store, _schema) in stores("queue_poison") {
         let eval = "e3000000-0000-0000-0000-000000000003";
         store
-            .enqueue_eval(&queued_eval(eval), &pairs(&["poison"], 1))
+            .enqueue_eval(&queued_eval(eval), &pairs(&["mate", "poison"], 1))
             .unwrap();
-        for attempt in 1..=MAX_ATTEMPTS {
+        for attempt in 0..MAX_ATTEMPTS {
             let jobs = store
-                .claim_jobs(&format!("w{attempt}"), 1, Duration::from_millis(1), NOW)
+                .claim_jobs(&format!("w{attempt}"), 2, Duration::from_millis(1), NOW)
                 .unwrap();
-            assert_eq!(jobs.len(), 1, "attempt {attempt}");
-            assert_eq!(jobs[0].attempts, attempt);
+            assert_eq!(jobs.len(), 2, "attempt {attempt}");
+            let poison = jobs.iter().find(|job| job.scenario == "poison").unwrap();
+            assert_eq!(poison.attempts, attempt);
+            // The worker starts the poison run and dies making it.
+            assert!(
+                store
+                    .start_job(&format!("w{attempt}"), &poison.key())
+                    .unwrap()
+            );
             std::thread::sleep(Duration::from_millis(20));
         }
-        assert!(store.claim_jobs("last", 1, LEASE, NOW).unwrap().is_empty());
+        let last = store.claim_jobs("last", 2, LEASE, NOW).unwrap();
+        assert_eq!(keys(&last), pairs(&["mate"], 1), "the mate still runs");
         let counts = store.queue_counts(Some(eval)).unwrap();
-        assert_eq!(counts.failed, 1);
+        assert_eq!((counts.failed, counts.claimed), (1, 1));
+        assert_eq!(store.eval(eval).unwrap().status, EvalStatus::Running);
+        store
+            .finish_jobs("last", &[(last[0].key(), JobOutcome::Done)], NOW)
+            .unwrap();
         assert_eq!(store.eval(eval).unwrap().status, EvalStatus::Failed);
     }
 }
@@ -153,18 +179,28 @@ fn a_cancelled_eval_drops_its_queue_and_keeps_runs_under_way() {
         store
             .enqueue_eval(&queued_eval(eval), &pairs(&["a", "b"], 2))
             .unwrap();
-        let under_way = store.claim_jobs("w", 1, LEASE, NOW).unwrap();
+        let claimed = store.claim_jobs("w", 2, LEASE, NOW).unwrap();
+        assert!(store.start_job("w", &claimed[0].key()).unwrap());
         assert_eq!(
             store.cancel_eval(&eval[..8], NOW).unwrap(),
-            Cancelled::Now { dropped: 3 },
+            Cancelled::Now { dropped: 2 },
             "a unique prefix names the eval"
+        );
+        assert!(
+            !store.start_job("w", &claimed[1].key()).unwrap(),
+            "a run not yet started does not start once its eval is cancelled"
         );
         assert!(store.claim_jobs("w2", 64, LEASE, NOW).unwrap().is_empty());
         store
-            .finish_jobs(&[(under_way[0].key(), JobOutcome::Done)], NOW)
+            .finish_jobs("w", &[(claimed[0].key(), JobOutcome::Done)], NOW)
             .unwrap();
+        assert_eq!(store.release_jobs("w").unwrap(), 1);
         let counts = store.queue_counts(Some(eval)).unwrap();
-        assert_eq!((counts.done, counts.cancelled), (1, 3));
+        assert_eq!(
+            (counts.done, counts.cancelled, counts.pending()),
+            (1, 3, 0),
+            "the released row of a cancelled eval is cancelled, not queued"
+        );
         assert_eq!(store.eval(eval).unwrap().status, EvalStatus::Cancelled);
         assert_eq!(
             store.cancel_eval(eval, NOW).unwrap(),
@@ -174,6 +210,29 @@ fn a_cancelled_eval_drops_its_queue_and_keeps_runs_under_way() {
             store.cancel_eval("ffffffff", NOW),
             Err(StoreError::NotFound { .. })
         ));
+    }
+}
+
+#[test]
+fn a_dead_workers_rows_of_a_cancelled_eval_leave_the_queue() {
+    for (mut store, _schema) in stores("queue_cancel_dead") {
+        let eval = "e6000000-0000-0000-0000-000000000006";
+        store
+            .enqueue_eval(&queued_eval(eval), &pairs(&["a"], 2))
+            .unwrap();
+        store
+            .claim_jobs("dead", 2, Duration::from_millis(1), NOW)
+            .unwrap();
+        store.cancel_eval(eval, NOW).unwrap();
+        std::thread::sleep(Duration::from_millis(20));
+        assert!(
+            store
+                .claim_jobs("alive", 64, LEASE, NOW)
+                .unwrap()
+                .is_empty()
+        );
+        let counts = store.queue_counts(Some(eval)).unwrap();
+        assert_eq!((counts.cancelled, counts.pending()), (2, 0));
     }
 }
 
