@@ -376,7 +376,10 @@ fn a_worker_killed_mid_eval_on_postgresql_loses_nothing_and_stores_nothing_twice
     let mut tries = 0;
     let held: Vec<(String, i64)> = loop {
         tries += 1;
-        assert!(tries < 400, "the doomed worker never held a row when frozen");
+        assert!(
+            tries < 400,
+            "the doomed worker never held a row when frozen"
+        );
         signal(&doomed, "-STOP");
         let rows = client
             .query(
