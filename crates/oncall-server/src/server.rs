@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::StatusCode;
-use axum::http::header::AUTHORIZATION;
+use axum::http::header::{AUTHORIZATION, CONTENT_LENGTH};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -204,6 +204,7 @@ fn router(state: Shared, token: Option<String>) -> Router {
     let guard = Arc::new(Guard {
         token,
         timeout: state.limits.request_timeout,
+        max_body: state.limits.max_body_bytes,
     });
     Router::new()
         .route("/healthz", get(ops::healthz))
@@ -233,11 +234,13 @@ fn router(state: Shared, token: Option<String>) -> Router {
         .with_state(state)
 }
 
-/// What every request passes: the token, then the timeout.
+/// What every request passes: the token, a declared body under the cap,
+/// then the timeout.
 #[derive(Debug)]
 struct Guard {
     token: Option<String>,
     timeout: Duration,
+    max_body: usize,
 }
 
 async fn check(State(guard): State<Arc<Guard>>, request: Request, next: Next) -> Response {
@@ -256,6 +259,24 @@ async fn check(State(guard): State<Arc<Guard>>, request: Request, next: Next) ->
             )
             .into_response();
         }
+    }
+    // A body declared over the cap is refused before a byte of it is read
+    // (one sent without a length is cut off at the cap as it is read).
+    let declared = request
+        .headers()
+        .get(CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.parse::<u64>().ok());
+    if declared.is_some_and(|length| length > guard.max_body as u64) {
+        return ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body_too_large",
+            format!(
+                "the request body is larger than {} bytes, the cap on one request",
+                guard.max_body
+            ),
+        )
+        .into_response();
     }
     match tokio::time::timeout(guard.timeout, next.run(request)).await {
         Ok(response) => response,
