@@ -481,3 +481,37 @@ fn a_server_killed_mid_eval_resumes_it_when_restarted() {
     let (code, stderr) = restarted.stop("-TERM");
     assert_eq!(code, 0, "{stderr}");
 }
+
+#[test]
+fn a_worker_stopped_with_sigterm_finishes_its_run_and_puts_the_rest_back() {
+    let directory = scratch_dir("http_sigterm");
+    let db = directory.join("results.db").display().to_string();
+    let served = Served::start(&["--db", &db, "--workers", "0"]);
+    let (id, runs) = queue(
+        &served,
+        &json!({"agent": "heuristic", "trials": 30, "seed": 4}),
+    );
+    let log = directory.join("worker.log");
+    let mut worker = start_worker(&["--db", &db, "--lease-seconds", "600"], &log);
+    wait_for(&served, &id, Duration::from_secs(60), |eval| {
+        eval["progress"]["done"].as_u64().unwrap() >= 10
+    });
+    signal(&worker, "-TERM");
+    assert_eq!(worker.wait().unwrap().code(), Some(0));
+    // With a 10-minute lease, only a release puts its claims back now.
+    let eval = served.get(&format!("/v1/evals/{id}")).expect_ok(200);
+    let progress = &eval["progress"];
+    assert_eq!(progress["claimed"], 0, "{eval}");
+    let (done, queued) = (
+        progress["done"].as_u64().unwrap(),
+        progress["queued"].as_u64().unwrap(),
+    );
+    assert!(done >= 10 && queued > 0, "{eval}");
+    assert_eq!(done + queued, runs, "{eval}");
+    assert_eq!(
+        eval["eval"]["runs"], done,
+        "every run done is stored: {eval}"
+    );
+    let log = std::fs::read_to_string(&log).unwrap();
+    assert!(log.contains(&format!("stopped; {done} runs made")), "{log}");
+}
