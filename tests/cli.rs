@@ -377,6 +377,18 @@ fn run_refuses_bad_input_with_the_documented_exit_codes() {
     oncall_gym(&["run"]).expect_code(2);
     oncall_gym(&[]).expect_code(2);
     oncall_gym(&["--help"]).expect_code(0);
+    // What `eval` and `validate` take by default is the library --fixtures
+    // names, not only the bundled scenarios.
+    for command in ["eval", "validate"] {
+        let help = oncall_gym(&[command, "--help"]);
+        help.expect_code(0);
+        assert!(
+            help.stdout
+                .contains("default: every scenario in --fixtures DIR"),
+            "{}",
+            help.stdout
+        );
+    }
     for ran in [&missing, &traversal, &unknown_agent] {
         assert!(!ran.stderr.contains("panicked"), "{}", ran.stderr);
     }

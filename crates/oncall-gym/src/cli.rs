@@ -37,7 +37,7 @@ pub(crate) enum Command {
     },
     /// Check scenarios; print each problem; exit 1 if any is invalid.
     Validate {
-        /// Scenario directories or fixtures roots (default: every bundled scenario).
+        /// Scenario directories or fixtures roots (default: every scenario in --fixtures DIR, else $ONCALL_GYM_FIXTURES, else ./fixtures/incidents, else the built-ins).
         paths: Vec<PathBuf>,
     },
     /// Run an agent on one scenario, with a live trace on stderr and a score table.
@@ -303,7 +303,7 @@ pub(crate) const MAX_STEPS: i64 = oncall_sim::MAX_STEPS as i64;
 /// `eval`'s arguments.
 #[derive(Debug, clap::Args)]
 pub(crate) struct EvalArgs {
-    /// Scenario directories or names (default: every bundled scenario).
+    /// Scenario directories or names (default: every scenario in --fixtures DIR, else $ONCALL_GYM_FIXTURES, else ./fixtures/incidents, else the built-ins).
     pub(crate) scenarios: Vec<String>,
     /// The agent: heuristic, oracle, random, openai:MODEL or anthropic:MODEL.
     #[arg(long, default_value = "heuristic", value_name = "AGENT")]
