@@ -171,6 +171,9 @@ impl Worker {
                 }
             }
         }
+        // Stopped while the store was failing: one more try, so that its
+        // claims go back now rather than when their leases run out.
+        let store = store.or_else(|| Store::open(&self.location).ok());
         if let Some(mut store) = store
             && let Err(error) = store.release_jobs(&self.id)
         {

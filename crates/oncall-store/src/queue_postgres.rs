@@ -68,11 +68,11 @@ impl PostgresStore {
                 &[&max_attempts],
             )
             .map_err(fail)?;
-        let finish = finish_eval_sql('$');
+        let mut given_up = std::collections::BTreeSet::new();
         for row in &abandoned {
-            let eval: String = cell(row, 0, label, "jobs.eval_id")?;
-            transaction.execute(&finish, &[&eval, &now]).map_err(fail)?;
+            given_up.insert(cell::<String>(row, 0, label, "jobs.eval_id")?);
         }
+        finish_evals(&mut transaction, given_up.iter().map(String::as_str), now).map_err(fail)?;
         transaction
             .execute(
                 &format!(
@@ -107,8 +107,12 @@ impl PostgresStore {
             claimed.push((id, eval_id, scenario, trial, attempts));
         }
         claimed.sort_by_key(|(id, ..)| *id);
-        let mut jobs = Vec::with_capacity(claimed.len());
-        for (_, eval_id, scenario, trial, attempts) in claimed {
+        // Each eval once, in id order: two claims never lock evals in
+        // opposite orders.
+        let evals: std::collections::BTreeSet<&str> =
+            claimed.iter().map(|(_, eval, ..)| eval.as_str()).collect();
+        let mut settings_of = std::collections::HashMap::new();
+        for eval_id in evals {
             transaction
                 .execute(
                     "UPDATE evals SET status = 'running' WHERE id = $1 AND status = 'queued'",
@@ -123,7 +127,14 @@ impl PostgresStore {
                 .map_err(fail)?;
             let agent: String = cell(&row, 0, label, "evals.agent")?;
             let settings: String = cell(&row, 1, label, "evals.settings")?;
-            let settings = crate::queue::read_settings(label, &eval_id, &settings)?;
+            let settings = crate::queue::read_settings(label, eval_id, &settings)?;
+            settings_of.insert(eval_id.to_owned(), (agent, settings));
+        }
+        let mut jobs = Vec::with_capacity(claimed.len());
+        for (_, eval_id, scenario, trial, attempts) in claimed {
+            let Some((agent, settings)) = settings_of.get(&eval_id).cloned() else {
+                continue;
+            };
             jobs.push(Job {
                 eval_id,
                 scenario,
@@ -187,12 +198,7 @@ impl PostgresStore {
             .map_err(fail)?;
             evals.insert(key.eval_id.as_str());
         }
-        let finish = finish_eval_sql('$');
-        for eval in evals {
-            transaction
-                .execute(&finish, &[&eval, &finished_at])
-                .map_err(fail)?;
-        }
+        finish_evals(&mut transaction, evals.into_iter(), finished_at).map_err(fail)?;
         transaction.commit().map_err(fail)
     }
 
@@ -254,4 +260,23 @@ impl PostgresStore {
         }
         Ok(counts)
     }
+}
+
+/// Finishes each of `evals` (sorted) that has no row left to run. Each eval
+/// row is locked first, in id order: the finishing statement then reads a
+/// snapshot taken after the lock, which holds every row another transaction
+/// finishing the same eval committed. Without the lock, two transactions
+/// finishing an eval's last two rows at once would each still see the
+/// other's row pending, and neither would finish the eval.
+fn finish_evals<'a>(
+    transaction: &mut postgres::Transaction<'_>,
+    evals: impl Iterator<Item = &'a str>,
+    finished_at: &str,
+) -> Result<(), postgres::Error> {
+    let finish = finish_eval_sql('$');
+    for eval in evals {
+        transaction.execute("SELECT id FROM evals WHERE id = $1 FOR UPDATE", &[&eval])?;
+        transaction.execute(&finish, &[&eval, &finished_at])?;
+    }
+    Ok(())
 }

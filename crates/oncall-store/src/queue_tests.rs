@@ -276,3 +276,59 @@ fn concurrent_workers_never_claim_one_row_twice() {
         assert_eq!(unique.len(), 200, "no row claimed twice");
     }
 }
+
+#[test]
+fn two_workers_finishing_an_evals_last_rows_at_once_finish_the_eval() {
+    for (mut store, schema) in stores("queue_finish_race") {
+        let location = match &schema {
+            Some(schema) => schema.url.clone(),
+            None => store.path().display().to_string(),
+        };
+        let evals: Vec<String> = (0..30)
+            .map(|n| format!("e7000000-0000-0000-0000-{n:012}"))
+            .collect();
+        for eval in &evals {
+            store
+                .enqueue_eval(&queued_eval(eval), &pairs(&["a", "b"], 1))
+                .unwrap();
+        }
+        let held = store.claim_jobs("w", 64, LEASE, NOW).unwrap();
+        assert_eq!(held.len(), 60);
+        // One finisher takes every eval's `a` row, the other its `b` row,
+        // and the two finish each eval's pair at the same moment.
+        let by_scenario = |scenario: &str| -> Vec<JobKey> {
+            held.iter()
+                .filter(|job| job.scenario == scenario)
+                .map(Job::key)
+                .collect()
+        };
+        let (a, b) = (by_scenario("a"), by_scenario("b"));
+        let barrier = std::sync::Arc::new(std::sync::Barrier::new(2));
+        let finishers: Vec<_> = [a, b]
+            .into_iter()
+            .map(|keys| {
+                let location = location.clone();
+                let barrier = std::sync::Arc::clone(&barrier);
+                std::thread::spawn(move || {
+                    let mut store = Store::open(&location).unwrap();
+                    for key in keys {
+                        barrier.wait();
+                        store
+                            .finish_jobs("any", &[(key, JobOutcome::Done)], NOW)
+                            .unwrap();
+                    }
+                })
+            })
+            .collect();
+        for finisher in finishers {
+            finisher.join().unwrap();
+        }
+        for eval in &evals {
+            assert_eq!(
+                store.eval(eval).unwrap().status,
+                EvalStatus::Completed,
+                "eval {eval}"
+            );
+        }
+    }
+}
