@@ -26,6 +26,7 @@ import gymnasium
 from gymnasium import spaces
 
 from .client import Client, OncallGymError, PathLike, ProtocolError
+from .http import HttpClient
 
 __all__ = ["MAX_ACTION_LENGTH", "MAX_TEXT_LENGTH", "PRINTABLE_ASCII", "OncallGymEnv"]
 
@@ -58,6 +59,9 @@ class OncallGymEnv(gymnasium.Env[str, Action]):
             ``PATH``).
         fixtures: a directory of scenario directories (``--fixtures``).
         agent: the agent name recorded in audit logs.
+        url: an ``oncall-gym serve --http`` server to use instead of a
+            child process (``binary`` and ``fixtures`` are then not used).
+        token: that server's bearer token, if it has one.
         render_mode: ``None`` or ``"ansi"``.
 
     Whatever the agent sends takes a step and is answered in the
@@ -82,6 +86,8 @@ class OncallGymEnv(gymnasium.Env[str, Action]):
         fixtures: Optional[PathLike] = None,
         agent: str = "gymnasium",
         render_mode: Optional[str] = None,
+        url: Optional[str] = None,
+        token: Optional[str] = None,
     ) -> None:
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
             raise ValueError(
@@ -97,7 +103,11 @@ class OncallGymEnv(gymnasium.Env[str, Action]):
         self.action_space = spaces.Text(
             max_length=MAX_ACTION_LENGTH, min_length=1, charset=PRINTABLE_ASCII
         )
-        self._client: Optional[Client] = Client(binary=binary, fixtures=fixtures)
+        self._client: Optional[Union[Client, HttpClient]] = (
+            HttpClient(url, token=token)
+            if url is not None
+            else Client(binary=binary, fixtures=fixtures)
+        )
         self._scenario_ids: Optional[List[str]] = None
         self._episode: Optional[str] = None
         self._observation: Optional[Dict[str, Any]] = None
@@ -108,7 +118,7 @@ class OncallGymEnv(gymnasium.Env[str, Action]):
     # ----------------------------------------------------------------- the API
 
     @property
-    def client(self) -> Client:
+    def client(self) -> Union[Client, HttpClient]:
         """The client of this environment's server (raises once closed)."""
         if self._client is None:
             raise OncallGymError("the environment is closed")
