@@ -270,6 +270,41 @@ fn listings_and_operations_answer_and_show_no_ground_truth() {
     ] {
         assert!(paths.contains(&&path.to_owned()), "{path} not in {paths:?}");
     }
+    // The web UI: a page, its script and styles, compiled in.
+    let page = served.get("/");
+    assert_eq!(page.status, 200);
+    assert!(
+        page.content_type.starts_with("text/html"),
+        "{}",
+        page.content_type
+    );
+    assert!(page.body.contains(r#"<script src="/ui/app.js"></script>"#));
+    assert!(
+        served
+            .get("/ui/app.js")
+            .content_type
+            .starts_with("text/javascript")
+    );
+    assert!(
+        served
+            .get("/ui/app.css")
+            .content_type
+            .starts_with("text/css")
+    );
+    // The library for people: the alert before the answer, the answer apart.
+    let scenario = served.get("/v1/scenarios/latency_spike").expect_ok(200);
+    assert_eq!(scenario["incident"]["service"], "checkout");
+    assert!(scenario.get("ground_truth").is_none() && scenario.get("summary").is_none());
+    let answer = served
+        .get("/v1/scenarios/latency_spike/answer")
+        .expect_ok(200);
+    assert_eq!(answer["ground_truth"]["root_cause"]["service"], "checkout");
+    served
+        .get("/v1/scenarios/no_such_scenario")
+        .expect_error(404, "unknown_scenario");
+    served
+        .get("/v1/scenarios/..%2Fetc/answer")
+        .expect_error(404, "unknown_scenario");
     served.get("/v1/nothing").expect_error(404, "not_found");
     served
         .delete("/v1/scenarios")
@@ -434,6 +469,13 @@ fn a_token_guards_every_request_and_is_required_off_loopback() {
     served.get("/v1/scenarios").expect_ok(200);
     let anonymous = Served::start_with(&["--no-db", "--token", token], None);
     anonymous.get("/healthz").expect_error(401, "unauthorized");
+    // The UI's files hold no data, and a browser cannot send a token for a
+    // page: they load without one; the page asks for it before any call.
+    assert_eq!(anonymous.get("/").status, 200);
+    assert_eq!(anonymous.get("/ui/app.js").status, 200);
+    anonymous
+        .get("/v1/scenarios/latency_spike/answer")
+        .expect_error(401, "unauthorized");
     let wrong = Served::start_with(
         &["--no-db", "--token", token],
         Some("wrong-token-wrong-token"),

@@ -7,7 +7,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use oncall_domain::ActionClaim;
 use oncall_gym::agents::AgentChoice;
 
-pub(crate) use crate::cli_server::{ServeArgs, WorkerArgs};
+pub(crate) use crate::cli_server::{ReportArgs, ServeArgs, WorkerArgs};
 pub(crate) use crate::cli_store::{EvalsCommand, RunsCommand, StoreArgs};
 
 /// The whole command line.
@@ -53,6 +53,9 @@ pub(crate) enum Command {
     /// Serve the gym: the protocol over stdio (JSON-RPC 2.0, one object per
     /// line), or the HTTP API (episodes, queued evals, runs) with workers.
     Serve(ServeArgs),
+    /// Write an eval's scorecard and run pages as one self-contained HTML
+    /// file, to open with no server.
+    Report(ReportArgs),
     /// Run queued evals from a shared results store (PostgreSQL for
     /// workers on several machines) until SIGTERM.
     Worker(WorkerArgs),

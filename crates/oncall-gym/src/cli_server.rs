@@ -54,3 +54,18 @@ pub(crate) struct WorkerArgs {
     #[command(flatten)]
     pub(crate) store: StoreArgs,
 }
+
+/// `report`'s arguments.
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "One HTML file with the eval's scorecard, its runs and each run's page (timeline, hypothesis chart, verdict, audit chain, ground truth), as the web UI shows them. Everything is inside it: it opens from disk with no server and loads nothing from the network. Runs past the first 1000 are listed without their pages."
+)]
+pub(crate) struct ReportArgs {
+    /// The eval's id, or a unique prefix of it.
+    pub(crate) eval: String,
+    /// The HTML file to write.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) out: std::path::PathBuf,
+    #[command(flatten)]
+    pub(crate) store: StoreArgs,
+}

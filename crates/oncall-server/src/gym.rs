@@ -37,6 +37,15 @@ pub trait Gym: Send + Sync + 'static {
         runs: &[RunRow],
     ) -> Result<Option<serde_json::Value>, String>;
 
+    /// What a person browsing the library sees of scenario `name` before
+    /// asking for the answer: `{id, title, difficulty, category, tags,
+    /// incident}`; `None` when there is no such scenario.
+    fn describe_scenario(&self, name: &str) -> Option<serde_json::Value>;
+
+    /// The answer to scenario `name`, for a person after a run:
+    /// `{summary, ground_truth}`; `None` when there is no such scenario.
+    fn scenario_answer(&self, name: &str) -> Option<serde_json::Value>;
+
     /// The comparison of two evals' runs, as the CLI's `compare --json`
     /// prints it, with `resamples` bootstrap resamples.
     fn compare(

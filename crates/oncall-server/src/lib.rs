@@ -26,8 +26,10 @@ mod openapi;
 mod ops;
 mod pool;
 mod runs;
+mod scenarios;
 mod server;
 mod state;
+mod ui;
 mod worker;
 
 pub use crate::config::{
@@ -48,6 +50,7 @@ pub use crate::openapi::{
 };
 pub use crate::ops::{Health, Readiness};
 pub use crate::pool::MAX_STORE_CONNECTIONS;
-pub use crate::runs::{MAX_RESAMPLES, RunEvents, RunList, RunView};
+pub use crate::runs::{MAX_RESAMPLES, RunEvents, RunList, RunView, run_events};
 pub use crate::server::{ServeSummary, run_workers, serve};
+pub use crate::ui::{APP_CSS, APP_JS, INDEX_HTML, standalone_page};
 pub use crate::worker::Workers;

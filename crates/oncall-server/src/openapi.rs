@@ -26,6 +26,8 @@ use crate::runs::{RunEvents, RunList, RunView};
     paths(
         crate::episodes::scenarios,
         crate::episodes::tools,
+        crate::scenarios::scenario,
+        crate::scenarios::answer,
         crate::episodes::reset,
         crate::episodes::step,
         crate::episodes::describe,

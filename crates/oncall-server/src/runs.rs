@@ -208,8 +208,14 @@ pub(crate) async fn events(
     if raw {
         return Ok(([(CONTENT_TYPE, "application/x-ndjson")], bytes).into_response());
     }
-    let head = row.head_hash.clone().unwrap_or_default();
-    let (verified, problem) = match oncall_audit::read_chain(&bytes, Some(&head)) {
+    Ok(json_value(StatusCode::OK, &run_events(row, &bytes)))
+}
+
+/// A stored run's audit log as `GET /v1/runs/{id}/events` answers it: its
+/// events, and whether the bytes verify and end at the head stored with it.
+pub fn run_events(row: RunRow, bytes: &[u8]) -> RunEvents {
+    let head = row.head_hash.unwrap_or_default();
+    let (verified, problem) = match oncall_audit::read_chain(bytes, Some(&head)) {
         Ok(_) => (true, None),
         Err(error) => (false, Some(error.to_string())),
     };
@@ -218,14 +224,13 @@ pub(crate) async fn events(
         .filter(|line| !line.is_empty())
         .map(|line| serde_json::from_slice(line).unwrap_or(serde_json::Value::Null))
         .collect();
-    let answer = RunEvents {
+    RunEvents {
         run_id: row.run_id,
         head_hash: head,
         verified,
         problem,
         events,
-    };
-    Ok(json_value(StatusCode::OK, &answer))
+    }
 }
 
 /// Compares two evals scenario by scenario, with bootstrap confidence

@@ -24,7 +24,7 @@ use crate::metrics::Metrics;
 use crate::pool::StorePool;
 use crate::state::{AppState, Shared};
 use crate::worker::Workers;
-use crate::{episodes, evals, ops, runs};
+use crate::{episodes, evals, ops, runs, scenarios, ui};
 
 /// What a server did, for its last line on stderr.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -211,7 +211,12 @@ fn router(state: Shared, token: Option<String>) -> Router {
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
         .route("/v1/openapi.json", get(ops::openapi))
+        .route("/", get(ui::index))
+        .route("/ui/app.js", get(ui::script))
+        .route("/ui/app.css", get(ui::styles))
         .route("/v1/scenarios", get(episodes::scenarios))
+        .route("/v1/scenarios/{id}", get(scenarios::scenario))
+        .route("/v1/scenarios/{id}/answer", get(scenarios::answer))
         .route("/v1/tools", get(episodes::tools))
         .route("/v1/episodes", post(episodes::reset))
         .route(
@@ -244,7 +249,11 @@ struct Guard {
 }
 
 async fn check(State(guard): State<Arc<Guard>>, request: Request, next: Next) -> Response {
-    if let Some(token) = &guard.token {
+    // The UI's page, script and styles hold no data, and a browser cannot
+    // send a bearer token when it loads a page: they are served to anyone,
+    // and the page asks for the token before it calls the API.
+    let static_asset = matches!(request.uri().path(), "/" | "/ui/app.js" | "/ui/app.css");
+    if let Some(token) = guard.token.as_ref().filter(|_| !static_asset) {
         let given = request
             .headers()
             .get(AUTHORIZATION)

@@ -128,7 +128,7 @@ fn server_error(error: ServerError) -> anyhow::Error {
 /// The library as the server's [`Gym`]: evals are planned and runs made as
 /// `eval` plans and makes them, so a queued eval's runs are the runs `eval`
 /// would have stored, seed for seed.
-struct LibraryGym {
+pub(crate) struct LibraryGym {
     library: ScenarioLibrary,
     listed: Vec<(String, Difficulty)>,
     registry: Arc<ToolRegistry>,
@@ -137,7 +137,7 @@ struct LibraryGym {
 }
 
 impl LibraryGym {
-    fn new(library: ScenarioLibrary) -> LibraryGym {
+    pub(crate) fn new(library: ScenarioLibrary) -> LibraryGym {
         let listed = library.list();
         LibraryGym {
             library,
@@ -253,10 +253,25 @@ impl Gym for LibraryGym {
             return Ok(None);
         }
         let scores: Vec<TrialScore> = records.iter().map(TrialRecord::trial_score).collect();
-        let card = scorecard(&scores, eval_k(eval, &scores));
-        serde_json::to_value(&card)
-            .map(Some)
-            .map_err(|error| error.to_string())
+        let k = eval_k(eval, &scores);
+        let mut card =
+            serde_json::to_value(scorecard(&scores, k)).map_err(|error| error.to_string())?;
+        if let Some(object) = card.as_object_mut() {
+            object.insert("k".to_owned(), serde_json::json!(k));
+        }
+        Ok(Some(card))
+    }
+
+    fn describe_scenario(&self, name: &str) -> Option<serde_json::Value> {
+        self.scenario(name)
+            .ok()
+            .map(|scenario| scenario_view(&scenario))
+    }
+
+    fn scenario_answer(&self, name: &str) -> Option<serde_json::Value> {
+        self.scenario(name)
+            .ok()
+            .map(|scenario| scenario_answer(&scenario))
     }
 
     fn compare(
@@ -273,4 +288,26 @@ impl Gym for LibraryGym {
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// What the library browser shows of a scenario before its answer: the
+/// alert as an agent sees it, and its title, difficulty, category and tags.
+pub(crate) fn scenario_view(scenario: &Scenario) -> serde_json::Value {
+    serde_json::json!({
+        "id": scenario.id(),
+        "title": scenario.title(),
+        "difficulty": scenario.difficulty().as_str(),
+        "category": scenario.category().as_str(),
+        "tags": scenario.tags(),
+        "incident": scenario.incident_spec(),
+    })
+}
+
+/// A scenario's answer, for a person: its summary and ground truth.
+pub(crate) fn scenario_answer(scenario: &Scenario) -> serde_json::Value {
+    serde_json::json!({
+        "id": scenario.id(),
+        "summary": scenario.summary(),
+        "ground_truth": scenario.ground_truth(),
+    })
 }

@@ -11,6 +11,7 @@ mod judge;
 mod mcp;
 mod models;
 mod replay;
+mod report;
 mod run;
 mod scenarios;
 mod score;
@@ -45,6 +46,7 @@ pub(crate) fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Serve(arguments) if arguments.stdio => serve::serve(library()?, &arguments),
         Command::Serve(arguments) => http::serve_http(library()?, &arguments),
         Command::Worker(arguments) => http::worker(library()?, &arguments),
+        Command::Report(arguments) => report::report(library()?, &arguments),
         Command::Mcp(arguments) => mcp::mcp(&library()?, &arguments),
         Command::Scorecard(arguments) => scorecard::scorecard_command(&arguments),
         Command::Evals { command, store } => history::evals(&command, &store),
