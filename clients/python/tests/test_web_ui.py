@@ -81,6 +81,7 @@ class Served:
         found = re.search(r"listening on (http://\S+)", first)
         assert found, first
         self.url = found.group(1)
+        self.store = store
         stream = self.process.stderr
         threading.Thread(target=lambda: list(stream), daemon=True).start()
 
@@ -208,7 +209,7 @@ def test_evals_scorecard_comparison_and_run_pages(
     assert page.locator("#chart svg circle").count() >= 2
     verdict = page.locator("#verdict").inner_text()
     assert ("passed" if record["score"]["passed"] else "failed") in verdict
-    assert record["score"]["mitigation"] in verdict
+    assert page.locator("#mitigation-verdict").inner_text() == record["score"]["mitigation"]
     found = page.locator("#evidence-found").inner_text()
     assert found == (", ".join(record["score"]["evidence"]["ids"]) or "none")
     missed = page.locator("#evidence-missed").inner_text()
@@ -260,13 +261,41 @@ def test_text_from_an_agent_is_shown_as_text_and_never_runs(browser: Browser, se
 
 
 def test_unknown_ids_get_a_not_found_page(browser: Browser, served: Served) -> None:
-    tab = Tab(browser)
-    for route in ["#/runs/ffffffff", "#/evals/ffffffff", "#/scenarios/no_such_scenario", "#/nothing/here"]:
-        page = tab.open(f"{served.url}/{route}", "h1")
-        page.wait_for_function("() => document.querySelector('h1').innerText !== ''")
+    for route, says in [
+        ("#/runs/ffffffff", "no run"),
+        ("#/evals/ffffffff", "no eval"),
+        ("#/scenarios/no_such_scenario", "no_such_scenario"),
+        ("#/nothing/here", "no such page"),
+        ("#/evals/%E0", "no such page"),
+    ]:
+        # A new tab each time, so that no earlier page can answer for it.
+        tab = Tab(browser)
+        page = tab.open(f"{served.url}/{route}", "[role=alert]")
         assert heading(page) == "Not found", route
-        assert page.locator("[role=alert]").inner_text() != ""
-    # The only console errors are the browser's own notes of the 404s.
+        assert says in page.locator("[role=alert]").inner_text(), route
+        # The only console errors are the browser's own notes of the 404s.
+        assert all("404" in error for error in tab.errors), tab.errors
+        tab.page.close()
+
+
+def test_a_run_without_an_audit_log_still_has_its_page(
+    binary: str, browser: Browser, served: Served, tmp_path: Path
+) -> None:
+    lines = tmp_path / "runs.jsonl"
+    subprocess.run(
+        [binary, "eval", "latency_spike", "--no-db", "--out", str(lines)], check=True, capture_output=True
+    )
+    imported = subprocess.run(
+        [binary, "import", str(lines), "--db", str(served.store)], check=True, capture_output=True, text=True
+    )
+    eval_id = re.search(r"eval ([0-9a-f-]{36})", imported.stderr)
+    assert eval_id, imported.stderr
+    runs = served.get(f"/v1/runs?eval={eval_id.group(1)}")["runs"]
+    tab = Tab(browser)
+    page = tab.open(f"{served.url}/#/runs/{runs[0]['run_id']}?eval={eval_id.group(1)}", "#verdict")
+    assert "no audit log" in page.locator("#chain").inner_text()
+    assert "no audit log" in page.locator("#timeline").inner_text()
+    assert page.locator("#ground-truth").inner_text() != ""
     assert all("404" in error for error in tab.errors), tab.errors
 
 

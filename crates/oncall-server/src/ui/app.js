@@ -10,6 +10,8 @@ const REPORT = (() => {
   return element ? JSON.parse(element.textContent) : null;
 })();
 const TOKEN_KEY = "oncall-gym-token";
+const MAX_FOLLOWED = 4;
+const MAX_LISTED_RUNS = 1000;
 const MAX_SHOWN_RESULT = 4000;
 
 class ApiError extends Error {
@@ -133,7 +135,12 @@ function route() {
   const hash = location.hash.replace(/^#/, "") || (REPORT ? REPORT["#start"] || "/evals" : "/evals");
   const [path, query] = hash.split("?");
   const params = new URLSearchParams(query || "");
-  const parts = path.split("/").filter(Boolean).map(decodeURIComponent);
+  let parts;
+  try {
+    parts = path.split("/").filter(Boolean).map(decodeURIComponent);
+  } catch (_) {
+    parts = ["not-a-page"];
+  }
   renderNav(parts[0] || "evals");
   const main = document.getElementById("main");
   const page =
@@ -186,6 +193,7 @@ function tokenForm() {
 // The evals, newest first, with live progress for those still running.
 async function evalsPage() {
   const { evals } = await api("/v1/evals");
+  let followed = 0;
   const rows = evals.map((evaluation) => {
     const passK = h("td", { class: "num" }, "…");
     const status = h("td", null, verdictPill(evaluation.status));
@@ -195,16 +203,22 @@ async function evalsPage() {
     api(`/v1/evals/${evaluation.id}`).then((view) => {
       const card = view.scorecard;
       passK.textContent = card ? `${fixed(card.overall.pass_hat_k)} (k=${card.k})` : "–";
+      // Live progress for evals the workers still have rows of (an eval
+      // run by the CLI has none), a few at a time: a browser holds few
+      // connections to one server.
+      const open = evaluation.status === "queued" || evaluation.status === "running";
+      if (!REPORT && open && view.progress.total > 0 && followed < MAX_FOLLOWED) {
+        followed += 1;
+        follow(`/v1/evals/${evaluation.id}/events`, (name, event) => {
+          if (name !== "progress" && name !== "end") return;
+          status.replaceChildren(verdictPill(event.status),
+            ` ${event.progress.done + event.progress.failed}/${event.progress.total}`);
+          runs.textContent = event.runs;
+          passRate.textContent = event.runs ? percent(event.passed / event.runs) : "–";
+          mean.textContent = event.runs ? fixed(event.mean_score) : "–";
+        }, leaving.signal).catch(() => {});
+      }
     }, () => { passK.textContent = "–"; });
-    if (!REPORT && (evaluation.status === "queued" || evaluation.status === "running")) {
-      follow(`/v1/evals/${evaluation.id}/events`, (name, event) => {
-        status.replaceChildren(verdictPill(event.status),
-          ` ${event.progress.done + event.progress.failed}/${event.progress.total || event.runs}`);
-        runs.textContent = event.runs;
-        passRate.textContent = event.runs ? percent(event.passed / event.runs) : "–";
-        mean.textContent = event.runs ? fixed(event.mean_score) : "–";
-      }, leaving.signal).catch(() => {});
-    }
     return h("tr", { "data-eval": evaluation.id },
       h("td", null, link(`#/evals/${evaluation.id}`, short(evaluation.id))),
       h("td", null, evaluation.started_at),
@@ -225,6 +239,8 @@ async function evalsPage() {
   ];
 }
 
+const DIFFICULTY_RANK = { easy: 0, medium: 1, hard: 2 };
+
 const SCORECARD_COLUMNS = [
   ["id", "Scenario", false], ["difficulty", "Difficulty", false], ["category", "Category", false],
   ["runs", "Runs", true], ["mean_score", "Mean score", true], ["pass_rate", "Pass rate", true],
@@ -235,7 +251,7 @@ const SCORECARD_COLUMNS = [
 async function evalPage(id) {
   const view = await api(`/v1/evals/${encodeURIComponent(id)}`);
   const evaluation = view.eval;
-  const { runs } = await api(`/v1/runs?eval=${evaluation.id}&limit=1000`);
+  const { runs } = await api(`/v1/runs?eval=${evaluation.id}&limit=${MAX_LISTED_RUNS}`);
   const card = view.scorecard;
   const scenarios = card ? card.scenarios : [];
   const details = await Promise.all(scenarios.map((scenario) =>
@@ -253,9 +269,11 @@ async function evalPage(id) {
     return h("th", { scope: "col", class: numeric ? "num" : null, "data-key": key }, button);
   });
   function draw() {
+    const value = (row) => (sort.key === "difficulty" ? DIFFICULTY_RANK[row.difficulty] ?? 9 : row[sort.key]);
     rows.sort((a, b) => {
-      const order = a[sort.key] < b[sort.key] ? -1 : a[sort.key] > b[sort.key] ? 1 : 0;
-      return sort.ascending ? order : -order;
+      const order = value(a) < value(b) ? -1 : value(a) > value(b) ? 1 : 0;
+      const tie = a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+      return (sort.ascending ? order : -order) || tie;
     });
     headers.forEach((header) => header.setAttribute("aria-sort",
       header.dataset.key === sort.key ? (sort.ascending ? "ascending" : "descending") : "none"));
@@ -283,6 +301,7 @@ async function evalPage(id) {
     card ? h("div", { class: "scroll" }, h("table", { id: "scorecard" }, h("thead", null, h("tr", null, headers)), body))
       : h("p", null, "No runs yet."),
     h("h2", null, wanted ? `Runs of ${wanted}` : "Runs"),
+    runs.length < evaluation.runs ? h("p", { class: "muted" }, `The newest ${runs.length} of ${evaluation.runs} runs.`) : null,
     wanted ? h("p", null, link(`#/evals/${evaluation.id}`, "All runs")) : null,
     h("div", { class: "scroll" }, h("table", { id: "runs" },
       h("thead", null, h("tr", null, ["Scenario", "Trial", "Status", "Ending", "Score", "Passed", "Steps", "Run"]
@@ -306,7 +325,8 @@ async function comparePage(a, b) {
     event.preventDefault();
     const data = new FormData(form);
     location.hash = `#/compare?a=${data.get("a")}&b=${data.get("b")}`;
-  } }, choice("a", a), choice("b", b || (evals[0] && evals[0].id)), h("button", { type: "submit" }, "Compare"));
+  } }, choice("a", a || (evals[1] && evals[1].id)), choice("b", b || (evals[0] && evals[0].id)),
+  h("button", { type: "submit" }, "Compare"));
   const content = [h("h1", null, "Compare two evals"), form];
   if (!a || !b) return [...content, h("p", { class: "muted" }, "Choose two evals that share scenarios.")];
   const comparison = await api(`/v1/compare?a=${encodeURIComponent(a)}&b=${encodeURIComponent(b)}`);
@@ -335,10 +355,15 @@ async function comparePage(a, b) {
 async function runPage(runId, evalId) {
   const suffix = evalId ? `?eval=${encodeURIComponent(evalId)}` : "";
   const view = await api(`/v1/runs/${encodeURIComponent(runId)}${suffix}`);
-  const chain = await api(`/v1/runs/${encodeURIComponent(runId)}/events${suffix}`);
+  // A run imported from an `eval --out` line has no audit log: its page
+  // still shows what the record holds.
+  const chain = await api(`/v1/runs/${encodeURIComponent(runId)}/events${suffix}`).catch((error) => {
+    if (error instanceof ApiError && error.status === 404) return null;
+    throw error;
+  });
   const run = view.run;
   const score = view.record.score || {};
-  const events = chain.events.filter(Boolean);
+  const events = chain ? chain.events.filter(Boolean) : [];
   const ended = events.find((event) => ENDINGS.includes(event.type));
   const answer = await api(`/v1/scenarios/${encodeURIComponent(run.scenario)}/answer`).catch(() => null);
   return [
@@ -348,26 +373,32 @@ async function runPage(runId, evalId) {
       ["Steps", run.steps], ["Score", fixed(run.score)]]),
     h("div", { class: "grid" }, verdictCard(score, ended), chainCard(chain)),
     h("h2", null, "Hypothesis confidence"),
-    confidenceChart(events),
+    chain ? confidenceChart(events) : h("p", { class: "muted", id: "chart" }, NO_LOG),
     h("h2", null, "Timeline"),
-    timeline(events),
+    chain ? timeline(events) : h("p", { class: "muted", id: "timeline" }, NO_LOG),
     h("h2", null, "Ground truth"),
     groundTruth(answer, ended, score),
   ];
 }
 
+function concludedText(resolution) {
+  if (!resolution) return "nothing: the run ended without an answer";
+  if (resolution.kind === "escalation") {
+    return `escalated to ${resolution.target || resolution.team || "–"}: ${resolution.reason || ""}`;
+  }
+  const actions = (resolution.actions || []).map((action) => `${action.kind} ${action.target || ""}`.trim());
+  return `proposed: ${[resolution.mitigation, ...actions].filter(Boolean).join("; ") || "–"}`;
+}
+
 function verdictCard(score, ended) {
   const resolution = ended && ended.payload && ended.payload.resolution;
-  const concluded = !resolution ? "nothing: the run ended without an answer"
-    : resolution.kind === "mitigation" ? `proposed: ${resolution.mitigation}`
-    : resolution.kind === "escalation" ? `escalated to ${resolution.target || resolution.team}: ${resolution.reason || ""}`
-    : resolution.kind;
+  const concluded = concludedText(resolution);
   const evidence = score.evidence || {};
   const decided = score.decided_by ? Object.entries(score.decided_by).map(([k, v]) => `${k}: ${v}`).join(", ") : "–";
   return h("section", { class: "card", id: "verdict", "aria-label": "Verdict" },
     h("h3", null, "Verdict ", verdictPill(score.passed ? "passed" : "failed")),
     facts([["Concluded", concluded], ["Graded from", score.graded_from || "–"],
-      ["Mitigation", score.mitigation ? verdictPill(score.mitigation) : "–"], ["Decided by", decided],
+      ["Mitigation", h("span", { id: "mitigation-verdict" }, score.mitigation ? verdictPill(score.mitigation) : "–")], ["Decided by", decided],
       ["Escalation", score.escalation ? `expected ${score.escalation.expected}, escalated ${score.escalation.escalated}, right call ${score.escalation.right_call}` : "–"],
       ["Localization", score.localization ? verdictPill(score.localization) : "–"],
       ["Root cause", score.root_cause_category ? verdictPill(score.root_cause_category) : "–"],
@@ -378,7 +409,13 @@ function verdictCard(score, ended) {
       h("li", null, `${action.kind} ${action.target || ""}: `, verdictPill(action.verdict), action.remedy ? ` (${action.remedy})` : ""))) : null);
 }
 
+const NO_LOG = "This run has no audit log in the store (it was imported from an eval --out line).";
+
 function chainCard(chain) {
+  if (!chain) {
+    return h("section", { class: "card", id: "chain", "aria-label": "Audit chain" },
+      h("h3", null, "Audit chain ", verdictPill("none")), h("p", null, NO_LOG));
+  }
   return h("section", { class: "card", id: "chain", "aria-label": "Audit chain" },
     h("h3", null, "Audit chain ", verdictPill(chain.verified ? "verified" : "failed")),
     facts([["Head hash", h("code", null, chain.head_hash)], ["Events", chain.events.length],
@@ -487,7 +524,7 @@ function groundTruth(answer, ended, score) {
   const mitigations = truth.mitigations || {};
   return h("div", { class: "grid", id: "ground-truth" },
     h("section", { class: "card" }, h("h3", null, "What the agent concluded"),
-      facts([["Answer", !resolution ? "none" : resolution.mitigation || `escalate to ${resolution.target || resolution.team}`],
+      facts([["Answer", concludedText(resolution)],
         ["Root cause", resolution && resolution.root_cause ? `${resolution.root_cause.service} (${resolution.root_cause.category})` : "–"],
         ["Confidence", resolution && typeof resolution.confidence === "number" ? fixed(resolution.confidence, 2) : "–"],
         ["Localization", score.localization || "–"]])),
