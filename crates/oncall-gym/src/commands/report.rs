@@ -92,7 +92,7 @@ pub(crate) fn report(library: ScenarioLibrary, arguments: &ReportArgs) -> anyhow
     // The eval page lists the newest 1000 runs, as the server's does.
     let listed_runs: Vec<RunRow> = {
         let mut newest = runs.clone();
-        newest.sort_by(|a, b| b.key.cmp(&a.key));
+        newest.sort_by_key(|run| std::cmp::Reverse(run.key));
         newest.truncate(1000);
         newest
     };
