@@ -40,3 +40,10 @@ def client(binary: str) -> Iterator[Client]:
     with Client(binary) as opened:
         yield opened
         assert opened.close() == 0
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Names where the browser tests saved their screenshots."""
+    written = os.environ.get("ONCALL_GYM_SCREENSHOTS_WRITTEN")
+    if written:
+        terminalreporter.write_line(f"screenshots of the web UI: {written}")

@@ -4,8 +4,8 @@ against ``oncall-gym serve --http`` on a seeded store with two evals and an
 imported run whose agent wrote HTML, and against the static report opened
 from a ``file://`` URL with the network cut off.
 
-Screenshots go to ``$ONCALL_GYM_SCREENSHOTS`` (else a directory under the
-test's temporary directory); the first test prints where.
+Screenshots go to ``$ONCALL_GYM_SCREENSHOTS`` (else a directory under
+pytest's temporary directory); the run's summary line names it.
 """
 
 from __future__ import annotations
@@ -108,7 +108,8 @@ class Served:
 def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
     directory = Path(os.environ.get("ONCALL_GYM_SCREENSHOTS") or tmp_path_factory.mktemp("screenshots"))
     directory.mkdir(parents=True, exist_ok=True)
-    print(f"\nscreenshots: {directory}")
+    # conftest's terminal summary names it, captured output or not.
+    os.environ["ONCALL_GYM_SCREENSHOTS_WRITTEN"] = str(directory)
     return directory
 
 
