@@ -8,9 +8,12 @@ nothing is skipped.
 from __future__ import annotations
 
 import os
+import re
 import shutil
+import subprocess
+import threading
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, List
 
 import pytest
 from oncall_gym import Client
@@ -47,3 +50,32 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     written = os.environ.get("ONCALL_GYM_SCREENSHOTS_WRITTEN")
     if written:
         terminalreporter.write_line(f"screenshots of the web UI: {written}")
+
+
+class HttpServer:
+    """``oncall-gym serve --http`` on a free loopback port, with its stderr
+    kept in ``said``; :meth:`stop` sends SIGTERM and returns the exit code."""
+
+    def __init__(self, binary: str, *arguments: str) -> None:
+        self.process = subprocess.Popen(
+            [binary, "serve", "--http", "127.0.0.1:0", *arguments],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        assert self.process.stderr is not None
+        first = self.process.stderr.readline()
+        found = re.search(r"listening on (http://\S+)", first)
+        assert found, f"serve did not say where it listens: {first!r}"
+        self.url = found.group(1)
+        self.said: List[str] = [first]
+        stream = self.process.stderr
+        self._drain = threading.Thread(target=lambda: self.said.extend(stream), daemon=True)
+        self._drain.start()
+
+    def stop(self) -> int:
+        self.process.terminate()
+        code = self.process.wait(timeout=60)
+        self._drain.join(timeout=5)
+        return code

@@ -4,13 +4,11 @@
 from __future__ import annotations
 
 import json
-import re
-import subprocess
-import threading
 from pathlib import Path
-from typing import Iterator, List
+from typing import Iterator
 
 import pytest
+from conftest import HttpServer
 from oncall_gym import HttpClient, HttpError, OncallGymEnv, ProtocolError
 
 DEPLOYS = {
@@ -22,42 +20,14 @@ DEPLOYS = {
 ESCALATE = {"action": "escalate", "reason": "not ours", "target": "the database team"}
 
 
-class Served:
-    """``serve --http`` on a free loopback port, stopped with SIGTERM."""
-
-    def __init__(self, binary: str, *arguments: str) -> None:
-        self.process = subprocess.Popen(
-            [binary, "serve", "--http", "127.0.0.1:0", *arguments],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        assert self.process.stderr is not None
-        first = self.process.stderr.readline()
-        found = re.search(r"listening on (http://\S+)", first)
-        assert found, f"serve did not say where it listens: {first!r}"
-        self.url = found.group(1)
-        self.said: List[str] = [first]
-        stream = self.process.stderr
-        self._drain = threading.Thread(target=lambda: self.said.extend(stream), daemon=True)
-        self._drain.start()
-
-    def stop(self) -> int:
-        self.process.terminate()
-        code = self.process.wait(timeout=60)
-        self._drain.join(timeout=5)
-        return code
-
-
 @pytest.fixture()
-def served(binary: str, tmp_path: Path) -> Iterator[Served]:
-    server = Served(binary, "--db", str(tmp_path / "results.db"), "--workers", "1")
+def served(binary: str, tmp_path: Path) -> Iterator[HttpServer]:
+    server = HttpServer(binary, "--db", str(tmp_path / "results.db"), "--workers", "1")
     yield server
     assert server.stop() == 0, "".join(server.said)
 
 
-def test_an_episode_over_http_runs_from_reset_to_close(served: Served) -> None:
+def test_an_episode_over_http_runs_from_reset_to_close(served: HttpServer) -> None:
     with HttpClient(served.url) as client:
         assert {"id": "latency_spike", "difficulty": "easy"} in client.scenarios()
         assert "deploys" in [tool["name"] for tool in client.tools()]
@@ -84,7 +54,7 @@ def test_an_episode_over_http_runs_from_reset_to_close(served: Served) -> None:
     assert client.closed
 
 
-def test_refusals_carry_the_status_and_the_code(served: Served) -> None:
+def test_refusals_carry_the_status_and_the_code(served: HttpServer) -> None:
     client = HttpClient(served.url)
     with pytest.raises(HttpError) as unknown:
         client.reset("no_such_scenario")
@@ -98,7 +68,7 @@ def test_refusals_carry_the_status_and_the_code(served: Served) -> None:
     client.close()
 
 
-def test_an_eval_queued_from_python_is_run_by_the_servers_worker(served: Served) -> None:
+def test_an_eval_queued_from_python_is_run_by_the_servers_worker(served: HttpServer) -> None:
     with HttpClient(served.url) as client:
         queued = client.queue_eval("heuristic", trials=2, scenarios=["latency_spike"], seed=7)
         assert (queued["status"], queued["runs"]) == ("queued", 2)
@@ -114,7 +84,7 @@ def test_an_eval_queued_from_python_is_run_by_the_servers_worker(served: Served)
         assert (finished.value.status, finished.value.kind) == (409, "eval_finished")
 
 
-def test_the_gymnasium_env_runs_over_http(served: Served) -> None:
+def test_the_gymnasium_env_runs_over_http(served: HttpServer) -> None:
     env = OncallGymEnv(scenario="latency_spike", url=served.url, max_steps=3)
     try:
         observation, info = env.reset(seed=5)

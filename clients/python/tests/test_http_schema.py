@@ -16,10 +16,10 @@ import re
 import shutil
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import pytest
+from conftest import HttpServer
 
 #: The checks that must pass. ``not_a_server_error`` and
 #: ``response_schema_conformance`` are the issue's; the status codes and
@@ -51,38 +51,15 @@ def schemathesis_command() -> list[str]:
 def test_schemathesis_finds_no_server_error_and_no_answer_that_breaks_the_document(
     binary: str, tmp_path: Path
 ) -> None:
-    server = subprocess.Popen(
-        [
-            binary,
-            "serve",
-            "--http",
-            "127.0.0.1:0",
-            "--db",
-            str(tmp_path / "results.db"),
-            "--workers",
-            "0",
-            "--max-episodes",
-            "64",
-        ],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
+    server = HttpServer(
+        binary, "--db", str(tmp_path / "results.db"), "--workers", "0", "--max-episodes", "64"
     )
-    assert server.stderr is not None
-    first = server.stderr.readline()
-    found = re.search(r"listening on http://(\S+)", first)
-    assert found, f"serve did not say where it listens: {first!r}"
-    address = found.group(1)
-    said: list[str] = [first]
-    drain = threading.Thread(target=lambda: said.extend(server.stderr), daemon=True)
-    drain.start()
     try:
         ran = subprocess.run(
             [
                 *schemathesis_command(),
                 "run",
-                f"http://{address}/v1/openapi.json",
+                f"{server.url}/v1/openapi.json",
                 "--checks",
                 CHECKS,
                 "--max-examples",
@@ -106,7 +83,5 @@ def test_schemathesis_finds_no_server_error_and_no_answer_that_breaks_the_docume
         assert int(summary.group(1)) >= 500, report
         assert summary.group(1) == summary.group(2), report
     finally:
-        server.terminate()
-        code = server.wait(timeout=60)
-        drain.join(timeout=5)
-    assert code == 0, "".join(said)
+        code = server.stop()
+    assert code == 0, "".join(server.said)

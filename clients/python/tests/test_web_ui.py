@@ -14,12 +14,12 @@ import json
 import os
 import re
 import subprocess
-import threading
 import urllib.request
 from pathlib import Path
 from typing import Any, Iterator, List
 
 import pytest
+from conftest import HttpServer
 from oncall_gym import Client
 
 from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
@@ -67,23 +67,12 @@ class Store:
         subprocess.run([binary, "import", str(audit), "--db", str(self.path)], check=True, capture_output=True)
 
 
-class Served:
+class Served(HttpServer):
+    """The server of the seeded store, with no workers."""
+
     def __init__(self, binary: str, store: Path) -> None:
-        self.process = subprocess.Popen(
-            [binary, "serve", "--http", "127.0.0.1:0", "--db", str(store), "--workers", "0"],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        assert self.process.stderr is not None
-        first = self.process.stderr.readline()
-        found = re.search(r"listening on (http://\S+)", first)
-        assert found, first
-        self.url = found.group(1)
+        super().__init__(binary, "--db", str(store), "--workers", "0")
         self.store = store
-        stream = self.process.stderr
-        threading.Thread(target=lambda: list(stream), daemon=True).start()
 
     def get(self, path: str) -> Any:
         with urllib.request.urlopen(self.url + path) as answer:
@@ -99,9 +88,6 @@ class Served:
         with urllib.request.urlopen(request) as answer:
             return json.load(answer)
 
-    def stop(self) -> int:
-        self.process.terminate()
-        return self.process.wait(timeout=60)
 
 
 @pytest.fixture(scope="module")

@@ -8,6 +8,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 
 use crate::error::{ApiError, ErrorBody};
+use crate::gym::Gym;
 use crate::state::{Shared, json_value, path_id};
 
 /// One scenario before its answer: title, difficulty, category, tags and
@@ -25,18 +26,7 @@ pub(crate) async fn scenario(
     State(state): State<Shared>,
     id: Result<Path<String>, PathRejection>,
 ) -> Result<Response, ApiError> {
-    let id = path_id(id)?;
-    let gym = state.gym.clone();
-    let found = tokio::task::spawn_blocking(move || {
-        let found = gym.describe_scenario(&id);
-        (id, found)
-    })
-    .await
-    .map_err(|error| ApiError::internal(error.to_string()))?;
-    match found {
-        (_, Some(view)) => Ok(json_value(StatusCode::OK, &view)),
-        (id, None) => Err(unknown(&id)),
-    }
+    from_library(&state, id, |gym, id| gym.describe_scenario(id)).await
 }
 
 /// A scenario's answer: its summary and ground truth.
@@ -53,18 +43,27 @@ pub(crate) async fn answer(
     State(state): State<Shared>,
     id: Result<Path<String>, PathRejection>,
 ) -> Result<Response, ApiError> {
+    from_library(&state, id, |gym, id| gym.scenario_answer(id)).await
+}
+
+/// What `read` finds of the scenario in the path, on a blocking thread (it
+/// may load the scenario from disk); 404 when it finds nothing.
+async fn from_library(
+    state: &Shared,
+    id: Result<Path<String>, PathRejection>,
+    read: fn(&dyn Gym, &str) -> Option<serde_json::Value>,
+) -> Result<Response, ApiError> {
     let id = path_id(id)?;
     let gym = state.gym.clone();
-    let found = tokio::task::spawn_blocking(move || {
-        let found = gym.scenario_answer(&id);
+    let (id, found) = tokio::task::spawn_blocking(move || {
+        let found = read(gym.as_ref(), &id);
         (id, found)
     })
     .await
     .map_err(|error| ApiError::internal(error.to_string()))?;
-    match found {
-        (_, Some(answer)) => Ok(json_value(StatusCode::OK, &answer)),
-        (id, None) => Err(unknown(&id)),
-    }
+    found
+        .map(|value| json_value(StatusCode::OK, &value))
+        .ok_or_else(|| unknown(&id))
 }
 
 fn unknown(id: &str) -> ApiError {
