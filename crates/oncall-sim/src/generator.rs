@@ -24,7 +24,11 @@
 //! committed bytes: re-render the bundled scenarios after such a change.
 //!
 //! Message templates may hold placeholders, filled from the seeded stream:
-//! `{n}` (1 to 999), `{ms}` (20 to 2000), `{hex}` (8 hex digits).
+//! `{n}` (1 to 999), `{ms}` (20 to 2000), `{hex}` (8 hex digits),
+//! `{n:A-B}` (a whole number from A to B, both included, up to 2^32 - 1:
+//! ports, partitions) and `{ipv4}` (a private address, `10.a.b.c`). A
+//! range that is empty, reversed or does not read refuses the spec, naming
+//! the template's field.
 
 mod limits;
 mod render;

@@ -158,6 +158,19 @@ impl Oversized {
                     text.len()
                 ));
             }
+            // A message template's `{n:A-B}` ranges must read.
+            serde_json::Value::String(text) if path.contains("messages[") => {
+                let mut rest = text.as_str();
+                while let Some(start) = rest.find("{n:") {
+                    let after = &rest[start..];
+                    let placeholder = after.find('}').map_or(after, |end| &after[..=end]);
+                    if let Err(why) = super::render::template_range(placeholder) {
+                        self.report(format!("`{path}`: {why}"));
+                        break;
+                    }
+                    rest = &after[placeholder.len()..];
+                }
+            }
             _ => {}
         }
     }

@@ -346,9 +346,12 @@ impl<'a> Renderer<'a> {
     }
 
     /// Fills every placeholder of `template`: first each `{n}`, left to
-    /// right, then each `{ms}`, then each `{hex}`. No value contains a
-    /// brace, so filling never makes a new placeholder, and one pass per
-    /// kind keeps it linear in the template's length.
+    /// right, then each `{ms}`, then each `{hex}`, then each `{n:A-B}`,
+    /// then each `{ipv4}`. No value contains a brace, so filling never makes
+    /// a new placeholder, and one pass per kind keeps it linear in the
+    /// template's length. A template without the last two kinds draws
+    /// exactly what it drew before they existed, so older specs render the
+    /// same bytes.
     fn fill(&self, template: &str) -> String {
         let text = replace_each(template, "{n}", || {
             (self.random.next_below(999) + 1).to_string()
@@ -356,8 +359,19 @@ impl<'a> Renderer<'a> {
         let text = replace_each(&text, "{ms}", || {
             (self.random.next_below(1981) + 20).to_string()
         });
-        replace_each(&text, "{hex}", || {
+        let text = replace_each(&text, "{hex}", || {
             format!("{:08x}", self.random.next_u64() as u32)
+        });
+        let text = replace_ranges(&text, |low, high| {
+            (low + self.random.next_below(high - low + 1)).to_string()
+        });
+        replace_each(&text, "{ipv4}", || {
+            format!(
+                "10.{}.{}.{}",
+                self.random.next_below(256),
+                self.random.next_below(256),
+                self.random.next_below(254) + 1
+            )
         })
     }
 }
@@ -388,6 +402,67 @@ fn replace_each(text: &str, placeholder: &str, mut value: impl FnMut() -> String
     filled.push_str(rest);
     filled
 }
+
+/// `text` with each `{n:A-B}`, left to right, replaced by `value(A, B)`.
+/// Ranges were checked when the spec was (see [`template_range`]); one
+/// that does not read is left as it is.
+fn replace_ranges(text: &str, mut value: impl FnMut(u64, u64) -> String) -> String {
+    let mut filled = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find("{n:") {
+        filled.push_str(&rest[..start]);
+        let after = &rest[start..];
+        match after.find('}').and_then(|end| {
+            template_range(&after[..=end])
+                .ok()
+                .map(|(low, high)| (end, low, high))
+        }) {
+            Some((end, low, high)) => {
+                filled.push_str(&value(low, high));
+                rest = &after[end + 1..];
+            }
+            None => {
+                filled.push_str("{n:");
+                rest = &after[3..];
+            }
+        }
+    }
+    filled.push_str(rest);
+    filled
+}
+
+/// The bounds of a `{n:A-B}` placeholder (the whole placeholder, braces
+/// included), or why it is not one: both bounds are whole numbers up to
+/// [`MAX_TEMPLATE_NUMBER`], and `A` is at most `B`.
+pub(crate) fn template_range(placeholder: &str) -> Result<(u64, u64), String> {
+    let inner = placeholder
+        .strip_prefix("{n:")
+        .and_then(|rest| rest.strip_suffix('}'))
+        .ok_or_else(|| format!("`{placeholder}` is not a `{{n:A-B}}` range"))?;
+    let (low, high) = inner.split_once('-').ok_or_else(|| {
+        format!("`{placeholder}` has no `-` between its bounds (`{{n:1024-65535}}`)")
+    })?;
+    let bound = |text: &str| {
+        text.parse::<u64>()
+            .ok()
+            .filter(|number| *number <= MAX_TEMPLATE_NUMBER && !text.starts_with('+'))
+            .ok_or_else(|| {
+                format!(
+                    "`{placeholder}`: `{text}` is not a whole number from 0 to {MAX_TEMPLATE_NUMBER}"
+                )
+            })
+    };
+    let (low, high) = (bound(low)?, bound(high)?);
+    if low > high {
+        return Err(format!(
+            "`{placeholder}` is reversed or empty: {low} is more than {high}"
+        ));
+    }
+    Ok((low, high))
+}
+
+/// The largest bound a `{n:A-B}` range may have.
+pub(crate) const MAX_TEMPLATE_NUMBER: u64 = u32::MAX as u64;
 
 fn round_to(value: f64, decimals: u32) -> f64 {
     let scale = 10f64.powi(decimals.min(9) as i32);

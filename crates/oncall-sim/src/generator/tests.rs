@@ -452,3 +452,64 @@ fn every_placeholder_is_filled_even_next_to_another() {
         assert!(hex.chars().all(|c| c.is_ascii_hexdigit()), "{message}");
     }
 }
+
+#[test]
+fn range_and_ipv4_templates_stay_in_their_bounds_for_every_seed() {
+    let mut spec = base_spec();
+    let mut effect = log_effect("port {n:1024-65535} from {ipv4} partition {n:0-0} of {n:7-9}");
+    effect.per_minute = 5.0;
+    spec.telemetry.fault.log_effects.push(effect);
+    let mut seen_ports = std::collections::BTreeSet::new();
+    for seed in 0..20 {
+        let generated = generate(&spec, seed).unwrap();
+        for entry in &generated.telemetry.logs {
+            let message = entry.message();
+            let Some(rest) = message.strip_prefix("port ") else {
+                continue;
+            };
+            let words: Vec<&str> = rest.split(' ').collect();
+            let port: u64 = words[0].parse().unwrap();
+            assert!((1024..=65535).contains(&port), "{message}");
+            seen_ports.insert(port);
+            let octets: Vec<u64> = words[2]
+                .split('.')
+                .map(|octet| octet.parse().unwrap())
+                .collect();
+            assert_eq!(octets.len(), 4, "{message}");
+            assert_eq!(octets[0], 10, "{message}");
+            assert!(octets[1] <= 255 && octets[2] <= 255, "{message}");
+            assert!((1..=254).contains(&octets[3]), "{message}");
+            assert_eq!(words[4], "0", "{message}");
+            assert!(["7", "8", "9"].contains(&words[6]), "{message}");
+        }
+    }
+    assert!(seen_ports.len() > 50, "ports vary: {seen_ports:?}");
+}
+
+#[test]
+fn template_ranges_that_are_empty_reversed_or_malformed_are_refused_naming_the_field() {
+    for (template, says) in [
+        (
+            "{n:9-1}",
+            "`{n:9-1}` is reversed or empty: 9 is more than 1",
+        ),
+        ("{n:1-}", "`{n:1-}`: `` is not a whole number"),
+        ("{n:a-5}", "`{n:a-5}`: `a` is not a whole number"),
+        ("{n:5}", "`{n:5}` has no `-` between its bounds"),
+        (
+            "{n:1-99999999999}",
+            "`99999999999` is not a whole number from 0 to 4294967295",
+        ),
+        ("tail {n:1-2", "`{n:1-2` is not a `{n:A-B}` range"),
+    ] {
+        let mut spec = base_spec();
+        spec.telemetry.services[0].warn_messages =
+            vec!["fine {n:1-5}".to_owned(), template.to_owned()];
+        let refused = invalid_spec(&spec);
+        assert!(
+            refused.starts_with("`telemetry.services[0].warn_messages[1]`: "),
+            "{template}: {refused}"
+        );
+        assert!(refused.contains(says), "{template}: {refused}");
+    }
+}
