@@ -267,6 +267,19 @@ pub struct BurstSpec {
     /// off); it moves with the onset's jitter.
     #[serde(default)]
     pub minutes_after_onset: Option<u32>,
+    /// Starts this many minutes before the fault's onset instead (what led
+    /// up to it: a config loaded before the record it broke changed); it
+    /// moves with the onset's jitter.
+    #[serde(default)]
+    pub minutes_before_onset: Option<u32>,
+    /// Seconds added to the start (0 to 3600), to order bursts that start
+    /// in the same minute.
+    #[serde(default)]
+    pub offset_seconds: u32,
+    /// Exactly this many seconds between lines (1 to 3600), with no
+    /// jitter; without it, 7 to 11 seconds apart.
+    #[serde(default)]
+    pub spacing_seconds: Option<u32>,
     /// The level.
     pub level: LogLevel,
     /// How many lines, one every few seconds.
@@ -277,6 +290,9 @@ pub struct BurstSpec {
     #[serde(default)]
     pub host: Option<String>,
 }
+
+/// The most seconds a burst's `offset_seconds` and `spacing_seconds` may be.
+pub const MAX_BURST_SECONDS: u32 = 3600;
 
 /// A spec rendered into the fixture files' contents.
 #[derive(Debug, Clone, PartialEq)]
@@ -515,11 +531,34 @@ fn check_effect_targets(spec: &TelemetrySpec) -> Result<(), GeneratorError> {
             )));
         }
     }
-    for burst in &spec.bursts {
+    for (index, burst) in spec.bursts.iter().enumerate() {
         if burst.messages.is_empty() {
             return Err(GeneratorError::InvalidSpec(format!(
                 "a burst for `{}` has no messages",
                 burst.service
+            )));
+        }
+        let field = |name: &str| format!("`telemetry.bursts[{index}].{name}`");
+        if burst.minutes_after_onset.is_some() && burst.minutes_before_onset.is_some() {
+            return Err(GeneratorError::InvalidSpec(format!(
+                "{} and {} are both given: a burst starts after the onset or before it, not both",
+                field("minutes_after_onset"),
+                field("minutes_before_onset")
+            )));
+        }
+        if burst.offset_seconds > MAX_BURST_SECONDS {
+            return Err(GeneratorError::InvalidSpec(format!(
+                "{} is {}, but it must be at most {MAX_BURST_SECONDS}",
+                field("offset_seconds"),
+                burst.offset_seconds
+            )));
+        }
+        if let Some(spacing) = burst.spacing_seconds
+            && !(1..=MAX_BURST_SECONDS).contains(&spacing)
+        {
+            return Err(GeneratorError::InvalidSpec(format!(
+                "{} is {spacing}, but it must be between 1 and {MAX_BURST_SECONDS}",
+                field("spacing_seconds")
             )));
         }
     }

@@ -140,14 +140,22 @@ impl<'a> Renderer<'a> {
                 logs.len()
             )));
         }
+        // Bursts are pushed in spec order and the sort below is stable, so
+        // lines of two bursts that fall in the same second keep that order.
         for burst in &self.spec.bursts {
-            let burst_start = match burst.minutes_after_onset {
-                Some(after) => self.onset + Duration::minutes(i64::from(after)),
-                None => self.alert - Duration::minutes(i64::from(burst.minutes_before_alert)),
-            };
+            let burst_start = match (burst.minutes_after_onset, burst.minutes_before_onset) {
+                (Some(after), _) => self.onset + Duration::minutes(i64::from(after)),
+                (None, Some(before)) => self.onset - Duration::minutes(i64::from(before)),
+                (None, None) => {
+                    self.alert - Duration::minutes(i64::from(burst.minutes_before_alert))
+                }
+            } + Duration::seconds(i64::from(burst.offset_seconds));
             for index in 0..burst.count {
-                let at = burst_start
-                    + Duration::seconds(i64::from(index) * 7 + self.random.next_below(5) as i64);
+                let step = match burst.spacing_seconds {
+                    Some(spacing) => i64::from(index) * i64::from(spacing),
+                    None => i64::from(index) * 7 + self.random.next_below(5) as i64,
+                };
+                let at = burst_start + Duration::seconds(step);
                 if at < self.start || at > self.alert {
                     continue;
                 }

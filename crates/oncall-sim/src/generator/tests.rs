@@ -154,6 +154,9 @@ fn a_burst_after_the_onset_moves_with_it() {
         service: "checkout".to_owned(),
         minutes_before_alert: 0,
         minutes_after_onset: Some(0),
+        minutes_before_onset: None,
+        offset_seconds: 0,
+        spacing_seconds: None,
         level: LogLevel::Warn,
         count: 1,
         messages: vec!["the command that started it".to_owned()],
@@ -288,6 +291,9 @@ fn burst(count: u32) -> BurstSpec {
         service: "checkout".to_owned(),
         minutes_before_alert: 60,
         minutes_after_onset: None,
+        minutes_before_onset: None,
+        offset_seconds: 0,
+        spacing_seconds: None,
         level: LogLevel::Warn,
         count,
         messages: vec!["burst line".to_owned()],
@@ -511,5 +517,99 @@ fn template_ranges_that_are_empty_reversed_or_malformed_are_refused_naming_the_f
             "{template}: {refused}"
         );
         assert!(refused.contains(says), "{template}: {refused}");
+    }
+}
+
+#[test]
+fn bursts_placed_by_the_second_keep_a_causal_order_and_can_precede_the_onset() {
+    let mut spec = base_spec();
+    spec.telemetry.fault.onset_jitter_minutes = 5;
+    let step = |message: &str, offset_seconds: u32| BurstSpec {
+        minutes_before_onset: Some(3),
+        offset_seconds,
+        spacing_seconds: Some(2),
+        count: 2,
+        messages: vec![message.to_owned()],
+        ..burst(2)
+    };
+    // Two steps of one story in the same seconds, and a third just after:
+    // they print in spec order for every seed.
+    spec.telemetry.bursts.push(step("1 config loaded", 0));
+    spec.telemetry.bursts.push(step("2 record changed", 0));
+    spec.telemetry.bursts.push(step("3 cache flushed", 1));
+    spec.telemetry
+        .fault
+        .log_effects
+        .push(log_effect("fault line"));
+    for seed in 0..20 {
+        let generated = generate(&spec, seed).unwrap();
+        let logs = &generated.telemetry.logs;
+        let story: Vec<(i64, &str)> = logs
+            .iter()
+            .filter(|entry| entry.message().starts_with(|c: char| c.is_ascii_digit()))
+            .map(|entry| (entry.timestamp().timestamp(), entry.message()))
+            .collect();
+        let messages: Vec<&str> = story.iter().map(|(_, message)| *message).collect();
+        assert_eq!(
+            messages,
+            [
+                "1 config loaded",
+                "2 record changed",
+                "3 cache flushed",
+                "1 config loaded",
+                "2 record changed",
+                "3 cache flushed"
+            ],
+            "seed {seed}"
+        );
+        assert_eq!(story[0].0, story[1].0, "the same second");
+        assert_eq!(story[3].0 - story[0].0, 2, "exactly 2 s apart");
+        let first_fault = logs
+            .iter()
+            .find(|entry| entry.message() == "fault line")
+            .unwrap()
+            .timestamp();
+        // The story starts 3 minutes before the onset, which moves with the
+        // jitter; the fault's first line comes within 2 minutes of the
+        // onset (a Poisson rate per minute).
+        let before = first_fault.timestamp() - story[0].0;
+        assert!(
+            (180..=300).contains(&before),
+            "seed {seed}: the story starts {before} s before the first fault line"
+        );
+    }
+}
+
+#[test]
+fn burst_placements_that_cannot_be_are_refused_naming_the_field() {
+    let mut both = base_spec();
+    both.telemetry.bursts.push(BurstSpec {
+        minutes_after_onset: Some(1),
+        minutes_before_onset: Some(1),
+        ..burst(1)
+    });
+    assert!(
+        invalid_spec(&both).starts_with(
+            "`telemetry.bursts[0].minutes_after_onset` and `telemetry.bursts[0].minutes_before_onset` are both given"
+        ),
+        "{}",
+        invalid_spec(&both)
+    );
+    for (spacing, offset, field) in [
+        (Some(0), 0, "spacing_seconds"),
+        (Some(3601), 0, "spacing_seconds"),
+        (None, 3601, "offset_seconds"),
+    ] {
+        let mut spec = base_spec();
+        spec.telemetry.bursts.push(BurstSpec {
+            spacing_seconds: spacing,
+            offset_seconds: offset,
+            ..burst(1)
+        });
+        let refused = invalid_spec(&spec);
+        assert!(
+            refused.starts_with(&format!("`telemetry.bursts[0].{field}` is ")),
+            "{refused}"
+        );
     }
 }
