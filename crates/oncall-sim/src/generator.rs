@@ -218,6 +218,11 @@ pub struct LogEffectSpec {
     /// Stop this many minutes after they start. Default: until the alert.
     #[serde(default)]
     pub duration_minutes: Option<u32>,
+    /// Stop at the fault's onset, wherever its jitter puts it (with
+    /// `start_minutes_before_alert`: lines of a healthy service that fall
+    /// silent when the fault begins, with no overlap and no gap).
+    #[serde(default)]
+    pub until_onset: bool,
     /// Every line comes from this host, instead of one of the service's.
     #[serde(default)]
     pub host: Option<String>,
@@ -530,6 +535,13 @@ fn check_effect_targets(spec: &TelemetrySpec) -> Result<(), GeneratorError> {
                 effect.service
             )));
         }
+        if effect.until_onset && effect.start_minutes_before_alert.is_none() {
+            return Err(GeneratorError::InvalidSpec(format!(
+                "the `fault.log_effects` entry for `{}` has `until_onset` but no \
+                 `start_minutes_before_alert`: lines that stop at the onset must start before it",
+                effect.service
+            )));
+        }
     }
     for (index, burst) in spec.bursts.iter().enumerate() {
         if burst.messages.is_empty() {
@@ -585,3 +597,6 @@ fn check_effect_targets(spec: &TelemetrySpec) -> Result<(), GeneratorError> {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod authoring_tests;

@@ -103,11 +103,14 @@ impl<'a> Renderer<'a> {
                 }
             }
             for effect in &self.spec.fault.log_effects {
-                let span = self.span(
+                let mut span = self.span(
                     effect.start_minutes_before_alert,
                     effect.delay_minutes,
                     effect.duration_minutes,
                 );
+                if effect.until_onset {
+                    span.end = Some(span.end.map_or(self.onset, |end| end.min(self.onset)));
+                }
                 if minute_start + Duration::minutes(1) <= span.start
                     || span.end.is_some_and(|end| minute_start >= end)
                 {
