@@ -31,6 +31,7 @@
 //! the template's field.
 
 mod limits;
+mod one_off;
 mod render;
 
 use std::collections::BTreeMap;
@@ -50,6 +51,7 @@ use crate::scenario::SCENARIO_FILE;
 use crate::scenario_file::{ScenarioFile, TimeWindow};
 
 use self::limits::{check_ranges, check_volume};
+pub use self::one_off::{BurstSpec, HistoryLineSpec, MAX_BURST_SECONDS};
 use self::render::Renderer;
 
 /// A compact description of a scenario: the scenario file itself (metadata,
@@ -86,6 +88,10 @@ pub struct TelemetrySpec {
     /// One-off bursts of log lines: unrelated warnings, harmless errors.
     #[serde(default)]
     pub bursts: Vec<BurstSpec>,
+    /// Older events: single log lines before the hours of telemetry,
+    /// rendered with no background around them.
+    #[serde(default)]
+    pub history: Vec<HistoryLineSpec>,
     /// Runbooks, verbatim.
     #[serde(default)]
     pub runbooks: Vec<Runbook>,
@@ -258,47 +264,6 @@ pub struct DeploySpec {
     pub status: DeployStatus,
 }
 
-/// A one-off burst of log lines.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct BurstSpec {
-    /// The service.
-    pub service: String,
-    /// Minutes before the alert it starts.
-    #[serde(default)]
-    pub minutes_before_alert: u32,
-    /// Starts this many minutes after the fault's onset instead (a one-off
-    /// event that belongs to the fault, such as the command that set it
-    /// off); it moves with the onset's jitter.
-    #[serde(default)]
-    pub minutes_after_onset: Option<u32>,
-    /// Starts this many minutes before the fault's onset instead (what led
-    /// up to it: a config loaded before the record it broke changed); it
-    /// moves with the onset's jitter.
-    #[serde(default)]
-    pub minutes_before_onset: Option<u32>,
-    /// Seconds added to the start (0 to 3600), to order bursts that start
-    /// in the same minute.
-    #[serde(default)]
-    pub offset_seconds: u32,
-    /// Exactly this many seconds between lines (1 to 3600), with no
-    /// jitter; without it, 7 to 11 seconds apart.
-    #[serde(default)]
-    pub spacing_seconds: Option<u32>,
-    /// The level.
-    pub level: LogLevel,
-    /// How many lines, one every few seconds.
-    pub count: u32,
-    /// Message templates.
-    pub messages: Vec<String>,
-    /// Every line comes from this host, instead of one of the service's.
-    #[serde(default)]
-    pub host: Option<String>,
-}
-
-/// The most seconds a burst's `offset_seconds` and `spacing_seconds` may be.
-pub const MAX_BURST_SECONDS: u32 = 3600;
-
 /// A spec rendered into the fixture files' contents.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GeneratedScenario {
@@ -387,6 +352,12 @@ pub fn generate(spec: &ScenarioSpec, seed: u64) -> Result<GeneratedScenario, Gen
         runbooks: telemetry_spec.runbooks.clone(),
         catalogue: catalogue(telemetry_spec)?,
     };
+    // The window reaches back to the oldest event, so that every line lies
+    // in it; background and metrics still cover only the last `hours`.
+    let start = telemetry
+        .logs
+        .first()
+        .map_or(start, |oldest| oldest.timestamp().min(start));
     let mut file = spec.scenario.clone();
     file.window = Some(TimeWindow { start, end: alert });
     Ok(GeneratedScenario { file, telemetry })

@@ -205,3 +205,60 @@ fn lines_that_stop_at_the_onset_hand_over_to_the_fault_with_no_overlap_and_no_ga
         invalid_spec(&unanchored)
     );
 }
+
+#[test]
+fn an_event_days_old_costs_one_line_and_the_scenario_still_loads() {
+    let mut spec = base_spec();
+    spec.telemetry
+        .history
+        .push(crate::generator::HistoryLineSpec {
+            minutes_before_alert: 2 * 24 * 60,
+            service: "cert-renewal".to_owned(),
+            level: LogLevel::Error,
+            message: "renewal of checkout.example.com failed: ACME challenge timed out".to_owned(),
+            host: None,
+        });
+    let without = generate(&base_spec(), 3).unwrap();
+    let generated = generate(&spec, 3).unwrap();
+    let logs = &generated.telemetry.logs;
+    assert_eq!(
+        logs.len(),
+        without.telemetry.logs.len() + 1,
+        "one line, no noise"
+    );
+    assert_eq!(logs[0].service(), "cert-renewal");
+    let alert = spec.scenario.incident.created_at;
+    assert_eq!(logs[0].timestamp(), alert - chrono::Duration::days(2));
+    let window = generated.file.window.unwrap();
+    assert_eq!(
+        window.start,
+        logs[0].timestamp(),
+        "the window reaches back to it"
+    );
+    assert_eq!(
+        &logs[1..],
+        &without.telemetry.logs[..],
+        "the rest renders as before"
+    );
+
+    let directory = std::env::temp_dir().join(format!("oncall-history-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&directory);
+    crate::generator::write_scenario(&directory, &generated).unwrap();
+    let loaded = crate::Scenario::load(&directory).unwrap();
+    assert_eq!(loaded.window().start, alert - chrono::Duration::days(2));
+    let _ = std::fs::remove_dir_all(&directory);
+
+    let mut too_old = base_spec();
+    too_old
+        .telemetry
+        .history
+        .push(crate::generator::HistoryLineSpec {
+            minutes_before_alert: 600_000,
+            ..spec.telemetry.history[0].clone()
+        });
+    assert!(
+        invalid_spec(&too_old).starts_with("`telemetry.history[0].minutes_before_alert` is 600000"),
+        "{}",
+        invalid_spec(&too_old)
+    );
+}

@@ -172,6 +172,9 @@ impl<'a> Renderer<'a> {
                 push_capped(&mut logs, entry)?;
             }
         }
+        for line in super::one_off::history_lines(&self.spec.history, self.alert)? {
+            push_capped(&mut logs, line)?;
+        }
         logs.retain(|entry| entry.timestamp() <= self.alert);
         logs.sort_by_key(LogEntry::timestamp);
         Ok(logs)
