@@ -110,12 +110,8 @@ pub(crate) async fn list(
     let rows = state
         .store()?
         .with(move |store| {
-            let eval_id = match &query.eval {
-                Some(prefix) => Some(store.eval(prefix)?.id),
-                None => None,
-            };
             let filter = RunFilter {
-                eval_id,
+                eval_id: store.eval_id(query.eval.as_deref())?,
                 scenario: query.scenario,
                 agent: query.agent,
                 limit: u32::try_from(limit).unwrap_or(u32::MAX),
@@ -146,7 +142,7 @@ pub(crate) async fn show(
     let Query(query) = query.map_err(query_error)?;
     let row = state
         .store()?
-        .with(move |store| find_run(store, &id, query.eval.as_deref()))
+        .with(move |store| Ok(store.run_in(&id, query.eval.as_deref())?))
         .await?;
     let record = serde_json::from_str(&row.record).map_err(|error| {
         ApiError::internal(format!(
@@ -192,7 +188,7 @@ pub(crate) async fn events(
     let (row, bytes) = state
         .store()?
         .with(move |store| {
-            let row = find_run(store, &id, query.eval.as_deref())?;
+            let row = store.run_in(&id, query.eval.as_deref())?;
             let bytes = store.audit_log(&row)?.ok_or_else(|| {
                 ApiError::not_found(
                     "no_audit_log",
@@ -282,18 +278,6 @@ pub(crate) async fn compare(
         })
         .await?;
     Ok(json_value(StatusCode::OK, &comparison))
-}
-
-fn find_run(
-    store: &mut oncall_store::Store,
-    id: &str,
-    eval: Option<&str>,
-) -> Result<RunRow, ApiError> {
-    let eval_id = match eval {
-        Some(prefix) => Some(store.eval(prefix)?.id),
-        None => None,
-    };
-    Ok(store.run(id, eval_id.as_deref())?)
 }
 
 /// `text` cut short for a message.

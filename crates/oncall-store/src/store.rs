@@ -196,6 +196,23 @@ impl Store {
         })
     }
 
+    /// The full id of the eval `prefix` names (a unique prefix), when one
+    /// is given.
+    pub fn eval_id(&mut self, prefix: Option<&str>) -> Result<Option<String>, StoreError> {
+        prefix.map(|prefix| Ok(self.eval(prefix)?.id)).transpose()
+    }
+
+    /// [`Store::run`], in the eval `eval_prefix` names (an id or a unique
+    /// prefix) when given.
+    pub fn run_in(
+        &mut self,
+        prefix: &str,
+        eval_prefix: Option<&str>,
+    ) -> Result<RunRow, StoreError> {
+        let eval_id = self.eval_id(eval_prefix)?;
+        self.run(prefix, eval_id.as_deref())
+    }
+
     /// Whether a run whose id matches `pattern` but is not `id` is stored
     /// (in eval `eval_id` when given): the rows `run` reads are capped, so a
     /// prefix shared by one run stored many times and another is checked

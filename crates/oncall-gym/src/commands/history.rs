@@ -77,12 +77,8 @@ pub(crate) fn runs(
             limit,
             json,
         } => {
-            let eval_id = match eval {
-                Some(prefix) => Some(store.eval(prefix)?.id),
-                None => None,
-            };
             let filter = RunFilter {
-                eval_id,
+                eval_id: store.eval_id(eval.as_deref())?,
                 scenario: scenario.clone(),
                 agent: agent.clone(),
                 limit: *limit,
@@ -98,7 +94,7 @@ pub(crate) fn runs(
             Ok(ExitCode::SUCCESS)
         }
         RunsCommand::Show { run_id, eval, json } => {
-            let run = find_run(&mut store, run_id, eval.as_deref())?;
+            let run = store.run_in(run_id, eval.as_deref())?;
             let bytes = audit_log(&mut store, &run)?;
             let verified = read_chain(&bytes, run.head_hash.as_deref())
                 .map_err(|error| anyhow::anyhow!("run {} in the store: {error}", run.run_id))?;
@@ -112,7 +108,7 @@ pub(crate) fn runs(
             replay::present(library, &arguments, &verified)
         }
         RunsCommand::Export { run_id, eval, out } => {
-            let run = find_run(&mut store, run_id, eval.as_deref())?;
+            let run = store.run_in(run_id, eval.as_deref())?;
             let bytes = audit_log(&mut store, &run)?;
             match out {
                 Some(path) => std::fs::write(path, &bytes)
@@ -287,14 +283,6 @@ fn first_line(file: &Path) -> anyhow::Result<String> {
         .read_line(&mut line)
         .with_context(|| "could not read it".to_owned())?;
     Ok(line)
-}
-
-fn find_run(store: &mut Store, run_id: &str, eval: Option<&str>) -> anyhow::Result<RunRow> {
-    let eval_id = match eval {
-        Some(prefix) => Some(store.eval(prefix)?.id),
-        None => None,
-    };
-    Ok(store.run(run_id, eval_id.as_deref())?)
 }
 
 fn audit_log(store: &mut Store, run: &RunRow) -> anyhow::Result<Vec<u8>> {

@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::process::ExitCode;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::Duration;
 
 use oncall_gym::agents::AgentChoice;
@@ -130,7 +130,9 @@ fn server_error(error: ServerError) -> anyhow::Error {
 /// would have stored, seed for seed.
 pub(crate) struct LibraryGym {
     library: ScenarioLibrary,
-    listed: Vec<(String, Difficulty)>,
+    /// Every scenario offered, listed (loading each) on first use: a
+    /// worker or a report never needs it.
+    listed: OnceLock<Vec<(String, Difficulty)>>,
     registry: Arc<ToolRegistry>,
     scenarios: Mutex<HashMap<String, Scenario>>,
     agents: Mutex<HashMap<String, AgentFactory>>,
@@ -138,14 +140,17 @@ pub(crate) struct LibraryGym {
 
 impl LibraryGym {
     pub(crate) fn new(library: ScenarioLibrary) -> LibraryGym {
-        let listed = library.list();
         LibraryGym {
             library,
-            listed,
+            listed: OnceLock::new(),
             registry: Arc::new(ToolRegistry::with_default_tools()),
             scenarios: Mutex::new(HashMap::new()),
             agents: Mutex::new(HashMap::new()),
         }
+    }
+
+    fn listed(&self) -> &[(String, Difficulty)] {
+        self.listed.get_or_init(|| self.library.list())
     }
 
     /// The scenario, loaded once.
@@ -175,7 +180,7 @@ impl LibraryGym {
 
 impl Gym for LibraryGym {
     fn scenarios(&self) -> Vec<(String, Difficulty)> {
-        self.listed.clone()
+        self.listed().to_vec()
     }
 
     fn load(&self, name: &str) -> Result<Scenario, String> {
@@ -192,7 +197,7 @@ impl Gym for LibraryGym {
                 );
             }
             Some(names) => names.clone(),
-            None => self.listed.iter().map(|(name, _)| name.clone()).collect(),
+            None => self.listed().iter().map(|(name, _)| name.clone()).collect(),
         };
         let mut seen = BTreeSet::new();
         for name in &names {
