@@ -41,6 +41,10 @@ mod graded_answers;
 /// written into their code: across the `oncall-agents` crate wall.
 mod baselines;
 
+/// The READMEs' scenario and baseline tables against a fresh run;
+/// `cargo xtask baselines` rewrites them.
+mod baseline_tables;
+
 /// `oncall-gym serve --stdio` driven over real pipes: byte-identical logs
 /// with `run`, and a clean end of input.
 mod protocol;
@@ -59,6 +63,10 @@ mod llm;
 /// `run` and `eval` with a model agent, as a user runs them: usage, cost,
 /// the cost budget, usage errors and the README's offline cassette.
 mod llm_cli;
+
+/// `eval --variants`: seeded variants rendered from each spec, their
+/// `--out` lines, caps, and an eval of variants resumed.
+mod variants;
 
 /// The results store through the command: recording, `evals`, `runs`,
 /// `import`, `eval --resume`, and damaged or locked stores.

@@ -14,9 +14,11 @@ use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-/// The files of a scenario directory that are compiled in (`spec.json`, the
-/// generator's input, is not needed to run a scenario).
+/// The files of a scenario directory that are compiled in: the scenario and
+/// its telemetry, and `spec.json`, which `eval --variants` renders seeded
+/// variants from.
 const SCENARIO_FILES: &[&str] = &[
+    "spec.json",
     "scenario.json",
     "logs.json",
     "metrics.json",

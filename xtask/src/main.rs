@@ -22,6 +22,7 @@ fn main() -> ExitCode {
         ["ci"] => run_ci(&workspace),
         ["snapshots"] => run_snapshots(&workspace, false),
         ["snapshots", "--review"] => run_snapshots(&workspace, true),
+        ["baselines"] => run_baselines(&workspace),
         [] | ["help"] | ["--help"] | ["-h"] => {
             print_usage();
             ExitCode::SUCCESS
@@ -262,6 +263,36 @@ fn run_snapshots(workspace: &Workspace, review: bool) -> ExitCode {
     ExitCode::SUCCESS
 }
 
+/// The environment variable that makes the baseline-tables test write the
+/// tables instead of checking them (see `tests/baseline_tables.rs`).
+const UPDATE_BASELINES_ENV: &str = "ONCALL_GYM_UPDATE_BASELINES";
+
+/// Rewrites the library's scenario and baseline tables in `README.md` and
+/// `fixtures/README.md` from a fresh run, then shows what changed.
+fn run_baselines(workspace: &Workspace) -> ExitCode {
+    let mut command = workspace.cargo();
+    command
+        .args([
+            "test",
+            "--test",
+            "integration",
+            "baseline_tables::the_readmes_tables_match_a_fresh_run",
+        ])
+        .env(UPDATE_BASELINES_ENV, "1");
+    eprintln!("==> baselines: heuristic, random and oracle over the bundled library");
+    if !run_streaming(&mut command) {
+        return ExitCode::FAILURE;
+    }
+    let _ = run_streaming(Command::new("git").current_dir(&workspace.root).args([
+        "diff",
+        "--stat",
+        "--",
+        "README.md",
+        "fixtures/README.md",
+    ]));
+    ExitCode::SUCCESS
+}
+
 /// The virtualenv `.ci/run` makes, relative to the workspace root, unless
 /// `ONCALL_GYM_PYTHON` names another interpreter.
 const PYTHON_VENV: &str = ".venv-py";
@@ -325,7 +356,8 @@ fn usage() -> String {
          phase N [--only]     run the tests of phases 1..=N in order (only N with --only)\n  \
          phases               run all six phases\n  \
          ci                   fmt, clippy, all six phases, the Python tests, then docs (the CI gate)\n  \
-         snapshots [--review] run the insta snapshot tests; --review rewrites changed ones for `git diff`\n\n\
+         snapshots [--review] run the insta snapshot tests; --review rewrites changed ones for `git diff`\n  \
+         baselines            rewrite the READMEs' scenario and baseline tables from a fresh run\n\n\
          phases:\n",
     );
     text.push_str(&phases::phase_table());

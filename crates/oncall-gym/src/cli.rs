@@ -317,6 +317,9 @@ pub(crate) struct EvalArgs {
     /// The base seed; each trial's seed is derived from it, the scenario and the trial.
     #[arg(long, default_value_t = 0)]
     pub(crate) seed: u64,
+    /// Evaluate each scenario as K variants, 1 to 100, rendered in memory from its spec.json with seeds derived from --seed: the same ground truth, other noise and timing. The scorecard aggregates a scenario over its variants and trials (variants x trials at most 10000).
+    #[arg(long, value_name = "K", value_parser = clap::value_parser!(u32).range(1..=i64::from(oncall_gym::variants::MAX_VARIANTS)))]
+    pub(crate) variants: Option<u32>,
     /// Worker threads (default: the number of CPUs).
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1024))]
     pub(crate) jobs: Option<u32>,
@@ -505,6 +508,8 @@ mod tests {
             vec!["oncall-gym", "run", "x", "--max-steps", "0"],
             vec!["oncall-gym", "eval", "--trials", "0"],
             vec!["oncall-gym", "eval", "--trials", "10001"],
+            vec!["oncall-gym", "eval", "--variants", "0"],
+            vec!["oncall-gym", "eval", "--variants", "101"],
             vec!["oncall-gym", "run", "x", "--max-steps", "1001"],
             vec!["oncall-gym", "tools", "--format", "yaml"],
             vec!["oncall-gym", "judge", "x"],

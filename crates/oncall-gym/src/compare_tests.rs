@@ -18,6 +18,7 @@ fn records(agent: AgentKind, trials: u32, seed: u64, take: usize) -> Vec<TrialRe
         max_cost: None,
         keep_audit: false,
         skip: Default::default(),
+        validate_variants: true,
     };
     run_trials(&scenarios, &settings, 2, &|_| {})
         .unwrap()

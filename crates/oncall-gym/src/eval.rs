@@ -28,6 +28,7 @@ use oncall_tools::ToolRegistry;
 
 use crate::models::{AgentFactory, RunUsage};
 use crate::scorecard::TrialScore;
+use crate::variants::{VariantOf, VariantSource};
 use oncall_sim::trial_seed;
 
 /// What to evaluate, besides the scenarios.
@@ -48,6 +49,10 @@ pub struct EvalSettings {
     /// (scenario, trial) pairs already done (an eval being resumed): they
     /// are not run again.
     pub skip: std::collections::BTreeSet<(String, u32)>,
+    /// Validate each variant rendered by [`run_variant_trials`] before
+    /// running it (`eval --no-validate` turns it off). Scenarios as loaded
+    /// are the caller's to check.
+    pub validate_variants: bool,
 }
 
 /// One finished run of an evaluation: a line of `eval --out` (and of
@@ -58,11 +63,16 @@ pub struct EvalSettings {
 pub struct TrialRecord {
     /// The scenario's id.
     pub scenario: String,
-    /// The trial's index, from 0.
+    /// The trial's index, from 0. With `--variants`, variant `v`'s trial
+    /// `t` is `v * trials + t`.
     pub trial: u32,
     /// The run's seed: `oncall-gym run SCENARIO --agent AGENT --seed SEED`
-    /// repeats this run.
+    /// repeats this run (on the variant's rendering, for a variant).
     pub seed: u64,
+    /// The seeded variant (`eval --variants`) the run was of; absent for a
+    /// scenario as committed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub variant: Option<VariantOf>,
     /// The agent's name.
     pub agent: String,
     /// The run's id (from the seed).
@@ -98,6 +108,7 @@ impl TrialRecord {
             scenario: scenario.to_owned(),
             trial,
             seed: run.seed(),
+            variant: None,
             agent: agent.to_owned(),
             run_id: run.id().as_uuid().to_string(),
             status: run.status(),
@@ -106,6 +117,14 @@ impl TrialRecord {
             wall_time_ms: (wall_time.as_secs_f64() * 1e6).round() / 1e3,
             score: outcome.evaluation.clone(),
             usage: None,
+        }
+    }
+
+    /// The same record, as a run of `variant`.
+    pub fn of_variant(self, variant: VariantOf) -> TrialRecord {
+        TrialRecord {
+            variant: Some(variant),
+            ..self
         }
     }
 
@@ -142,7 +161,24 @@ pub struct TrialError {
     pub trial: u32,
     /// Why.
     #[source]
-    pub source: RunError,
+    pub source: TrialFailure,
+}
+
+/// Why a run of an evaluation could not be carried out.
+#[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
+pub enum TrialFailure {
+    /// The run failed.
+    #[error(transparent)]
+    Run(Arc<RunError>),
+    /// The variant it was to run on did not render, or is invalid.
+    #[error("variant {} (rendered with seed {}) {problem}", variant.index, variant.seed)]
+    Variant {
+        /// The variant.
+        variant: VariantOf,
+        /// What is wrong with it.
+        problem: String,
+    },
 }
 
 /// The thread pool could not be built.
@@ -196,10 +232,117 @@ pub fn run_trials(
 ) -> Result<Vec<TrialResult>, PoolError> {
     let mut ordered: Vec<&Scenario> = scenarios.iter().collect();
     ordered.sort_by(|a, b| a.id().cmp(b.id()));
-    let pairs: Vec<(&Scenario, u32)> = ordered
+    let units: Vec<Unit<'_>> = ordered
         .into_iter()
-        .flat_map(|scenario| (0..settings.trials).map(move |trial| (scenario, trial)))
+        .flat_map(|scenario| {
+            (0..settings.trials).map(move |trial| Unit {
+                source: UnitSource::Loaded(scenario),
+                trials: trial..trial + 1,
+            })
+        })
         .collect();
+    run_units(&units, settings, jobs, on_done)
+}
+
+/// Runs every scenario as `variants` seeded variants (`eval --variants`),
+/// each rendered from its spec with [`VariantSource::variant`] under the
+/// base seed, and each run `trials` times: variant `v`'s trial `t` is the
+/// scenario's trial `v * trials + t`, so results sort by scenario, variant
+/// and trial, and the scorecard aggregates a scenario over all of them.
+/// A variant is rendered (and, with [`EvalSettings::validate_variants`],
+/// validated) when its first trial runs and dropped after its last, so a
+/// few renderings are held at a time. A variant that does not render or
+/// validate fails each of its trials, naming the variant and its seed.
+pub fn run_variant_trials(
+    sources: &[VariantSource],
+    variants: u32,
+    settings: &EvalSettings,
+    jobs: usize,
+    on_done: &(dyn Fn(DoneRun<'_>) + Sync),
+) -> Result<Vec<TrialResult>, PoolError> {
+    let mut ordered: Vec<&VariantSource> = sources.iter().collect();
+    ordered.sort_by(|a, b| a.scenario().id().cmp(b.scenario().id()));
+    let trials = settings.trials;
+    let units: Vec<Unit<'_>> = ordered
+        .into_iter()
+        .flat_map(|source| {
+            (0..variants).map(move |index| {
+                let first = index.saturating_mul(trials);
+                Unit {
+                    source: UnitSource::Variant(source, source.variant(settings.seed, index)),
+                    trials: first..first.saturating_add(trials),
+                }
+            })
+        })
+        .collect();
+    run_units(&units, settings, jobs, on_done)
+}
+
+/// What a unit of work runs on: a scenario as loaded, or a variant to
+/// render.
+enum UnitSource<'a> {
+    Loaded(&'a Scenario),
+    Variant(&'a VariantSource, VariantOf),
+}
+
+/// Trials run one after the other on one scenario (or one variant).
+struct Unit<'a> {
+    source: UnitSource<'a>,
+    trials: std::ops::Range<u32>,
+}
+
+impl Unit<'_> {
+    fn scenario_id(&self) -> &str {
+        match &self.source {
+            UnitSource::Loaded(scenario) => scenario.id(),
+            UnitSource::Variant(source, _) => source.scenario().id(),
+        }
+    }
+
+    fn variant(&self) -> Option<VariantOf> {
+        match &self.source {
+            UnitSource::Loaded(_) => None,
+            UnitSource::Variant(_, variant) => Some(*variant),
+        }
+    }
+
+    /// The scenario to run: the loaded one, or the variant rendered (and
+    /// validated when asked).
+    fn scenario(&self, validate: bool) -> Result<Scenario, TrialFailure> {
+        match &self.source {
+            UnitSource::Loaded(scenario) => Ok((*scenario).clone()),
+            UnitSource::Variant(source, variant) => {
+                let rendered = source
+                    .render(*variant)
+                    .map_err(|error| TrialFailure::Variant {
+                        variant: *variant,
+                        problem: error.to_string(),
+                    })?;
+                if validate {
+                    let problems = rendered.validate();
+                    if let Some(first) = problems.first() {
+                        return Err(TrialFailure::Variant {
+                            variant: *variant,
+                            problem: format!(
+                                "is invalid ({} problems), first: {}",
+                                problems.len(),
+                                first.message
+                            ),
+                        });
+                    }
+                }
+                Ok(rendered)
+            }
+        }
+    }
+}
+
+fn run_units(
+    units: &[Unit<'_>],
+    settings: &EvalSettings,
+    jobs: usize,
+    on_done: &(dyn Fn(DoneRun<'_>) + Sync),
+) -> Result<Vec<TrialResult>, PoolError> {
     let registry = Arc::new(ToolRegistry::with_default_tools());
     let spent = Mutex::new(0.0_f64);
     let pool = rayon::ThreadPoolBuilder::new()
@@ -209,48 +352,77 @@ pub fn run_trials(
             jobs,
             message: error.to_string(),
         })?;
-    Ok(pool.install(|| {
-        pairs
+    let per_unit: Vec<Vec<TrialResult>> = pool.install(|| {
+        units
             .par_iter()
-            .map(|(scenario, trial)| {
-                if settings.skip.contains(&(scenario.id().to_owned(), *trial)) {
-                    on_done(None);
-                    return TrialResult::AlreadyDone {
-                        scenario: scenario.id().to_owned(),
-                        trial: *trial,
-                    };
-                }
-                let over_budget = settings
-                    .max_cost
-                    .is_some_and(|budget| read(&spent) >= budget);
-                if over_budget {
-                    on_done(None);
-                    return TrialResult::NotStarted {
-                        scenario: scenario.id().to_owned(),
-                        trial: *trial,
-                    };
-                }
-                let result = run_trial(scenario, *trial, settings, Arc::clone(&registry));
-                match result {
-                    Ok((record, audit)) => {
-                        let cost = record.usage.as_ref().and_then(|usage| usage.cost_usd);
-                        {
-                            let mut total = spent
-                                .lock()
-                                .unwrap_or_else(std::sync::PoisonError::into_inner);
-                            *total += cost.unwrap_or(0.0);
-                        }
-                        on_done(Some((&record, audit.as_deref())));
-                        TrialResult::Done(Box::new(record))
-                    }
-                    Err(error) => {
-                        on_done(None);
-                        TrialResult::Failed(error)
-                    }
-                }
-            })
+            .map(|unit| run_unit(unit, settings, &registry, &spent, on_done))
             .collect()
-    }))
+    });
+    Ok(per_unit.into_iter().flatten().collect())
+}
+
+fn run_unit(
+    unit: &Unit<'_>,
+    settings: &EvalSettings,
+    registry: &Arc<ToolRegistry>,
+    spent: &Mutex<f64>,
+    on_done: &(dyn Fn(DoneRun<'_>) + Sync),
+) -> Vec<TrialResult> {
+    let id = unit.scenario_id();
+    let mut scenario: Option<Result<Scenario, TrialFailure>> = None;
+    let mut results = Vec::with_capacity(unit.trials.len());
+    for trial in unit.trials.clone() {
+        if settings.skip.contains(&(id.to_owned(), trial)) {
+            on_done(None);
+            results.push(TrialResult::AlreadyDone {
+                scenario: id.to_owned(),
+                trial,
+            });
+            continue;
+        }
+        let over_budget = settings
+            .max_cost
+            .is_some_and(|budget| read(spent) >= budget);
+        if over_budget {
+            on_done(None);
+            results.push(TrialResult::NotStarted {
+                scenario: id.to_owned(),
+                trial,
+            });
+            continue;
+        }
+        let loaded = scenario.get_or_insert_with(|| unit.scenario(settings.validate_variants));
+        let result = match loaded {
+            Ok(scenario) => run_trial(scenario, trial, settings, Arc::clone(registry)),
+            Err(failure) => Err(TrialError {
+                scenario: id.to_owned(),
+                trial,
+                source: failure.clone(),
+            }),
+        };
+        match result {
+            Ok((record, audit)) => {
+                let record = match unit.variant() {
+                    Some(variant) => record.of_variant(variant),
+                    None => record,
+                };
+                let cost = record.usage.as_ref().and_then(|usage| usage.cost_usd);
+                {
+                    let mut total = spent
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner);
+                    *total += cost.unwrap_or(0.0);
+                }
+                on_done(Some((&record, audit.as_deref())));
+                results.push(TrialResult::Done(Box::new(record)));
+            }
+            Err(error) => {
+                on_done(None);
+                results.push(TrialResult::Failed(error));
+            }
+        }
+    }
+    results
 }
 
 fn read(spent: &Mutex<f64>) -> f64 {
@@ -277,7 +449,7 @@ pub fn run_trial(
     let failed = |source| TrialError {
         scenario: scenario.id().to_owned(),
         trial,
-        source,
+        source: TrialFailure::Run(Arc::new(source)),
     };
     let (outcome, audit) = if settings.keep_audit {
         let mut writer = JsonlWriter::new(Vec::new(), FsyncPolicy::AtClose);
@@ -361,6 +533,7 @@ mod tests {
             max_cost: None,
             keep_audit: false,
             skip: Default::default(),
+            validate_variants: true,
         };
         let done = AtomicUsize::new(0);
         let one = run_trials(&scenarios, &settings, 1, &|_| {
@@ -378,6 +551,68 @@ mod tests {
     }
 
     #[test]
+    fn variants_run_the_same_whatever_the_threads_and_a_bad_variant_fails_its_trials() {
+        let sources: Vec<VariantSource> = scenarios()
+            .iter()
+            .take(3)
+            .map(|scenario| VariantSource::of(scenario).unwrap())
+            .collect();
+        let settings = EvalSettings {
+            agent: AgentFactory::Builtin(AgentKind::Random),
+            trials: 2,
+            seed: 3,
+            max_steps: None,
+            max_cost: None,
+            keep_audit: false,
+            skip: [(sources[0].scenario().id().to_owned(), 1)].into(),
+            validate_variants: true,
+        };
+        let one = run_variant_trials(&sources, 2, &settings, 1, &|_| {}).unwrap();
+        let two = run_variant_trials(&sources, 2, &settings, 2, &|_| {}).unwrap();
+        assert_eq!(one.len(), 3 * 2 * 2);
+        assert!(matches!(&one[1], TrialResult::AlreadyDone { trial: 1, .. }));
+        let done = |results: Vec<TrialResult>| -> Vec<TrialRecord> {
+            without_wall_time(
+                results
+                    .into_iter()
+                    .filter(|result| !matches!(result, TrialResult::AlreadyDone { .. }))
+                    .collect(),
+            )
+        };
+        let (one, two) = (done(one), done(two));
+        assert_eq!(one, two);
+        for record in &one {
+            let source = sources
+                .iter()
+                .find(|source| source.scenario().id() == record.scenario)
+                .unwrap();
+            let variant = record.variant.unwrap();
+            assert_eq!(variant.index, record.trial / 2);
+            assert_eq!(variant, source.variant(3, variant.index));
+            assert_eq!(record.seed, trial_seed(3, &record.scenario, record.trial));
+        }
+        // A spec whose variants do not validate fails each of their trials.
+        let mut spec = sources[0].spec().clone();
+        spec.scenario.ground_truth.optimal_steps = 999;
+        let broken = VariantSource::with_spec(sources[0].scenario(), spec);
+        let settings = EvalSettings {
+            skip: Default::default(),
+            ..settings
+        };
+        let results = run_variant_trials(&[broken], 1, &settings, 1, &|_| {}).unwrap();
+        assert_eq!(results.len(), 2);
+        let TrialResult::Failed(error) = &results[1] else {
+            panic!("{:?}", results[1]);
+        };
+        let message = error.to_string();
+        assert!(
+            message.contains("variant 0 (rendered with seed"),
+            "{message}"
+        );
+        assert!(message.contains("is invalid"), "{message}");
+    }
+
+    #[test]
     fn a_trial_can_be_repeated_from_its_seed() {
         let scenarios = scenarios();
         let scenario = &scenarios[0];
@@ -389,6 +624,7 @@ mod tests {
             max_cost: None,
             keep_audit: true,
             skip: Default::default(),
+            validate_variants: true,
         };
         let registry = Arc::new(ToolRegistry::with_default_tools());
         let (record, audit) = run_trial(scenario, 0, &settings, Arc::clone(&registry)).unwrap();

@@ -12,7 +12,8 @@
 //! ([`builtin`]), finding a scenario by name or path ([`library`]), the
 //! agents a user can pick ([`agents`]), building a baseline or a model
 //! agent per run and what a run spent ([`models`]),
-//! parallel evaluation ([`eval`]) and the scorecard with pass^k
+//! parallel evaluation ([`eval`]), seeded variants rendered from a
+//! scenario's spec ([`variants`]) and the scorecard with pass^k
 //! ([`scorecard`]).
 
 pub mod agents;
@@ -22,6 +23,7 @@ pub mod eval;
 pub mod library;
 pub mod models;
 pub mod scorecard;
+pub mod variants;
 
 pub use oncall_agents as baselines;
 pub use oncall_audit as audit;

@@ -363,12 +363,44 @@ pub fn generate(spec: &ScenarioSpec, seed: u64) -> Result<GeneratedScenario, Gen
     Ok(GeneratedScenario { file, telemetry })
 }
 
+/// The name of a scenario's spec in its directory.
+pub const SPEC_FILE: &str = "spec.json";
+
 /// Reads a spec file.
 pub fn load_spec(path: &Path) -> Result<ScenarioSpec, GeneratorError> {
     Ok(crate::fixture::load_json(
         path,
         crate::fixture::LoadLimits::default(),
     )?)
+}
+
+/// Reads a spec already in memory (one compiled into a binary), with the
+/// same rules as [`load_spec`]; errors name `path`.
+pub fn parse_spec(path: &Path, bytes: &[u8]) -> Result<ScenarioSpec, GeneratorError> {
+    let limit = crate::fixture::LoadLimits::default().max_file_bytes;
+    if bytes.len() as u64 > limit {
+        return Err(FixtureError::TooLarge {
+            path: path.to_path_buf(),
+            size: bytes.len() as u64,
+            limit,
+        }
+        .into());
+    }
+    Ok(crate::fixture::parse_json(path, bytes)?)
+}
+
+/// Renders `spec` with `seed` into a scenario in memory: a seeded variant,
+/// with the spec's ground truth and its own noise and timing. It is not
+/// validated; [`Scenario::validate`] checks it.
+pub fn generate_scenario(
+    spec: &ScenarioSpec,
+    seed: u64,
+) -> Result<crate::Scenario, GeneratorError> {
+    let generated = generate(spec, seed)?;
+    Ok(crate::Scenario::from_parts(
+        generated.file,
+        generated.telemetry,
+    ))
 }
 
 /// The fixture files `generated` is written as: each file's name and its

@@ -62,7 +62,7 @@ pub use crate::scenario_file::{
     Difficulty, ExpectedOutcome, GroundTruth, IncidentSpec, KeyEvidence, MAX_STEPS, Mitigations,
     RootCause, ScenarioFile, TimeWindow,
 };
-pub use crate::seeds::{id_stream_seed, trial_seed};
+pub use crate::seeds::{id_stream_seed, trial_seed, variant_seed};
 pub use crate::validate::Problem;
 
 #[cfg(test)]

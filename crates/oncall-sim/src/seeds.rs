@@ -27,6 +27,22 @@ pub fn trial_seed(base: u64, scenario_id: &str, trial: u32) -> u64 {
     splitmix64(state ^ u64::from(trial))
 }
 
+/// The seed a scenario's variant `variant` is rendered with from its spec,
+/// in an evaluation with base seed `base` (`eval --variants K`): SplitMix64
+/// over `base`, the FNV-1a hash of the scenario id, a domain tag that keeps
+/// it apart from every [`trial_seed`], and `variant`. The same base seed
+/// renders the same variants, whatever the trials or threads.
+pub fn variant_seed(base: u64, scenario_id: &str, variant: u32) -> u64 {
+    let mut state = splitmix64(base);
+    state = splitmix64(state ^ fnv1a(scenario_id.as_bytes()));
+    state = splitmix64(state ^ fnv1a(VARIANT_DOMAIN));
+    splitmix64(state ^ u64::from(variant))
+}
+
+/// What [`variant_seed`] mixes in so that variant `v` and trial `v` of a
+/// scenario never share a seed.
+const VARIANT_DOMAIN: &[u8] = b"oncall-gym variant";
+
 /// The seed of the id stream of a run of `agent_name` on `scenario_id`
 /// with `seed`: SplitMix64 over the seed, then the FNV-1a hash of each
 /// name in turn.
@@ -91,6 +107,21 @@ mod tests {
         assert_eq!(seeds.len(), 4 * 4 * 4);
         // The names are hashed apart, not run together.
         assert_ne!(id_stream_seed("ab", "", 0), id_stream_seed("a", "b", 0));
+    }
+
+    #[test]
+    fn variant_seeds_differ_from_each_other_and_from_trial_seeds() {
+        let mut seeds = BTreeSet::new();
+        for base in 0..4 {
+            for id in ["latency_spike", "disk_full"] {
+                for index in 0..16 {
+                    seeds.insert(variant_seed(base, id, index));
+                    seeds.insert(trial_seed(base, id, index));
+                }
+            }
+        }
+        assert_eq!(seeds.len(), 4 * 2 * 16 * 2);
+        assert_eq!(variant_seed(3, "a", 1), variant_seed(3, "a", 1));
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! `oncall-gym eval [SCENARIO...] [--agent A] [--trials K] [--seed N] [--jobs N] [--out FILE.jsonl] [--json] [--no-validate]`.
+//! `oncall-gym eval [SCENARIO...] [--agent A] [--trials K] [--variants K] [--seed N] [--jobs N] [--out FILE.jsonl] [--json] [--no-validate]`.
 
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -11,10 +11,11 @@ use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use oncall_domain::TerminationReason;
-use oncall_gym::eval::{EvalSettings, TrialRecord, TrialResult, run_trials};
+use oncall_gym::eval::{EvalSettings, TrialRecord, TrialResult, run_trials, run_variant_trials};
 use oncall_gym::library::ScenarioLibrary;
 use oncall_gym::models::AgentFactory;
 use oncall_gym::scorecard::{TrialScore, fewest_runs, scorecard};
+use oncall_gym::variants::{MAX_VARIANTS, VariantSource};
 use oncall_sim::Scenario;
 use oncall_store::{EvalRow, EvalStatus, NewEval, Store};
 
@@ -73,9 +74,45 @@ pub(crate) fn eval(library: &ScenarioLibrary, arguments: &EvalArgs) -> anyhow::R
         None => arguments.max_cost,
     };
     check_cost_budget(&factory, max_cost)?;
-    let (trials, seed, max_steps) = match &resumed {
-        Some(target) => (target.trials, target.seed, target.max_steps),
-        None => (arguments.trials, arguments.seed, arguments.max_steps),
+    let (trials, seed, max_steps, variants) = match &resumed {
+        Some(target) => (
+            target.trials,
+            target.seed,
+            target.max_steps,
+            target.variants,
+        ),
+        None => (
+            arguments.trials,
+            arguments.seed,
+            arguments.max_steps,
+            arguments.variants,
+        ),
+    };
+    let runs_per_scenario = u64::from(trials) * u64::from(variants.unwrap_or(1));
+    if runs_per_scenario > crate::cli::MAX_TRIALS as u64 {
+        return Err(UsageError(format!(
+            "--variants {} x --trials {trials} is {runs_per_scenario} runs per scenario; at most {} are allowed",
+            variants.unwrap_or(1),
+            crate::cli::MAX_TRIALS
+        ))
+        .into());
+    }
+    // Each scenario's spec, to render its variants from.
+    let sources = match variants {
+        Some(_) => {
+            let mut sources = Vec::with_capacity(scenarios.len());
+            for scenario in &scenarios {
+                match VariantSource::of(scenario) {
+                    Ok(source) => sources.push(source),
+                    Err(error) => {
+                        eprintln!("error: {}", output::escape(&error.to_string()));
+                        return Ok(ExitCode::FAILURE);
+                    }
+                }
+            }
+            Some(sources)
+        }
+        None => None,
     };
     // Where the results go: the eval being resumed, a new eval, or nowhere.
     let (recorder, skip) = match resumed {
@@ -105,10 +142,14 @@ pub(crate) fn eval(library: &ScenarioLibrary, arguments: &EvalArgs) -> anyhow::R
                     id: store::new_eval_id(),
                     agent: factory.name(),
                     model: arguments.agent.model().map(ToString::to_string),
-                    settings: serde_json::json!({
-                        "scenarios": ids, "trials": trials, "seed": seed,
-                        "max_steps": max_steps, "max_cost": arguments.max_cost,
-                    }),
+                    settings: eval_settings(
+                        &ids,
+                        trials,
+                        seed,
+                        max_steps,
+                        arguments.max_cost,
+                        variants,
+                    ),
                     started_at: store::now(),
                     status: EvalStatus::Running,
                 };
@@ -128,16 +169,24 @@ pub(crate) fn eval(library: &ScenarioLibrary, arguments: &EvalArgs) -> anyhow::R
         max_cost,
         keep_audit: recorder.is_some(),
         skip,
+        validate_variants: !arguments.no_validate,
     };
-    let total = scenarios.len() as u64 * u64::from(trials);
+    let total = scenarios.len() as u64 * runs_per_scenario;
     let progress = progress_bar(total);
     let started = Instant::now();
-    let results = match run_trials(&scenarios, &settings, jobs, &|done| {
+    let on_done = |done: oncall_gym::eval::DoneRun<'_>| {
         if let (Some(recorder), Some((record, audit))) = (&recorder, done) {
             recorder.record(record, audit);
         }
         progress.inc(1);
-    }) {
+    };
+    let ran = match (&sources, variants) {
+        (Some(sources), Some(count)) => {
+            run_variant_trials(sources, count, &settings, jobs, &on_done)
+        }
+        _ => run_trials(&scenarios, &settings, jobs, &on_done),
+    };
+    let results = match ran {
         Ok(results) => results,
         Err(error) => {
             // Nothing ran: a new eval is closed as failed, not left
@@ -194,8 +243,11 @@ pub(crate) fn eval(library: &ScenarioLibrary, arguments: &EvalArgs) -> anyhow::R
         }
         return Ok(ExitCode::FAILURE);
     }
+    let variants_part = variants.map_or_else(String::new, |count| {
+        format!(" x {}", output::count(u64::from(count), "variant"))
+    });
     eprintln!(
-        "evaluated {} ({} x {}, agent {}, seed {}) on {} in {:.2} s",
+        "evaluated {} ({}{variants_part} x {}, agent {}, seed {}) on {} in {:.2} s",
         output::count(records.len() as u64, "run"),
         output::count(scenarios.len() as u64, "scenario"),
         output::count(trials, "trial"),
@@ -234,10 +286,12 @@ pub(crate) fn eval(library: &ScenarioLibrary, arguments: &EvalArgs) -> anyhow::R
     let scores: Vec<TrialScore> = records.iter().map(TrialRecord::trial_score).collect();
     // A cost budget can stop a scenario short of its trials: pass^k then
     // uses the fewest runs any scenario has, as `scorecard` does.
+    // With variants, a scenario's k is all its runs: every variant's
+    // trials.
     let k = if not_started > 0 {
         fewest_runs(&scores).unwrap_or(1)
     } else {
-        trials
+        u32::try_from(runs_per_scenario).unwrap_or(trials)
     };
     let card = scorecard(&scores, k);
     if let Some(usage) = &card.overall.usage {
@@ -295,6 +349,26 @@ pub(crate) fn eval(library: &ScenarioLibrary, arguments: &EvalArgs) -> anyhow::R
     Ok(ExitCode::FAILURE)
 }
 
+/// What an eval is recorded as run with, for `--resume`: `variants` only
+/// when it has some, so an eval without keeps its settings' old shape.
+fn eval_settings(
+    scenarios: &[&str],
+    trials: u32,
+    seed: u64,
+    max_steps: Option<u32>,
+    max_cost: Option<f64>,
+    variants: Option<u32>,
+) -> serde_json::Value {
+    let mut settings = serde_json::json!({
+        "scenarios": scenarios, "trials": trials, "seed": seed,
+        "max_steps": max_steps, "max_cost": max_cost,
+    });
+    if let (Some(count), Some(object)) = (variants, settings.as_object_mut()) {
+        object.insert("variants".to_owned(), count.into());
+    }
+    settings
+}
+
 /// An eval in the store to complete, with what it was run with.
 struct ResumeTarget {
     store: Store,
@@ -304,6 +378,7 @@ struct ResumeTarget {
     seed: u64,
     max_steps: Option<u32>,
     max_cost: Option<f64>,
+    variants: Option<u32>,
 }
 
 /// The eval `--resume` names, and its settings.
@@ -342,6 +417,21 @@ fn resume_target(arguments: &crate::cli::StoreArgs, prefix: &str) -> anyhow::Res
         .get("max_cost")
         .and_then(serde_json::Value::as_f64)
         .filter(|cost| cost.is_finite() && *cost > 0.0);
+    let variants = match settings.get("variants") {
+        None | Some(serde_json::Value::Null) => None,
+        Some(value) => Some(
+            value
+                .as_u64()
+                .filter(|count| (1..=u64::from(MAX_VARIANTS)).contains(count))
+                .and_then(|count| u32::try_from(count).ok())
+                .ok_or_else(|| {
+                    anyhow::anyhow!(
+                        "eval {} in the store has a damaged `variants` setting ({value}); it cannot be resumed",
+                        eval.id
+                    )
+                })?,
+        ),
+    };
     Ok(ResumeTarget {
         store,
         eval,
@@ -350,6 +440,7 @@ fn resume_target(arguments: &crate::cli::StoreArgs, prefix: &str) -> anyhow::Res
         seed,
         max_steps,
         max_cost,
+        variants,
     })
 }
 

@@ -216,6 +216,8 @@ fn import_audit_log(
         scenario: scenario.id().to_owned(),
         trial: 0,
         seed: replayed.seed(),
+        // An audit log does not say which rendering it ran on.
+        variant: None,
         agent: replayed.agent().to_owned(),
         run_id: replayed.run_id().as_uuid().to_string(),
         status: outcome.status,

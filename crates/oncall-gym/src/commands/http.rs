@@ -240,6 +240,7 @@ impl Gym for LibraryGym {
             max_cost: None,
             keep_audit: true,
             skip: BTreeSet::new(),
+            validate_variants: true,
         };
         let scenario = self.scenario(&job.scenario)?;
         let (record, audit) =

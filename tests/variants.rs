@@ -1,0 +1,237 @@
+//! `oncall-gym eval --variants K`, run as a user runs it: the scorecard
+//! over variants and trials, `--out` lines that name each run's variant,
+//! a variant re-rendered and re-run from those lines, the caps, a scenario
+//! without a spec, and an interrupted eval of variants resumed.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use crate::support::{
+    Ran, assert_has, command, copy_scenario, fixtures_root, oncall_gym, scratch_dir,
+};
+
+fn lines(path: &Path) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect()
+}
+
+#[test]
+fn variants_multiply_the_runs_and_the_out_lines_say_which_variant_each_ran() {
+    let directory = scratch_dir("variants_out");
+    let out = directory.join("runs.jsonl");
+    let arguments = [
+        "eval",
+        "latency_spike",
+        "cart_retry_storm",
+        "--agent",
+        "random",
+        "--variants",
+        "3",
+        "--trials",
+        "2",
+        "--seed",
+        "9",
+        "--no-db",
+        "--json",
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    let ran = oncall_gym(&arguments);
+    ran.expect_code(0);
+    assert_has(
+        &ran.stderr,
+        "evaluated 12 runs (2 scenarios x 3 variants x 2 trials",
+    );
+    let card = ran.json();
+    for row in card["scenarios"].as_array().unwrap() {
+        assert_eq!(row["runs"], 6, "{row}");
+    }
+    let records = lines(&out);
+    assert_eq!(records.len(), 12);
+    for scenario in ["latency_spike", "cart_retry_storm"] {
+        let of: Vec<&serde_json::Value> = records
+            .iter()
+            .filter(|record| record["scenario"] == scenario)
+            .collect();
+        let trials: Vec<u64> = of.iter().map(|r| r["trial"].as_u64().unwrap()).collect();
+        assert_eq!(trials, vec![0, 1, 2, 3, 4, 5]);
+        // Trials 2v and 2v+1 ran on variant v, rendered with one seed.
+        let variants: Vec<u64> = of
+            .iter()
+            .map(|r| r["variant"]["index"].as_u64().unwrap())
+            .collect();
+        assert_eq!(variants, vec![0, 0, 1, 1, 2, 2]);
+        let seeds: BTreeSet<u64> = of
+            .iter()
+            .map(|r| r["variant"]["seed"].as_u64().unwrap())
+            .collect();
+        assert_eq!(seeds.len(), 3, "each variant has its own seed");
+    }
+    // The same seed gives the same variants and runs; another seed others.
+    let again = oncall_gym(&arguments);
+    again.expect_code(0);
+    assert_eq!(again.json(), card);
+    let without_times = |records: Vec<serde_json::Value>| {
+        records
+            .into_iter()
+            .map(|mut record| {
+                record["wall_time_ms"] = serde_json::json!(0);
+                record
+            })
+            .collect::<Vec<_>>()
+    };
+    let first = without_times(records);
+    assert_eq!(without_times(lines(&out)), first);
+    let other_seed: Vec<&str> = arguments
+        .iter()
+        .map(|argument| if *argument == "9" { "10" } else { argument })
+        .collect();
+    oncall_gym(&other_seed).expect_code(0);
+    let other = lines(&out);
+    assert_ne!(other[0]["variant"]["seed"], first[0]["variant"]["seed"]);
+}
+
+#[test]
+fn a_variant_run_is_repeated_from_its_out_line_with_gen_scenario_and_run() {
+    let directory = scratch_dir("variants_repeat");
+    let out = directory.join("runs.jsonl");
+    oncall_gym(&[
+        "eval",
+        "orders_deploy_errors",
+        "--agent",
+        "random",
+        "--variants",
+        "2",
+        "--seed",
+        "4",
+        "--no-db",
+        "--out",
+        out.to_str().unwrap(),
+    ])
+    .expect_code(0);
+    let record = lines(&out).pop().unwrap();
+    assert_eq!(record["variant"]["index"], 1);
+    let rendered = directory.join("orders_deploy_errors");
+    let spec = fixtures_root().join("orders_deploy_errors/spec.json");
+    oncall_gym(&[
+        "gen-scenario",
+        spec.to_str().unwrap(),
+        "--seed",
+        &record["variant"]["seed"].to_string(),
+        "--out",
+        rendered.to_str().unwrap(),
+    ])
+    .expect_code(0);
+    // The rendering differs from the committed one: other noise and timing.
+    let committed = std::fs::read(fixtures_root().join("orders_deploy_errors/logs.json")).unwrap();
+    assert_ne!(
+        std::fs::read(rendered.join("logs.json")).unwrap(),
+        committed
+    );
+    let ran = oncall_gym(&[
+        "run",
+        rendered.to_str().unwrap(),
+        "--agent",
+        "random",
+        "--seed",
+        &record["seed"].to_string(),
+        "--no-db",
+        "--json",
+    ]);
+    ran.expect_code(0);
+    let repeated = ran.json();
+    assert_eq!(repeated["score"], record["score"], "{}", ran.stdout);
+}
+
+#[test]
+fn variant_caps_are_usage_errors_and_a_scenario_without_a_spec_is_refused() {
+    for variants in ["0", "101", "x"] {
+        let ran = oncall_gym(&["eval", "latency_spike", "--variants", variants, "--no-db"]);
+        ran.expect_code(2);
+    }
+    let ran = oncall_gym(&[
+        "eval",
+        "latency_spike",
+        "--variants",
+        "100",
+        "--trials",
+        "101",
+        "--no-db",
+    ]);
+    ran.expect_code(2);
+    assert_has(&ran.stderr, "10100 runs per scenario; at most 10000");
+
+    let directory = scratch_dir("variants_no_spec").join("latency_spike");
+    copy_scenario(&fixtures_root().join("latency_spike"), &directory);
+    std::fs::remove_file(directory.join("spec.json")).unwrap();
+    let ran = oncall_gym(&[
+        "eval",
+        directory.to_str().unwrap(),
+        "--variants",
+        "2",
+        "--no-db",
+    ]);
+    ran.expect_code(1);
+    assert_has(&ran.stderr, "scenario `latency_spike`");
+    assert_has(&ran.stderr, "has no spec.json");
+    // Without --variants it runs as committed.
+    oncall_gym(&["eval", directory.to_str().unwrap(), "--no-db"]).expect_code(0);
+}
+
+fn gym(home: &Path, arguments: &[&str]) -> Ran {
+    Ran::from_output(
+        command()
+            .env("XDG_DATA_HOME", home)
+            .args(arguments)
+            .output()
+            .unwrap(),
+    )
+}
+
+#[test]
+fn an_interrupted_eval_of_variants_is_resumed_with_its_variants() {
+    let home = scratch_dir("variants_resume");
+    let ran = gym(
+        &home,
+        &[
+            "eval",
+            "latency_spike",
+            "--agent",
+            "random",
+            "--variants",
+            "3",
+            "--seed",
+            "5",
+            "--json",
+        ],
+    );
+    let complete = ran.expect_code(0).json();
+    let store = home.join("oncall-gym").join("results.db");
+    let connection = rusqlite::Connection::open(&store).unwrap();
+    connection
+        .execute(
+            "DELETE FROM runs WHERE key IN (SELECT key FROM runs ORDER BY key DESC LIMIT 2)",
+            [],
+        )
+        .unwrap();
+    connection
+        .execute(
+            "UPDATE evals SET status = 'running', finished_at = NULL",
+            [],
+        )
+        .unwrap();
+    drop(connection);
+    let evals = gym(&home, &["evals", "list", "--json"]).json();
+    let id = evals[0]["id"].as_str().unwrap().to_owned();
+    assert_eq!(evals[0]["settings"]["variants"], 3, "{evals}");
+    let ran = gym(
+        &home,
+        &["eval", "--resume", &id, "--agent", "random", "--json"],
+    );
+    ran.expect_code(0);
+    assert_has(&ran.stderr, "resumed: 1 run already recorded, 2 run now");
+    assert_eq!(ran.json(), complete);
+}
