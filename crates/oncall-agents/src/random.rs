@@ -25,7 +25,7 @@ const GENERIC_MITIGATIONS: &[&str] = &[
 const GENERIC_TEAMS: &[&str] = &[
     "the platform team",
     "the database team",
-    "the security team",
+    "the compliance team",
 ];
 
 /// A seeded lower bound: the service catalogue first, then a random number

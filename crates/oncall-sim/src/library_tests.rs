@@ -17,6 +17,8 @@ use crate::{SCENARIO_FILE, SERVICES_FILE};
 
 mod corpus;
 mod phrasings;
+mod phrasings_edge_and_access;
+mod phrasings_queues_and_databases;
 
 fn fixtures_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/incidents")

@@ -7,7 +7,7 @@
 
 use crate::evaluation::MitigationVerdict;
 
-use super::scenario;
+use super::{phrasings_edge_and_access, phrasings_queues_and_databases, scenario};
 
 /// How an LLM might phrase a fix, and the verdict it deserves.
 const MITIGATION_PHRASINGS: &[(&str, &str, MitigationVerdict)] = &[
@@ -344,7 +344,11 @@ const MITIGATION_PHRASINGS: &[(&str, &str, MitigationVerdict)] = &[
 #[test]
 fn mitigation_matchers_judge_llm_phrasings_fairly() {
     let mut wrong = Vec::new();
-    for (id, text, expected) in MITIGATION_PHRASINGS {
+    let all = MITIGATION_PHRASINGS
+        .iter()
+        .chain(phrasings_queues_and_databases::MITIGATION_PHRASINGS)
+        .chain(phrasings_edge_and_access::MITIGATION_PHRASINGS);
+    for (id, text, expected) in all {
         let verdict = scenario(id).grader().judge_text(text).verdict;
         if verdict != *expected {
             wrong.push(format!(
@@ -392,7 +396,11 @@ const ESCALATION_PHRASINGS: &[(&str, &str, bool)] = &[
 #[test]
 fn escalation_matchers_judge_llm_phrasings_fairly() {
     let mut wrong = Vec::new();
-    for (id, target, expected) in ESCALATION_PHRASINGS {
+    let all = ESCALATION_PHRASINGS
+        .iter()
+        .chain(phrasings_queues_and_databases::ESCALATION_PHRASINGS)
+        .chain(phrasings_edge_and_access::ESCALATION_PHRASINGS);
+    for (id, target, expected) in all {
         let judged = scenario(id)
             .grader()
             .judge_escalation(target, None)
