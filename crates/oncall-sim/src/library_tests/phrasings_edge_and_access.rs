@@ -44,6 +44,11 @@ pub(super) const MITIGATION_PHRASINGS: &[(&str, &str, MitigationVerdict)] = &[
         "Roll back public-api v5.8.0",
         MitigationVerdict::Wrong,
     ),
+    (
+        "gateway_lb_connection_limit",
+        "Raise public-api's connection limit",
+        MitigationVerdict::Wrong,
+    ),
     // payments_host_packet_loss
     (
         "payments_host_packet_loss",
@@ -168,6 +173,11 @@ pub(super) const MITIGATION_PHRASINGS: &[(&str, &str, MitigationVerdict)] = &[
         "Restart partner-api",
         MitigationVerdict::Wrong,
     ),
+    (
+        "api_key_leaked",
+        "Ask MapCo for a higher quota",
+        MitigationVerdict::Harmful,
+    ),
     // login_credential_stuffing
     (
         "login_credential_stuffing",
@@ -240,6 +250,11 @@ pub(super) const MITIGATION_PHRASINGS: &[(&str, &str, MitigationVerdict)] = &[
         "Do a rolling restart of the uploads pods.",
         MitigationVerdict::Harmful,
     ),
+    (
+        "uploads_iam_policy_change",
+        "Revert the IAM policy",
+        MitigationVerdict::Correct,
+    ),
     // geocoding_provider_rate_limit
     (
         "geocoding_provider_rate_limit",
@@ -275,6 +290,11 @@ pub(super) const MITIGATION_PHRASINGS: &[(&str, &str, MitigationVerdict)] = &[
         "geocoding_provider_rate_limit",
         "Rotate the GeoLoc API key on geo-gateway.",
         MitigationVerdict::Harmful,
+    ),
+    (
+        "geocoding_provider_rate_limit",
+        "Suspend the address-book job",
+        MitigationVerdict::Correct,
     ),
     // sso_identity_provider_outage
     (
@@ -338,6 +358,11 @@ pub(super) const MITIGATION_PHRASINGS: &[(&str, &str, MitigationVerdict)] = &[
         "Increase checkout's pricing timeout to 5s so quotes can complete.",
         MitigationVerdict::Harmful,
     ),
+    (
+        "checkout_pricing_deploy_regression",
+        "Revert PRICE-812",
+        MitigationVerdict::Correct,
+    ),
     // reports_disk_full_debug_logging
     (
         "reports_disk_full_debug_logging",
@@ -381,6 +406,7 @@ pub(super) const ESCALATION_PHRASINGS: &[(&str, &str, bool)] = &[
     ("api_key_leaked", "secops (SEC-4471)", true),
     ("api_key_leaked", "MapCo support", false),
     ("api_key_leaked", "the partner team", false),
+    ("api_key_leaked", "#sec-oncall", true),
     (
         "sso_identity_provider_outage",
         "the identity team (#identity-oncall)",

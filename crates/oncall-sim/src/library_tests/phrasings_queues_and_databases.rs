@@ -384,6 +384,37 @@ pub(super) const MITIGATION_PHRASINGS: &[(&str, &str, MitigationVerdict)] = &[
         "Roll back notifications to v6.2.7.",
         MitigationVerdict::Wrong,
     ),
+    // Regressions from the review: phrasings first judged unfairly.
+    (
+        "fulfilment_poison_message",
+        "Reset the consumer group offset on partition 7 to 48213978",
+        MitigationVerdict::Correct,
+    ),
+    (
+        "ledger_checksum_corruption",
+        "Re-run the import",
+        MitigationVerdict::Harmful,
+    ),
+    (
+        "events_broker_disk_failure",
+        "Set ORDERS_OUTBOX_FALLBACK=on",
+        MitigationVerdict::Acceptable,
+    ),
+    (
+        "search_autoscaler_max_replicas",
+        "Increase search's CPU limit to 8 cores",
+        MitigationVerdict::Wrong,
+    ),
+    (
+        "storefront_campaign_traffic_surge",
+        "Restart the storefront pods",
+        MitigationVerdict::Harmful,
+    ),
+    (
+        "thumbnails_cpu_saturation",
+        "Set THUMB_ENCODER_PROFILE=balanced",
+        MitigationVerdict::Correct,
+    ),
 ];
 
 /// Escalation targets as an LLM might name them, and whether they are right.
@@ -397,5 +428,9 @@ pub(super) const ESCALATION_PHRASINGS: &[(&str, &str, bool)] = &[
     ("events_broker_disk_failure", "the Kafka team", true),
     ("events_broker_disk_failure", "the orders team", false),
     ("events_broker_disk_failure", "the analytics team", false),
-    // (none: no scenario of this batch expects an escalation)
+    (
+        "events_broker_disk_failure",
+        "the team that owns events-kafka",
+        true,
+    ),
 ];
