@@ -217,6 +217,73 @@ fn an_eval_posted_over_http_makes_the_runs_eval_makes_and_streams_progress() {
 }
 
 #[test]
+fn an_eval_of_variants_posted_over_http_makes_the_runs_eval_variants_makes() {
+    let directory = scratch_dir("http_variants");
+    let db = directory.join("results.db").display().to_string();
+    let served = Served::start(&["--db", &db, "--workers", "1"]);
+    let scenarios = ["latency_spike", "cart_retry_storm"];
+    let (id, runs) = queue(
+        &served,
+        &json!({"agent": "random", "scenarios": scenarios, "trials": 2, "variants": 3, "seed": 7}),
+    );
+    assert_eq!(runs, 12);
+    let eval = wait_for(&served, &id, Duration::from_secs(60), |eval| {
+        eval["eval"]["status"] == "completed"
+    });
+    assert_eq!(eval["eval"]["settings"]["variants"], 3);
+    // pass^k over all of a scenario's runs: every variant's trials.
+    assert_eq!(eval["scorecard"]["k"], 6, "{eval}");
+    let out = directory.join("cli.jsonl");
+    let mut arguments = vec!["eval"];
+    arguments.extend(scenarios);
+    arguments.extend([
+        "--agent",
+        "random",
+        "--trials",
+        "2",
+        "--variants",
+        "3",
+        "--seed",
+        "7",
+        "--no-db",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    oncall_gym(&arguments).expect_code(0);
+    let key = |record: &Value| {
+        (
+            record["scenario"].as_str().unwrap().to_owned(),
+            record["trial"].as_u64().unwrap(),
+            record["run_id"].as_str().unwrap().to_owned(),
+            record["variant"].to_string(),
+            record["score"].to_string(),
+        )
+    };
+    let expected: BTreeSet<_> = std::fs::read_to_string(&out)
+        .unwrap()
+        .lines()
+        .map(|line| key(&serde_json::from_str(line).unwrap()))
+        .collect();
+    let stored = served.get(&format!("/v1/runs?eval={id}")).expect_ok(200);
+    let stored: BTreeSet<_> = stored["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|run| {
+            let shown = served
+                .get(&format!(
+                    "/v1/runs/{}?eval={id}",
+                    run["run_id"].as_str().unwrap()
+                ))
+                .expect_ok(200);
+            key(&shown["record"])
+        })
+        .collect();
+    assert_eq!(stored.len(), 12);
+    assert_eq!(stored, expected);
+}
+
+#[test]
 fn bad_evals_are_refused_and_a_cancel_drops_what_is_queued() {
     let directory = scratch_dir("http_cancel");
     let db = directory.join("results.db").display().to_string();
@@ -267,6 +334,21 @@ fn bad_evals_are_refused_and_a_cancel_drops_what_is_queued() {
             json!({"agent": "heuristic", "trials": -1}),
             "invalid_params",
             "trials",
+        ),
+        (
+            json!({"agent": "heuristic", "trials": 1, "variants": 0}),
+            "invalid_params",
+            "variants is 0",
+        ),
+        (
+            json!({"agent": "heuristic", "trials": 1, "variants": 101}),
+            "invalid_params",
+            "between 1 and 100",
+        ),
+        (
+            json!({"agent": "heuristic", "trials": 101, "variants": 100}),
+            "too_many_runs",
+            "10100 runs per scenario",
         ),
     ] {
         let message = served.post_json("/v1/evals", &body).expect_error(400, code);

@@ -129,10 +129,15 @@ class HttpClient:
         scenarios: Optional[Sequence[str]] = None,
         seed: Optional[int] = None,
         max_steps: Optional[int] = None,
+        variants: Optional[int] = None,
     ) -> JsonObject:
         """Queues an eval for the server's workers: ``{"id", "status",
-        "runs", "links"}``."""
+        "runs", "links"}``. With ``variants``, each scenario runs as that
+        many seeded variants rendered from its spec, ``trials`` times each
+        (as ``oncall-gym eval --variants``)."""
         body: JsonObject = {"agent": agent, "trials": trials}
+        if variants is not None:
+            body["variants"] = variants
         if scenarios is not None:
             body["scenarios"] = list(scenarios)
         if seed is not None:

@@ -82,6 +82,18 @@ def test_an_eval_queued_from_python_is_run_by_the_servers_worker(served: HttpSer
         with pytest.raises(HttpError) as finished:
             client.cancel_eval(queued["id"])
         assert (finished.value.status, finished.value.kind) == (409, "eval_finished")
+        # Seeded variants: two renderings, one trial each.
+        varied = client.queue_eval("random", trials=1, scenarios=["latency_spike"], variants=2)
+        assert varied["runs"] == 2
+        done = client.wait_for_eval(varied["id"], timeout=120, poll=0.1)
+        assert done["eval"]["settings"]["variants"] == 2
+        variants = sorted(
+            client.request("GET", f"/v1/runs/{run['run_id']}?eval={varied['id']}")["record"][
+                "variant"
+            ]["index"]
+            for run in client.runs(eval_id=varied["id"])
+        )
+        assert variants == [0, 1]
 
 
 def test_the_gymnasium_env_runs_over_http(served: HttpServer) -> None:

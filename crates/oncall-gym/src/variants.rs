@@ -13,15 +13,13 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+pub use oncall_sim::generator::MAX_VARIANTS;
 use oncall_sim::generator::{
     GeneratorError, SPEC_FILE, ScenarioSpec, generate_scenario, load_spec, parse_spec,
 };
 use oncall_sim::{Scenario, variant_seed};
 
 use crate::builtin::{BUILTIN_LABEL, find_builtin};
-
-/// The most variants `eval --variants` renders per scenario.
-pub const MAX_VARIANTS: u32 = 100;
 
 /// A scenario's variants cannot be had.
 #[derive(Debug, thiserror::Error)]

@@ -15,6 +15,7 @@ use futures_util::Stream;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use oncall_sim::generator::MAX_VARIANTS;
 use oncall_store::{Cancelled, EvalRow, EvalStatus, NewEval, QueueCounts};
 
 use crate::config::{MAX_EVENT_STREAM, MAX_LIST_ROWS};
@@ -216,9 +217,28 @@ pub(crate) async fn create(
             ),
         ));
     }
+    if let Some(variants) = request.variants
+        && !(1..=MAX_VARIANTS).contains(&variants)
+    {
+        return Err(ApiError::bad_request(
+            "invalid_params",
+            format!("variants is {variants}: it must be between 1 and {MAX_VARIANTS}"),
+        ));
+    }
+    let max_runs = state.limits.max_runs_per_eval;
+    // Refused before planning, so a plan is never larger than the cap
+    // times the scenarios.
+    let per_scenario = u64::from(request.trials) * u64::from(request.variants.unwrap_or(1));
+    if per_scenario > max_runs as u64 {
+        return Err(ApiError::bad_request(
+            "too_many_runs",
+            format!(
+                "the eval would queue {per_scenario} runs per scenario (variants × trials); one eval queues at most {max_runs}"
+            ),
+        ));
+    }
     let pool = state.store()?.clone();
     let gym = state.gym.clone();
-    let max_runs = state.limits.max_runs_per_eval;
     let planned = tokio::task::spawn_blocking(move || gym.plan_eval(&request))
         .await
         .map_err(|error| ApiError::internal(format!("planning the eval stopped: {error}")))?
@@ -227,7 +247,7 @@ pub(crate) async fn create(
         return Err(ApiError::bad_request(
             "too_many_runs",
             format!(
-                "the eval would queue {} runs (scenarios × trials); one eval queues at most {max_runs}",
+                "the eval would queue {} runs (scenarios × variants × trials); one eval queues at most {max_runs}",
                 planned.pairs.len()
             ),
         ));

@@ -79,6 +79,12 @@ pub struct EvalRequest {
     #[serde(default)]
     #[schema(minimum = 1, maximum = 1000)]
     pub max_steps: Option<u32>,
+    /// Evaluate each scenario as this many seeded variants rendered from
+    /// its spec, each run `trials` times (as `eval --variants`; default:
+    /// the scenarios as committed).
+    #[serde(default)]
+    #[schema(minimum = 1, maximum = 100)]
+    pub variants: Option<u32>,
 }
 
 /// An eval ready to queue: its agent, model and settings as the store

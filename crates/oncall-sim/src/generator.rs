@@ -366,6 +366,10 @@ pub fn generate(spec: &ScenarioSpec, seed: u64) -> Result<GeneratedScenario, Gen
 /// The name of a scenario's spec in its directory.
 pub const SPEC_FILE: &str = "spec.json";
 
+/// The most seeded variants of one scenario an evaluation renders
+/// (`eval --variants`, an HTTP eval's `variants`).
+pub const MAX_VARIANTS: u32 = 100;
+
 /// Reads a spec file.
 pub fn load_spec(path: &Path) -> Result<ScenarioSpec, GeneratorError> {
     Ok(crate::fixture::load_json(

@@ -311,15 +311,17 @@ pub(crate) fn records_of(runs: &[RunRow]) -> anyhow::Result<Vec<TrialRecord>> {
         .collect()
 }
 
-/// k for an eval's pass^k: its trials, or the fewest runs a scenario has
-/// when it stopped short.
+/// k for an eval's pass^k: its runs per scenario (trials, times variants
+/// when it has some), or the fewest runs a scenario has when it stopped
+/// short.
 pub(crate) fn eval_k(eval: &EvalRow, scores: &[TrialScore]) -> u32 {
     let fewest = fewest_runs(scores).unwrap_or(1);
-    eval.settings
-        .get("trials")
-        .and_then(serde_json::Value::as_u64)
-        .and_then(|trials| u32::try_from(trials).ok())
-        .map_or(fewest, |trials| trials.min(fewest))
+    let setting = |name: &str| eval.settings.get(name).and_then(serde_json::Value::as_u64);
+    let variants = setting("variants").unwrap_or(1).max(1);
+    setting("trials")
+        .map(|trials| trials.saturating_mul(variants))
+        .and_then(|runs| u32::try_from(runs).ok())
+        .map_or(fewest, |runs| runs.min(fewest))
 }
 
 fn evals_table(evals: &[EvalRow]) -> Table {

@@ -13,6 +13,7 @@ use oncall_gym::eval::{EvalSettings, TrialRecord, run_trial};
 use oncall_gym::library::ScenarioLibrary;
 use oncall_gym::models::AgentFactory;
 use oncall_gym::scorecard::{TrialScore, scorecard};
+use oncall_gym::variants::VariantSource;
 use oncall_protocol::ScenarioSource;
 use oncall_server::{
     EvalRequest, Gym, Limits, PlannedEval, ServerConfig, ServerError, WorkerOptions,
@@ -207,18 +208,29 @@ impl Gym for LibraryGym {
             self.scenario(name)
                 .map_err(|error| format!("scenarios: {error}"))?;
         }
+        if request.variants.is_some() {
+            for name in &names {
+                let scenario = self.scenario(name)?;
+                VariantSource::of(&scenario).map_err(|error| format!("variants: {error}"))?;
+            }
+        }
         let seed = request.seed.unwrap_or(0);
+        let runs = request.trials.saturating_mul(request.variants.unwrap_or(1));
         let pairs = names
             .iter()
-            .flat_map(|name| (0..request.trials).map(move |trial| (name.clone(), trial)))
+            .flat_map(|name| (0..runs).map(move |trial| (name.clone(), trial)))
             .collect();
+        let mut settings = serde_json::json!({
+            "scenarios": names, "trials": request.trials, "seed": seed,
+            "max_steps": request.max_steps, "max_cost": null, "agent": choice.to_string(),
+        });
+        if let (Some(variants), Some(object)) = (request.variants, settings.as_object_mut()) {
+            object.insert("variants".to_owned(), variants.into());
+        }
         Ok(PlannedEval {
             agent: choice.to_string(),
             model: choice.model().map(ToString::to_string),
-            settings: serde_json::json!({
-                "scenarios": names, "trials": request.trials, "seed": seed,
-                "max_steps": request.max_steps, "max_cost": null, "agent": choice.to_string(),
-            }),
+            settings,
             pairs,
         })
     }
@@ -243,9 +255,32 @@ impl Gym for LibraryGym {
             validate_variants: true,
         };
         let scenario = self.scenario(&job.scenario)?;
-        let (record, audit) =
-            run_trial(&scenario, job.trial, &settings, Arc::clone(&self.registry))
-                .map_err(|error| error.to_string())?;
+        // With variants, trial `v * trials + t` runs on variant `v`, as
+        // `eval --variants` numbers them.
+        let variant = match setting("variants") {
+            Some(_) => {
+                let source = VariantSource::of(&scenario).map_err(|error| error.to_string())?;
+                let variant = source.variant(settings.seed, job.trial / settings.trials.max(1));
+                let rendered = source
+                    .render(variant)
+                    .map_err(|error| format!("variant {}: {error}", variant.index))?;
+                if let Some(problem) = rendered.validate().first() {
+                    return Err(format!(
+                        "variant {} (rendered with seed {}) is invalid: {}",
+                        variant.index, variant.seed, problem.message
+                    ));
+                }
+                Some((rendered, variant))
+            }
+            None => None,
+        };
+        let target = variant.as_ref().map_or(&scenario, |(rendered, _)| rendered);
+        let (record, audit) = run_trial(target, job.trial, &settings, Arc::clone(&self.registry))
+            .map_err(|error| error.to_string())?;
+        let record = match variant {
+            Some((_, variant)) => record.of_variant(variant),
+            None => record,
+        };
         Ok(prepare(Some(&job.eval_id), &record, audit.as_deref()))
     }
 
