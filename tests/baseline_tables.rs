@@ -40,7 +40,7 @@ pub(crate) struct Baselines {
     pub(crate) random: Scorecard,
     heuristic_variants: Scorecard,
     random_variants: Scorecard,
-    oracle_variants: Scorecard,
+    pub(crate) oracle_variants: Scorecard,
 }
 
 /// The library, loaded once.
@@ -92,7 +92,7 @@ fn settings(agent: AgentKind, trials: u32) -> EvalSettings {
     }
 }
 
-fn card(results: Result<Vec<TrialResult>, oncall_gym::eval::PoolError>, k: u32) -> Scorecard {
+fn card(results: Result<Vec<TrialResult>, oncall_gym::eval::EvalError>, k: u32) -> Scorecard {
     let scores: Vec<TrialScore> = results
         .unwrap()
         .into_iter()
@@ -286,8 +286,8 @@ fn baselines_table() -> String {
     let _ = writeln!(table, "{}.", by_difficulty.join(", "));
     let _ = write!(
         table,
-        "\nOver five seeded variants of each scenario (`oncall-gym eval --variants 5 --agent AGENT`, seed 0):\n\n\
-         | agent | runs | mean score | pass rate | pass^5 | localized | category |\n|---|---|---|---|---|---|---|\n"
+        "\nOver {VARIANTS} seeded variants of each scenario (`oncall-gym eval --variants {VARIANTS} --agent AGENT`, seed 0):\n\n\
+         | agent | runs | mean score | pass rate | pass^{VARIANTS} | localized | category |\n|---|---|---|---|---|---|---|\n"
     );
     for (agent, card) in [
         ("heuristic", &baselines.heuristic_variants),

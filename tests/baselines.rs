@@ -50,6 +50,15 @@ fn the_heuristic_passes_between_a_fifth_and_four_fifths_and_random_stays_below_i
 }
 
 #[test]
+fn the_oracle_solves_every_variant_so_no_variant_contradicts_its_answer() {
+    let oracle = &baselines().oracle_variants;
+    for row in &oracle.scenarios {
+        assert_eq!(row.mean_score, 1.0, "{}: {row:?}", row.id);
+    }
+    assert_eq!(oracle.overall.pass_rate, 1.0);
+}
+
+#[test]
 fn the_heuristic_solves_most_easy_scenarios_and_fails_some_hard_ones() {
     let rows = &baselines().heuristic.scenarios;
     let difficulty = |id: &str| {

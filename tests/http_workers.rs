@@ -224,7 +224,7 @@ fn an_eval_of_variants_posted_over_http_makes_the_runs_eval_variants_makes() {
     let scenarios = ["latency_spike", "cart_retry_storm"];
     let (id, runs) = queue(
         &served,
-        &json!({"agent": "random", "scenarios": scenarios, "trials": 2, "variants": 3, "seed": 7}),
+        &json!({"agent": "heuristic", "scenarios": scenarios, "trials": 2, "variants": 3, "seed": 7}),
     );
     assert_eq!(runs, 12);
     let eval = wait_for(&served, &id, Duration::from_secs(60), |eval| {
@@ -234,18 +234,20 @@ fn an_eval_of_variants_posted_over_http_makes_the_runs_eval_variants_makes() {
     // pass^k over all of a scenario's runs: every variant's trials.
     assert_eq!(eval["scorecard"]["k"], 6, "{eval}");
     let out = directory.join("cli.jsonl");
+    let cli_db = directory.join("cli.db").display().to_string();
     let mut arguments = vec!["eval"];
     arguments.extend(scenarios);
     arguments.extend([
         "--agent",
-        "random",
+        "heuristic",
         "--trials",
         "2",
         "--variants",
         "3",
         "--seed",
         "7",
-        "--no-db",
+        "--db",
+        &cli_db,
         "--out",
         out.to_str().unwrap(),
     ]);
@@ -281,6 +283,15 @@ fn an_eval_of_variants_posted_over_http_makes_the_runs_eval_variants_makes() {
         .collect();
     assert_eq!(stored.len(), 12);
     assert_eq!(stored, expected);
+    // The workers ran each variant's rendering, not only its label: every
+    // audit log (whose tool results hold the telemetry) is byte for byte
+    // the one `eval --variants` stored.
+    for (_, _, run_id, _, _) in &stored {
+        let served_log = served.get(&format!("/v1/runs/{run_id}/events?eval={id}&format=jsonl"));
+        let exported = oncall_gym(&["runs", "export", run_id, "--db", &cli_db]);
+        exported.expect_code(0);
+        assert_eq!(served_log.body, exported.stdout, "run {run_id}");
+    }
 }
 
 #[test]

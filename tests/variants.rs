@@ -95,26 +95,40 @@ fn variants_multiply_the_runs_and_the_out_lines_say_which_variant_each_ran() {
 }
 
 #[test]
-fn a_variant_run_is_repeated_from_its_out_line_with_gen_scenario_and_run() {
-    let directory = scratch_dir("variants_repeat");
-    let out = directory.join("runs.jsonl");
-    oncall_gym(&[
-        "eval",
-        "orders_deploy_errors",
-        "--agent",
-        "random",
-        "--variants",
-        "2",
-        "--seed",
-        "4",
-        "--no-db",
-        "--out",
-        out.to_str().unwrap(),
-    ])
+fn a_variant_run_is_repeated_byte_for_byte_from_its_out_line_with_gen_scenario_and_run() {
+    let home = scratch_dir("variants_repeat");
+    let out = home.join("runs.jsonl");
+    // The heuristic reads the logs' timestamps and values, so its audit
+    // log shows which rendering it saw.
+    gym(
+        &home,
+        &[
+            "eval",
+            "orders_deploy_errors",
+            "--agent",
+            "heuristic",
+            "--variants",
+            "2",
+            "--seed",
+            "4",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    )
     .expect_code(0);
-    let record = lines(&out).pop().unwrap();
+    let records = lines(&out);
+    let record = records.last().unwrap();
     assert_eq!(record["variant"]["index"], 1);
-    let rendered = directory.join("orders_deploy_errors");
+    let run_id = record["run_id"].as_str().unwrap();
+    let stored = gym(&home, &["runs", "export", run_id]);
+    stored.expect_code(0);
+    let other = gym(
+        &home,
+        &["runs", "export", records[0]["run_id"].as_str().unwrap()],
+    );
+    assert_ne!(other.stdout, stored.stdout, "two variants, one audit log");
+
+    let rendered = home.join("orders_deploy_errors");
     let spec = fixtures_root().join("orders_deploy_errors/spec.json");
     oncall_gym(&[
         "gen-scenario",
@@ -125,25 +139,49 @@ fn a_variant_run_is_repeated_from_its_out_line_with_gen_scenario_and_run() {
         rendered.to_str().unwrap(),
     ])
     .expect_code(0);
-    // The rendering differs from the committed one: other noise and timing.
     let committed = std::fs::read(fixtures_root().join("orders_deploy_errors/logs.json")).unwrap();
     assert_ne!(
         std::fs::read(rendered.join("logs.json")).unwrap(),
         committed
     );
+    let audit = home.join("again.jsonl");
     let ran = oncall_gym(&[
         "run",
         rendered.to_str().unwrap(),
         "--agent",
-        "random",
+        "heuristic",
         "--seed",
         &record["seed"].to_string(),
         "--no-db",
         "--json",
+        "--audit",
+        audit.to_str().unwrap(),
     ]);
     ran.expect_code(0);
-    let repeated = ran.json();
-    assert_eq!(repeated["score"], record["score"], "{}", ran.stdout);
+    assert_eq!(ran.json()["score"], record["score"], "{}", ran.stdout);
+    assert_eq!(
+        std::fs::read_to_string(&audit).unwrap(),
+        stored.stdout,
+        "the repeated run's audit log is not the eval's"
+    );
+    // The committed scenario gives another log: the eval ran the variant.
+    let committed_audit = home.join("committed.jsonl");
+    oncall_gym(&[
+        "run",
+        "orders_deploy_errors",
+        "--agent",
+        "heuristic",
+        "--seed",
+        &record["seed"].to_string(),
+        "--no-db",
+        "--audit",
+        committed_audit.to_str().unwrap(),
+    ])
+    .expect_code(0);
+    assert_ne!(
+        std::fs::read_to_string(&committed_audit).unwrap(),
+        stored.stdout
+    );
 }
 
 #[test]
@@ -163,6 +201,16 @@ fn variant_caps_are_usage_errors_and_a_scenario_without_a_spec_is_refused() {
     ]);
     ran.expect_code(2);
     assert_has(&ran.stderr, "10100 runs per scenario; at most 10000");
+    // The caps are usage errors before any scenario is looked up.
+    oncall_gym(&[
+        "eval",
+        "no_such_scenario",
+        "--variants",
+        "100",
+        "--trials",
+        "101",
+    ])
+    .expect_code(2);
 
     let directory = scratch_dir("variants_no_spec").join("latency_spike");
     copy_scenario(&fixtures_root().join("latency_spike"), &directory);
@@ -234,4 +282,19 @@ fn an_interrupted_eval_of_variants_is_resumed_with_its_variants() {
     ran.expect_code(0);
     assert_has(&ran.stderr, "resumed: 1 run already recorded, 2 run now");
     assert_eq!(ran.json(), complete);
+    // --variants that contradict the eval's own are a usage error.
+    let ran = gym(
+        &home,
+        &[
+            "eval",
+            "--resume",
+            &id,
+            "--agent",
+            "random",
+            "--variants",
+            "2",
+        ],
+    );
+    ran.expect_code(2);
+    assert_has(&ran.stderr, "does not match eval");
 }

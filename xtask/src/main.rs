@@ -277,10 +277,23 @@ fn run_baselines(workspace: &Workspace) -> ExitCode {
             "--test",
             "integration",
             "baseline_tables::the_readmes_tables_match_a_fresh_run",
+            "--",
+            "--exact",
         ])
         .env(UPDATE_BASELINES_ENV, "1");
     eprintln!("==> baselines: heuristic, random and oracle over the bundled library");
-    if !run_streaming(&mut command) {
+    let output = match command.stderr(Stdio::inherit()).output() {
+        Ok(output) => output,
+        Err(error) => {
+            eprintln!("baselines: could not run cargo: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    eprint!("{stdout}");
+    // A renamed test would match nothing and pass: insist that it ran.
+    if !output.status.success() || !stdout.contains("test result: ok. 1 passed") {
+        eprintln!("baselines: the baseline-tables test did not run and pass exactly once");
         return ExitCode::FAILURE;
     }
     let _ = run_streaming(Command::new("git").current_dir(&workspace.root).args([

@@ -17,7 +17,7 @@ pub use oncall_sim::generator::MAX_VARIANTS;
 use oncall_sim::generator::{
     GeneratorError, SPEC_FILE, ScenarioSpec, generate_scenario, load_spec, parse_spec,
 };
-use oncall_sim::{Scenario, variant_seed};
+use oncall_sim::{SCENARIO_FILE, Scenario, variant_seed};
 
 use crate::builtin::{BUILTIN_LABEL, find_builtin};
 
@@ -27,7 +27,7 @@ use crate::builtin::{BUILTIN_LABEL, find_builtin};
 pub enum VariantError {
     /// The scenario was not written as a spec.
     #[error(
-        "scenario `{scenario}` ({}) has no {SPEC_FILE}: --variants renders variants from a scenario's spec, so it needs one",
+        "scenario `{scenario}` ({}) has no {SPEC_FILE}: variants are rendered from a scenario's spec, so it needs one",
         directory.display()
     )]
     NoSpec {
@@ -44,6 +44,38 @@ pub enum VariantError {
         /// Why.
         #[source]
         source: GeneratorError,
+    },
+    /// A variant does not render.
+    #[error("variant {} (rendered with seed {}) does not render: {source}", variant.index, variant.seed)]
+    Render {
+        /// The variant.
+        variant: VariantOf,
+        /// Why.
+        #[source]
+        source: GeneratorError,
+    },
+    /// A variant rendered, and `validate` rejects it.
+    #[error("variant {} (rendered with seed {}) is invalid ({problems} problems), first: {first}", variant.index, variant.seed)]
+    Invalid {
+        /// The variant.
+        variant: VariantOf,
+        /// How many problems validation found.
+        problems: usize,
+        /// The first of them.
+        first: String,
+    },
+    /// The spec's answer is not the scenario's: the scenario's files were
+    /// edited without the spec, or the other way round.
+    #[error(
+        "{}: its {what} differs from the scenario's {}; re-render the scenario from its spec with `oncall-gym gen-scenario`, so variants are graded on the same answer",
+        path.display(),
+        SCENARIO_FILE
+    )]
+    Stale {
+        /// The spec file.
+        path: PathBuf,
+        /// What differs.
+        what: &'static str,
     },
     /// The spec is another scenario's.
     #[error("{}: the spec is scenario `{spec_id}`'s, not `{scenario}`'s", path.display())]
@@ -110,6 +142,18 @@ impl VariantSource {
                 scenario: scenario.id().to_owned(),
             });
         }
+        if spec.scenario.ground_truth != *scenario.ground_truth() {
+            return Err(VariantError::Stale {
+                path,
+                what: "ground truth",
+            });
+        }
+        if spec.scenario.incident != *scenario.incident_spec() {
+            return Err(VariantError::Stale {
+                path,
+                what: "incident",
+            });
+        }
         Ok(VariantSource {
             scenario: scenario.clone(),
             spec: Arc::new(spec),
@@ -146,6 +190,30 @@ impl VariantSource {
     /// Renders `variant`. It is not validated.
     pub fn render(&self, variant: VariantOf) -> Result<Scenario, GeneratorError> {
         generate_scenario(&self.spec, variant.seed)
+    }
+
+    /// Renders `variant` and, when `validate`, checks it as `validate`
+    /// does, so `eval` and the server's workers refuse a bad variant in
+    /// the same words.
+    pub fn render_checked(
+        &self,
+        variant: VariantOf,
+        validate: bool,
+    ) -> Result<Scenario, VariantError> {
+        let rendered = self
+            .render(variant)
+            .map_err(|source| VariantError::Render { variant, source })?;
+        if validate {
+            let problems = rendered.validate();
+            if let Some(first) = problems.first() {
+                return Err(VariantError::Invalid {
+                    variant,
+                    problems: problems.len(),
+                    first: first.message.clone(),
+                });
+            }
+        }
+        Ok(rendered)
     }
 }
 
@@ -204,6 +272,21 @@ mod tests {
         std::fs::write(target.join(SPEC_FILE), b"{\"seed\": 1}").unwrap();
         let error = VariantSource::of(&scenario).unwrap_err();
         assert!(error.to_string().contains("spec.json"), "{error}");
+        let _ = std::fs::remove_dir_all(target);
+    }
+
+    #[test]
+    fn a_spec_whose_answer_differs_from_its_scenario_is_refused_as_stale() {
+        let target = copy_of("latency_spike", "stale-spec");
+        let path = target.join(SPEC_FILE);
+        let text = std::fs::read_to_string(&path).unwrap();
+        let mut spec: serde_json::Value = serde_json::from_str(&text).unwrap();
+        spec["scenario"]["ground_truth"]["optimal_steps"] = serde_json::json!(7);
+        std::fs::write(&path, spec.to_string()).unwrap();
+        let scenario = Scenario::load(&target).unwrap();
+        let error = VariantSource::of(&scenario).unwrap_err();
+        assert!(matches!(error, VariantError::Stale { .. }), "{error}");
+        assert!(error.to_string().contains("ground truth"), "{error}");
         let _ = std::fs::remove_dir_all(target);
     }
 

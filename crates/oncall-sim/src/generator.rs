@@ -395,7 +395,7 @@ pub fn parse_spec(path: &Path, bytes: &[u8]) -> Result<ScenarioSpec, GeneratorEr
 
 /// Renders `spec` with `seed` into a scenario in memory: a seeded variant,
 /// with the spec's ground truth and its own noise and timing. It is not
-/// validated; [`Scenario::validate`] checks it.
+/// validated; [`crate::Scenario::validate`] checks it.
 pub fn generate_scenario(
     spec: &ScenarioSpec,
     seed: u64,

@@ -124,11 +124,17 @@ mod tests {
         assert_eq!(variant_seed(3, "a", 1), variant_seed(3, "a", 1));
     }
 
+    /// `variant_seed(0, "latency_spike", 0)`, as published.
+    const PINNED_VARIANT_SEED: u64 = 8_638_051_868_907_260_623;
+
     #[test]
     fn the_values_are_pinned() {
         // A change here changes every published scorecard's run ids.
         assert_eq!(fnv1a(b""), 0xcbf2_9ce4_8422_2325);
         assert_eq!(fnv1a(b"a"), 0xaf63_dc4c_8601_ec8c);
         assert_eq!(splitmix64(0), 0xe220_a839_7b1d_cdaf);
+        // A change here renders other variants for every published
+        // `eval --variants` result.
+        assert_eq!(variant_seed(0, "latency_spike", 0), PINNED_VARIANT_SEED);
     }
 }

@@ -11,7 +11,9 @@ use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use oncall_domain::TerminationReason;
-use oncall_gym::eval::{EvalSettings, TrialRecord, TrialResult, run_trials, run_variant_trials};
+use oncall_gym::eval::{
+    EvalSettings, MAX_RUNS_PER_SCENARIO, TrialRecord, TrialResult, run_trials, run_variant_trials,
+};
 use oncall_gym::library::ScenarioLibrary;
 use oncall_gym::models::AgentFactory;
 use oncall_gym::scorecard::{TrialScore, fewest_runs, scorecard};
@@ -36,6 +38,43 @@ pub(crate) fn eval(library: &ScenarioLibrary, arguments: &EvalArgs) -> anyhow::R
         Some(prefix) => Some(resume_target(&arguments.store, prefix)?),
         None => None,
     };
+    let (trials, seed, max_steps, variants) = match &resumed {
+        Some(target) => (
+            target.trials,
+            target.seed,
+            target.max_steps,
+            target.variants,
+        ),
+        None => (
+            arguments.trials,
+            arguments.seed,
+            arguments.max_steps,
+            arguments.variants,
+        ),
+    };
+    if let (Some(target), Some(asked)) = (&resumed, arguments.variants)
+        && target.variants != Some(asked)
+    {
+        return Err(UsageError(format!(
+            "--variants {asked} does not match eval {}'s own ({}); --resume runs an eval with its own settings, so leave --variants out",
+            target.eval.id,
+            target.variants.map_or_else(|| "none".to_owned(), |count| count.to_string())
+        ))
+        .into());
+    }
+    let runs_per_scenario = u64::from(trials) * u64::from(variants.unwrap_or(1));
+    if runs_per_scenario > u64::from(MAX_RUNS_PER_SCENARIO) {
+        let message = format!(
+            "--variants {} x --trials {trials} is {runs_per_scenario} runs per scenario; at most {MAX_RUNS_PER_SCENARIO} are allowed",
+            variants.unwrap_or(1),
+        );
+        // The user's flags are a usage error; an eval stored with more
+        // (queued on a server with a higher cap) cannot be run here.
+        return Err(match &resumed {
+            None => UsageError(message).into(),
+            Some(target) => anyhow::anyhow!("eval {} asks for {message}", target.eval.id),
+        });
+    }
     let requested: Vec<String> = match &resumed {
         Some(target) => target.scenarios.clone(),
         None => arguments.scenarios.clone(),
@@ -74,29 +113,6 @@ pub(crate) fn eval(library: &ScenarioLibrary, arguments: &EvalArgs) -> anyhow::R
         None => arguments.max_cost,
     };
     check_cost_budget(&factory, max_cost)?;
-    let (trials, seed, max_steps, variants) = match &resumed {
-        Some(target) => (
-            target.trials,
-            target.seed,
-            target.max_steps,
-            target.variants,
-        ),
-        None => (
-            arguments.trials,
-            arguments.seed,
-            arguments.max_steps,
-            arguments.variants,
-        ),
-    };
-    let runs_per_scenario = u64::from(trials) * u64::from(variants.unwrap_or(1));
-    if runs_per_scenario > crate::cli::MAX_TRIALS as u64 {
-        return Err(UsageError(format!(
-            "--variants {} x --trials {trials} is {runs_per_scenario} runs per scenario; at most {} are allowed",
-            variants.unwrap_or(1),
-            crate::cli::MAX_TRIALS
-        ))
-        .into());
-    }
     // Each scenario's spec, to render its variants from.
     let sources = match variants {
         Some(_) => {
@@ -202,13 +218,19 @@ pub(crate) fn eval(library: &ScenarioLibrary, arguments: &EvalArgs) -> anyhow::R
     progress.finish_and_clear();
     let mut records = Vec::with_capacity(results.len());
     let mut failed = false;
+    let mut failures = 0usize;
     let mut not_started = 0usize;
     let mut already_done = 0usize;
     for result in results {
         match result {
             TrialResult::Done(record) => records.push(*record),
             TrialResult::Failed(error) => {
-                eprintln!("error: {}", output::escape(&error.to_string()));
+                // A bad variant fails each of its trials: the first few
+                // say why, the rest are counted.
+                if failures < MAX_ERRORS_LISTED {
+                    eprintln!("error: {}", output::escape(&error.to_string()));
+                }
+                failures += 1;
                 failed = true;
             }
             TrialResult::NotStarted { .. } => not_started += 1,
@@ -230,6 +252,12 @@ pub(crate) fn eval(library: &ScenarioLibrary, arguments: &EvalArgs) -> anyhow::R
         }
         None => (None, None),
     };
+    if failures > MAX_ERRORS_LISTED {
+        eprintln!(
+            "error: and {} more runs that could not be carried out",
+            failures - MAX_ERRORS_LISTED
+        );
+    }
     if already_done > 0 {
         eprintln!(
             "resumed: {} already recorded, {} run now",

@@ -262,14 +262,8 @@ impl Gym for LibraryGym {
                 let source = VariantSource::of(&scenario).map_err(|error| error.to_string())?;
                 let variant = source.variant(settings.seed, job.trial / settings.trials.max(1));
                 let rendered = source
-                    .render(variant)
-                    .map_err(|error| format!("variant {}: {error}", variant.index))?;
-                if let Some(problem) = rendered.validate().first() {
-                    return Err(format!(
-                        "variant {} (rendered with seed {}) is invalid: {}",
-                        variant.index, variant.seed, problem.message
-                    ));
-                }
+                    .render_checked(variant, true)
+                    .map_err(|error| error.to_string())?;
                 Some((rendered, variant))
             }
             None => None,

@@ -12,10 +12,9 @@
 //! ran out depends on scheduling, so a stopped evaluation is not
 //! reproducible run for run.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use oncall_audit::{FsyncPolicy, JsonlWriter};
@@ -28,7 +27,7 @@ use oncall_tools::ToolRegistry;
 
 use crate::models::{AgentFactory, RunUsage};
 use crate::scorecard::TrialScore;
-use crate::variants::{VariantOf, VariantSource};
+use crate::variants::VariantOf;
 use oncall_sim::trial_seed;
 
 /// What to evaluate, besides the scenarios.
@@ -172,14 +171,35 @@ pub enum TrialFailure {
     #[error(transparent)]
     Run(Arc<RunError>),
     /// The variant it was to run on did not render, or is invalid.
-    #[error("variant {} (rendered with seed {}) {problem}", variant.index, variant.seed)]
-    Variant {
-        /// The variant.
-        variant: VariantOf,
-        /// What is wrong with it.
-        problem: String,
+    #[error(transparent)]
+    Variant(Arc<crate::variants::VariantError>),
+}
+
+/// An evaluation could not start.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum EvalError {
+    /// The thread pool could not be built.
+    #[error(transparent)]
+    Pool(#[from] PoolError),
+    /// More variants, or more runs per scenario, than an evaluation may
+    /// hold.
+    #[error(
+        "{variants} variants x {trials} trials: an evaluation renders 1 to {max_variants} variants of a scenario, and at most {max_runs} runs of it",
+        max_variants = crate::variants::MAX_VARIANTS,
+        max_runs = MAX_RUNS_PER_SCENARIO
+    )]
+    TooManyRuns {
+        /// The variants asked for.
+        variants: u32,
+        /// The trials asked for.
+        trials: u32,
     },
 }
+
+/// The most runs of one scenario an evaluation makes (trials, times
+/// variants): every run's result is held until the scorecard.
+pub const MAX_RUNS_PER_SCENARIO: u32 = 10_000;
 
 /// The thread pool could not be built.
 #[derive(Debug, thiserror::Error)]
@@ -219,217 +239,9 @@ pub enum TrialResult {
 /// not run.
 pub type DoneRun<'a> = Option<(&'a TrialRecord, Option<&'a [u8]>)>;
 
-/// Runs trial 0 to `trials - 1` of every scenario with `jobs` threads (at
-/// least 1), calling `on_done` after each pair (from the worker thread).
-/// Results come sorted by scenario id, then trial. With a cost budget, a
-/// pair whose turn comes once the runs done have spent it is not started;
-/// a pair in [`EvalSettings::skip`] is not run.
-pub fn run_trials(
-    scenarios: &[Scenario],
-    settings: &EvalSettings,
-    jobs: usize,
-    on_done: &(dyn Fn(DoneRun<'_>) + Sync),
-) -> Result<Vec<TrialResult>, PoolError> {
-    let mut ordered: Vec<&Scenario> = scenarios.iter().collect();
-    ordered.sort_by(|a, b| a.id().cmp(b.id()));
-    let units: Vec<Unit<'_>> = ordered
-        .into_iter()
-        .flat_map(|scenario| {
-            (0..settings.trials).map(move |trial| Unit {
-                source: UnitSource::Loaded(scenario),
-                trials: trial..trial + 1,
-            })
-        })
-        .collect();
-    run_units(&units, settings, jobs, on_done)
-}
+mod pairs;
 
-/// Runs every scenario as `variants` seeded variants (`eval --variants`),
-/// each rendered from its spec with [`VariantSource::variant`] under the
-/// base seed, and each run `trials` times: variant `v`'s trial `t` is the
-/// scenario's trial `v * trials + t`, so results sort by scenario, variant
-/// and trial, and the scorecard aggregates a scenario over all of them.
-/// A variant is rendered (and, with [`EvalSettings::validate_variants`],
-/// validated) when its first trial runs and dropped after its last, so a
-/// few renderings are held at a time. A variant that does not render or
-/// validate fails each of its trials, naming the variant and its seed.
-pub fn run_variant_trials(
-    sources: &[VariantSource],
-    variants: u32,
-    settings: &EvalSettings,
-    jobs: usize,
-    on_done: &(dyn Fn(DoneRun<'_>) + Sync),
-) -> Result<Vec<TrialResult>, PoolError> {
-    let mut ordered: Vec<&VariantSource> = sources.iter().collect();
-    ordered.sort_by(|a, b| a.scenario().id().cmp(b.scenario().id()));
-    let trials = settings.trials;
-    let units: Vec<Unit<'_>> = ordered
-        .into_iter()
-        .flat_map(|source| {
-            (0..variants).map(move |index| {
-                let first = index.saturating_mul(trials);
-                Unit {
-                    source: UnitSource::Variant(source, source.variant(settings.seed, index)),
-                    trials: first..first.saturating_add(trials),
-                }
-            })
-        })
-        .collect();
-    run_units(&units, settings, jobs, on_done)
-}
-
-/// What a unit of work runs on: a scenario as loaded, or a variant to
-/// render.
-enum UnitSource<'a> {
-    Loaded(&'a Scenario),
-    Variant(&'a VariantSource, VariantOf),
-}
-
-/// Trials run one after the other on one scenario (or one variant).
-struct Unit<'a> {
-    source: UnitSource<'a>,
-    trials: std::ops::Range<u32>,
-}
-
-impl Unit<'_> {
-    fn scenario_id(&self) -> &str {
-        match &self.source {
-            UnitSource::Loaded(scenario) => scenario.id(),
-            UnitSource::Variant(source, _) => source.scenario().id(),
-        }
-    }
-
-    fn variant(&self) -> Option<VariantOf> {
-        match &self.source {
-            UnitSource::Loaded(_) => None,
-            UnitSource::Variant(_, variant) => Some(*variant),
-        }
-    }
-
-    /// The scenario to run: the loaded one, or the variant rendered (and
-    /// validated when asked).
-    fn scenario(&self, validate: bool) -> Result<Scenario, TrialFailure> {
-        match &self.source {
-            UnitSource::Loaded(scenario) => Ok((*scenario).clone()),
-            UnitSource::Variant(source, variant) => {
-                let rendered = source
-                    .render(*variant)
-                    .map_err(|error| TrialFailure::Variant {
-                        variant: *variant,
-                        problem: error.to_string(),
-                    })?;
-                if validate {
-                    let problems = rendered.validate();
-                    if let Some(first) = problems.first() {
-                        return Err(TrialFailure::Variant {
-                            variant: *variant,
-                            problem: format!(
-                                "is invalid ({} problems), first: {}",
-                                problems.len(),
-                                first.message
-                            ),
-                        });
-                    }
-                }
-                Ok(rendered)
-            }
-        }
-    }
-}
-
-fn run_units(
-    units: &[Unit<'_>],
-    settings: &EvalSettings,
-    jobs: usize,
-    on_done: &(dyn Fn(DoneRun<'_>) + Sync),
-) -> Result<Vec<TrialResult>, PoolError> {
-    let registry = Arc::new(ToolRegistry::with_default_tools());
-    let spent = Mutex::new(0.0_f64);
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(jobs.max(1))
-        .build()
-        .map_err(|error| PoolError {
-            jobs,
-            message: error.to_string(),
-        })?;
-    let per_unit: Vec<Vec<TrialResult>> = pool.install(|| {
-        units
-            .par_iter()
-            .map(|unit| run_unit(unit, settings, &registry, &spent, on_done))
-            .collect()
-    });
-    Ok(per_unit.into_iter().flatten().collect())
-}
-
-fn run_unit(
-    unit: &Unit<'_>,
-    settings: &EvalSettings,
-    registry: &Arc<ToolRegistry>,
-    spent: &Mutex<f64>,
-    on_done: &(dyn Fn(DoneRun<'_>) + Sync),
-) -> Vec<TrialResult> {
-    let id = unit.scenario_id();
-    let mut scenario: Option<Result<Scenario, TrialFailure>> = None;
-    let mut results = Vec::with_capacity(unit.trials.len());
-    for trial in unit.trials.clone() {
-        if settings.skip.contains(&(id.to_owned(), trial)) {
-            on_done(None);
-            results.push(TrialResult::AlreadyDone {
-                scenario: id.to_owned(),
-                trial,
-            });
-            continue;
-        }
-        let over_budget = settings
-            .max_cost
-            .is_some_and(|budget| read(spent) >= budget);
-        if over_budget {
-            on_done(None);
-            results.push(TrialResult::NotStarted {
-                scenario: id.to_owned(),
-                trial,
-            });
-            continue;
-        }
-        let loaded = scenario.get_or_insert_with(|| unit.scenario(settings.validate_variants));
-        let result = match loaded {
-            Ok(scenario) => run_trial(scenario, trial, settings, Arc::clone(registry)),
-            Err(failure) => Err(TrialError {
-                scenario: id.to_owned(),
-                trial,
-                source: failure.clone(),
-            }),
-        };
-        match result {
-            Ok((record, audit)) => {
-                let record = match unit.variant() {
-                    Some(variant) => record.of_variant(variant),
-                    None => record,
-                };
-                let cost = record.usage.as_ref().and_then(|usage| usage.cost_usd);
-                {
-                    let mut total = spent
-                        .lock()
-                        .unwrap_or_else(std::sync::PoisonError::into_inner);
-                    *total += cost.unwrap_or(0.0);
-                }
-                on_done(Some((&record, audit.as_deref())));
-                results.push(TrialResult::Done(Box::new(record)));
-            }
-            Err(error) => {
-                on_done(None);
-                results.push(TrialResult::Failed(error));
-            }
-        }
-    }
-    results
-}
-
-fn read(spent: &Mutex<f64>) -> f64 {
-    *spent
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-}
+pub use self::pairs::{run_trials, run_variant_trials};
 
 /// Runs one trial; with [`EvalSettings::keep_audit`], also returns its
 /// hash-chained audit log.
@@ -501,6 +313,7 @@ mod tests {
     use super::*;
     use crate::agents::AgentKind;
     use crate::builtin::builtin_scenarios;
+    use crate::variants::VariantSource;
 
     fn scenarios() -> Vec<Scenario> {
         builtin_scenarios()
