@@ -227,6 +227,18 @@ fn percent(share: f64) -> String {
     format!("{:.0}%", share * 100.0)
 }
 
+/// One agent's cells of a baselines row: mean score, pass rate, and
+/// localized / category, the first two in bold on the overall row.
+fn cells(score: f64, pass_rate: f64, localized: f64, category: f64, bold: bool) -> String {
+    let mark = if bold { "**" } else { "" };
+    format!(
+        "{mark}{score:.3}{mark} | {mark}{}{mark} | {} / {}",
+        percent(pass_rate),
+        percent(localized),
+        percent(category)
+    )
+}
+
 /// The baselines: per scenario, then by difficulty, then over variants.
 fn baselines_table() -> String {
     let baselines = baselines();
@@ -242,33 +254,49 @@ fn baselines_table() -> String {
     );
     for scenario in ordered() {
         let (h, r) = (heuristic[scenario.id()], random[scenario.id()]);
+        let cells = [
+            cells(
+                h.mean_score,
+                h.pass_rate,
+                h.localization,
+                h.root_cause_category,
+                false,
+            ),
+            cells(
+                r.mean_score,
+                r.pass_rate,
+                r.localization,
+                r.root_cause_category,
+                false,
+            ),
+        ];
         let _ = writeln!(
             table,
-            "| `{}` | {} | {:.3} | {} | {} / {} | {:.3} | {} | {} / {} |",
+            "| `{}` | {} | {} | {} |",
             scenario.id(),
             scenario.difficulty().as_str(),
-            h.mean_score,
-            percent(h.pass_rate),
-            percent(h.localization),
-            percent(h.root_cause_category),
-            r.mean_score,
-            percent(r.pass_rate),
-            percent(r.localization),
-            percent(r.root_cause_category),
+            cells[0],
+            cells[1]
         );
     }
     let (h, r) = (&baselines.heuristic.overall, &baselines.random.overall);
     let _ = writeln!(
         table,
-        "| **overall** | | **{:.3}** | **{}** | {} / {} | **{:.3}** | **{}** | {} / {} |",
-        h.mean_score,
-        percent(h.pass_rate),
-        percent(h.localization),
-        percent(h.root_cause_category),
-        r.mean_score,
-        percent(r.pass_rate),
-        percent(r.localization),
-        percent(r.root_cause_category),
+        "| **overall** | | {} | {} |",
+        cells(
+            h.mean_score,
+            h.pass_rate,
+            h.localization,
+            h.root_cause_category,
+            true
+        ),
+        cells(
+            r.mean_score,
+            r.pass_rate,
+            r.localization,
+            r.root_cause_category,
+            true
+        ),
     );
     table.push_str("\nThe heuristic's pass rate by difficulty: ");
     let by_difficulty: Vec<String> = [Difficulty::Easy, Difficulty::Medium, Difficulty::Hard]

@@ -1,26 +1,11 @@
 //! The results store through the command: where results go, `evals`,
 //! `runs`, `import`, `eval --resume`, and stores that are damaged, too new
 //! or locked.
-
-use std::path::{Path, PathBuf};
-
 use serde_json::Value;
 
-use crate::support::{PostgresSchema, Ran, assert_has, command, scratch_dir};
-
-/// Runs the binary with `arguments` and `XDG_DATA_HOME` set to `home`.
-fn gym(home: &Path, arguments: &[&str]) -> Ran {
-    let output = command()
-        .env("XDG_DATA_HOME", home)
-        .args(arguments)
-        .output()
-        .unwrap();
-    Ran::from_output(output)
-}
-
-fn default_store(home: &Path) -> PathBuf {
-    home.join("oncall-gym").join("results.db")
-}
+use crate::support::{
+    PostgresSchema, Ran, assert_has, command, default_store, gym, interrupt_evals, scratch_dir,
+};
 
 /// The eval id the stderr of `eval` names.
 fn eval_id(ran: &Ran) -> String {
@@ -354,20 +339,7 @@ fn an_interrupted_eval_is_resumed_without_running_a_pair_twice() {
     let complete = ran.expect_code(0).json();
     let id = eval_id(&ran);
     // Interrupt it: two of its four runs lost, the eval left running.
-    let connection = rusqlite::Connection::open(default_store(&home)).unwrap();
-    connection
-        .execute(
-            "DELETE FROM runs WHERE key IN (SELECT key FROM runs ORDER BY key DESC LIMIT 2)",
-            [],
-        )
-        .unwrap();
-    connection
-        .execute(
-            "UPDATE evals SET status = 'running', finished_at = NULL",
-            [],
-        )
-        .unwrap();
-    drop(connection);
+    interrupt_evals(&home, 2);
     // --resume runs the missing pairs with the eval's own settings.
     let ran = gym(
         &home,

@@ -285,3 +285,38 @@ pub(crate) fn oracle_analysis(answer: &serde_json::Value) -> Option<serde_json::
     let analysis = oncall_sim::OracleAgent::analysis_of(&tool_result, step);
     Some(serde_json::to_value(analysis).unwrap())
 }
+
+/// Runs the binary with `arguments`, its results store under `home`
+/// (`$XDG_DATA_HOME`).
+pub(crate) fn gym(home: &Path, arguments: &[&str]) -> Ran {
+    Ran::from_output(
+        command()
+            .env("XDG_DATA_HOME", home)
+            .args(arguments)
+            .output()
+            .unwrap(),
+    )
+}
+
+/// The default results store of a `home` given to [`gym`].
+pub(crate) fn default_store(home: &Path) -> PathBuf {
+    home.join("oncall-gym").join("results.db")
+}
+
+/// Interrupts the evals in `home`'s store as a crash would: its newest
+/// `lost` runs gone, every eval left running.
+pub(crate) fn interrupt_evals(home: &Path, lost: u32) {
+    let connection = rusqlite::Connection::open(default_store(home)).unwrap();
+    connection
+        .execute(
+            "DELETE FROM runs WHERE key IN (SELECT key FROM runs ORDER BY key DESC LIMIT ?1)",
+            [lost],
+        )
+        .unwrap();
+    connection
+        .execute(
+            "UPDATE evals SET status = 'running', finished_at = NULL",
+            [],
+        )
+        .unwrap();
+}

@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use crate::support::{
-    Ran, assert_has, command, copy_scenario, fixtures_root, oncall_gym, scratch_dir,
+    assert_has, copy_scenario, fixtures_root, gym, interrupt_evals, oncall_gym, scratch_dir,
 };
 
 fn lines(path: &Path) -> Vec<serde_json::Value> {
@@ -229,16 +229,6 @@ fn variant_caps_are_usage_errors_and_a_scenario_without_a_spec_is_refused() {
     oncall_gym(&["eval", directory.to_str().unwrap(), "--no-db"]).expect_code(0);
 }
 
-fn gym(home: &Path, arguments: &[&str]) -> Ran {
-    Ran::from_output(
-        command()
-            .env("XDG_DATA_HOME", home)
-            .args(arguments)
-            .output()
-            .unwrap(),
-    )
-}
-
 #[test]
 fn an_interrupted_eval_of_variants_is_resumed_with_its_variants() {
     let home = scratch_dir("variants_resume");
@@ -257,21 +247,7 @@ fn an_interrupted_eval_of_variants_is_resumed_with_its_variants() {
         ],
     );
     let complete = ran.expect_code(0).json();
-    let store = home.join("oncall-gym").join("results.db");
-    let connection = rusqlite::Connection::open(&store).unwrap();
-    connection
-        .execute(
-            "DELETE FROM runs WHERE key IN (SELECT key FROM runs ORDER BY key DESC LIMIT 2)",
-            [],
-        )
-        .unwrap();
-    connection
-        .execute(
-            "UPDATE evals SET status = 'running', finished_at = NULL",
-            [],
-        )
-        .unwrap();
-    drop(connection);
+    interrupt_evals(&home, 2);
     let evals = gym(&home, &["evals", "list", "--json"]).json();
     let id = evals[0]["id"].as_str().unwrap().to_owned();
     assert_eq!(evals[0]["settings"]["variants"], 3, "{evals}");
