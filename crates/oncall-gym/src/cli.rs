@@ -294,8 +294,10 @@ pub(crate) struct RunArgs {
 }
 
 /// The most trials `eval` runs per scenario: every (scenario, trial) pair
-/// is planned up front, so the count must stay bounded.
-pub(crate) const MAX_TRIALS: i64 = 10_000;
+/// is planned up front, so the count must stay bounded. It is the most runs
+/// of a scenario an evaluation holds (`as`: u32 to i64 is lossless, and
+/// `i64::from` is not const).
+pub(crate) const MAX_TRIALS: i64 = oncall_gym::eval::MAX_RUNS_PER_SCENARIO as i64;
 
 /// The highest step limit a run may be given: a run is a loop, and every
 /// loop has a bound.

@@ -377,9 +377,10 @@ pub(crate) fn eval(library: &ScenarioLibrary, arguments: &EvalArgs) -> anyhow::R
     Ok(ExitCode::FAILURE)
 }
 
-/// What an eval is recorded as run with, for `--resume`: `variants` only
-/// when it has some, so an eval without keeps its settings' old shape.
-fn eval_settings(
+/// What an eval is recorded as run with, for `--resume` and the server's
+/// workers: `variants` only when it has some, so an eval without keeps its
+/// settings' old shape.
+pub(crate) fn eval_settings(
     scenarios: &[&str],
     trials: u32,
     seed: u64,

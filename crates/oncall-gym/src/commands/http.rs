@@ -23,6 +23,7 @@ use oncall_store::{EvalRow, Job, PreparedRun, RunRow};
 use oncall_tools::ToolRegistry;
 
 use crate::cli::{ModelArgs, ServeArgs, WorkerArgs};
+use crate::commands::eval::eval_settings;
 use crate::commands::history::{eval_k, records_of};
 use crate::commands::store::{self, prepare};
 use crate::commands::{UsageError, models};
@@ -136,6 +137,8 @@ pub(crate) struct LibraryGym {
     listed: OnceLock<Vec<(String, Difficulty)>>,
     registry: Arc<ToolRegistry>,
     scenarios: Mutex<HashMap<String, Scenario>>,
+    /// Each scenario's spec, read once for all its variant jobs.
+    sources: Mutex<HashMap<String, VariantSource>>,
     agents: Mutex<HashMap<String, AgentFactory>>,
 }
 
@@ -146,6 +149,7 @@ impl LibraryGym {
             listed: OnceLock::new(),
             registry: Arc::new(ToolRegistry::with_default_tools()),
             scenarios: Mutex::new(HashMap::new()),
+            sources: Mutex::new(HashMap::new()),
             agents: Mutex::new(HashMap::new()),
         }
     }
@@ -163,6 +167,17 @@ impl LibraryGym {
         let scenario = ScenarioSource::load(&self.library, name)?;
         lock(&self.scenarios).insert(name.to_owned(), scenario.clone());
         Ok(scenario)
+    }
+
+    /// The spec `name`'s variants are rendered from, read once.
+    fn variant_source(&self, name: &str) -> Result<VariantSource, String> {
+        if let Some(source) = lock(&self.sources).get(name) {
+            return Ok(source.clone());
+        }
+        let scenario = self.scenario(name)?;
+        let source = VariantSource::of(&scenario).map_err(|error| error.to_string())?;
+        lock(&self.sources).insert(name.to_owned(), source.clone());
+        Ok(source)
     }
 
     /// The agent factory for `choice`, built once: a model's key, endpoint
@@ -210,8 +225,8 @@ impl Gym for LibraryGym {
         }
         if request.variants.is_some() {
             for name in &names {
-                let scenario = self.scenario(name)?;
-                VariantSource::of(&scenario).map_err(|error| format!("variants: {error}"))?;
+                self.variant_source(name)
+                    .map_err(|error| format!("variants: {error}"))?;
             }
         }
         let seed = request.seed.unwrap_or(0);
@@ -220,12 +235,18 @@ impl Gym for LibraryGym {
             .iter()
             .flat_map(|name| (0..runs).map(move |trial| (name.clone(), trial)))
             .collect();
-        let mut settings = serde_json::json!({
-            "scenarios": names, "trials": request.trials, "seed": seed,
-            "max_steps": request.max_steps, "max_cost": null, "agent": choice.to_string(),
-        });
-        if let (Some(variants), Some(object)) = (request.variants, settings.as_object_mut()) {
-            object.insert("variants".to_owned(), variants.into());
+        let ids: Vec<&str> = names.iter().map(String::as_str).collect();
+        let mut settings = eval_settings(
+            &ids,
+            request.trials,
+            seed,
+            request.max_steps,
+            None,
+            request.variants,
+        );
+        // The workers build the agent from its choice as written.
+        if let Some(object) = settings.as_object_mut() {
+            object.insert("agent".to_owned(), choice.to_string().into());
         }
         Ok(PlannedEval {
             agent: choice.to_string(),
@@ -259,7 +280,7 @@ impl Gym for LibraryGym {
         // `eval --variants` numbers them.
         let variant = match setting("variants") {
             Some(_) => {
-                let source = VariantSource::of(&scenario).map_err(|error| error.to_string())?;
+                let source = self.variant_source(&job.scenario)?;
                 let variant = source.variant(settings.seed, job.trial / settings.trials.max(1));
                 let rendered = source
                     .render_checked(variant, true)
